@@ -1,0 +1,1 @@
+"""Shared machinery of every family: env base, solution sets, metrics, datasets, cache."""

@@ -1,0 +1,252 @@
+"""``PuzzleEnv``: the Gymnasium contract shared by every GRAM family.
+
+An episode is one puzzle. ``reset`` serves an instance of a split, ``step(answer)``
+validates a whole candidate answer exactly and terminates (reward 1.0 iff valid).
+``evaluate`` scores instances x samples candidates at once with the same code path, and
+both feed one ``MetricsTracker`` so ``metrics()`` reports accuracy, coverage, conflicts.
+
+A family subclass provides the spaces and a handful of hooks (``_observation``,
+``_check_answers``, ``_score``, tokenisation, rendering); everything else lives here.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import gymnasium as gym
+import numpy as np
+
+from gram_envs.core.dataset import PuzzleSet, TokenDataset
+from gram_envs.core.metrics import MetricsTracker
+
+
+class PuzzleEnv(gym.Env):
+    """Base class: one episode = one puzzle, one whole answer per step."""
+
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
+    #: number of trailing axes that make up one answer (2 for boards, 1 for colourings)
+    answer_ndim: ClassVar[int] = 2
+
+    def __init__(self, puzzle_set: PuzzleSet, *, split: str = "train", render_mode: str | None = None) -> None:
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(
+                f"render_mode must be None or one of {self.metadata['render_modes']}, got {render_mode!r}"
+            )
+        self.render_mode = render_mode
+        self.puzzle_set = puzzle_set
+        puzzle_set.split_ids(split)  # validates the name
+        self.default_split = split
+        self.tracker = MetricsTracker(
+            len(puzzle_set.puzzles),
+            puzzle_set.solutions,
+            puzzle_set.essential_class,
+            answer_ndim=self.answer_ndim,
+        )
+        self._instance: int | None = None
+        self._last_answer: np.ndarray | None = None
+        self._done = False
+
+    # ------------------------------------------------------------------ hooks
+    def _observation(self, instance: int) -> Any:
+        """A fresh observation object for a global instance id."""
+        raise NotImplementedError
+
+    def _check_answers(self, answers: Any, lead_shape: tuple[int, ...]) -> np.ndarray:
+        """Return answers as an int array of shape lead_shape + answer shape, or raise ValueError."""
+        raise NotImplementedError
+
+    def _score(self, instance_ids: np.ndarray, answers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Batched exact check: (valid bool, conflicts int) over the leading axes of answers."""
+        raise NotImplementedError
+
+    def tokenize_puzzles(self, puzzles: np.ndarray) -> np.ndarray:
+        """Model input tokens (n, seq_len) for puzzles in the user encoding."""
+        raise NotImplementedError
+
+    def tokenize_answers(self, answers: np.ndarray) -> np.ndarray:
+        """Label tokens (n, seq_len) for answers; IGNORE_LABEL where not supervised."""
+        raise NotImplementedError
+
+    def detokenize(self, tokens: np.ndarray) -> np.ndarray:
+        """Answers in the user encoding from predicted tokens (..., seq_len)."""
+        raise NotImplementedError
+
+    def token_spec(self) -> dict[str, Any]:
+        """vocab_size, seq_len and ``answer_tokens`` (token ids a decoder may emit)."""
+        raise NotImplementedError
+
+    def _render_ansi(self, instance: int, answer: np.ndarray | None) -> str:
+        raise NotImplementedError
+
+    def _render_rgb(self, instance: int, answer: np.ndarray | None) -> np.ndarray:
+        raise NotImplementedError
+
+    def num_solutions(self, instance_ids: np.ndarray) -> np.ndarray:
+        """Exact number of valid answers per instance (-1 where not enumerable)."""
+        sets = self.puzzle_set.solutions
+        ids = np.asarray(instance_ids, dtype=np.int64)
+        if sets is None:
+            return np.full(ids.shape, -1, dtype=np.int64)
+        return sets.counts[ids]
+
+    # ------------------------------------------------------------------ gym API
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        options = dict(options or {})
+        unknown = set(options) - {"split", "index"}
+        if unknown:
+            raise ValueError(f"unknown reset options {sorted(unknown)}; expected 'split' and/or 'index'")
+        split = options.get("split", self.default_split)
+        ids = self.puzzle_set.split_ids(split)
+        if "index" in options:
+            index = options["index"]
+            if not isinstance(index, (int, np.integer)) or not 0 <= int(index) < len(ids):
+                raise ValueError(f"index must be an int in [0, {len(ids)}) for split {split!r}, got {index!r}")
+        else:
+            index = int(self.np_random.integers(len(ids)))
+        self._instance = int(ids[int(index)])
+        self._last_answer = None
+        self._done = False
+        info = {
+            "instance_id": self._instance,
+            "split": split,
+            "index": int(index),
+            "num_solutions": int(self.num_solutions(np.array([self._instance]))[0]),
+        }
+        return self._observation(self._instance), info
+
+    def step(self, action: Any):
+        if self._instance is None:
+            raise RuntimeError("call reset() before step()")
+        if self._done:
+            raise RuntimeError("the episode has terminated; call reset() for a new puzzle")
+        answer = self._check_answers(action, ())
+        result = self._score_and_record(np.array([self._instance]), answer[None, None])
+        self._last_answer = answer.copy()
+        self._done = True
+        valid = bool(result["valid"][0, 0])
+        info = {
+            "valid": valid,
+            "conflicts": int(result["conflicts"][0, 0]),
+            "num_solutions": int(self.num_solutions(np.array([self._instance]))[0]),
+            "instance_id": self._instance,
+            "solution_index": int(result["solution_index"][0, 0]),
+            "new_solution": bool(result["new_solution"][0, 0]),
+        }
+        return self._observation(self._instance), float(valid), True, False, info
+
+    def render(self):
+        if self.render_mode is None:
+            gym.logger.warn("render() called with render_mode=None; pass render_mode='ansi' or 'rgb_array'")
+            return None
+        if self._instance is None:
+            raise RuntimeError("call reset() before render()")
+        if self.render_mode == "ansi":
+            return self._render_ansi(self._instance, self._last_answer)
+        return self._render_rgb(self._instance, self._last_answer)
+
+    # ------------------------------------------------------------------ batched API
+    def evaluate(self, instance_ids: Any, candidates: Any, *, record: bool = True) -> dict[str, Any]:
+        """Score candidates (instances x samples x answer) in one vectorised pass.
+
+        Returns per-candidate ``valid``, ``conflicts``, ``solution_index`` (-1 if not a
+        solution), ``new_solution`` (first time this env saw it) and ``metrics`` of this
+        batch alone. With ``record=True`` the candidates also count in ``metrics()``.
+        """
+        ids = self._check_instance_ids(instance_ids)
+        cands = np.asarray(candidates)
+        if cands.ndim < 2 or cands.shape[0] != len(ids):
+            raise ValueError(
+                f"candidates must have shape (instances={len(ids)}, samples, *answer_shape); got {cands.shape}"
+            )
+        answers = self._check_answers(cands, cands.shape[:2])
+        batch_tracker = MetricsTracker(
+            len(self.puzzle_set.puzzles),
+            self.puzzle_set.solutions,
+            self.puzzle_set.essential_class,
+            answer_ndim=self.answer_ndim,
+        )
+        result = self._score_and_record(ids, answers, tracker=batch_tracker)
+        if record:
+            result["new_solution"] = self._record(ids, answers, result, self.tracker)
+        result.pop("_pos")
+        result["metrics"] = batch_tracker.summary(ids)
+        return result
+
+    def metrics(self, split: str | None = None) -> dict[str, float]:
+        """Accumulated metrics over every candidate seen by step/evaluate (optionally one split)."""
+        ids = None if split is None else self.puzzle_set.split_ids(split)
+        return self.tracker.summary(ids)
+
+    def reset_metrics(self) -> None:
+        """Forget all recorded candidates."""
+        self.tracker.reset()
+
+    def dataset(self, split: str) -> TokenDataset:
+        """Training/evaluation tokens for a split (see ``TokenDataset``)."""
+        ps = self.puzzle_set
+        ids = ps.split_ids(split)
+        rows = np.flatnonzero(np.isin(ps.target_owner, ids))
+        owner = ps.target_owner[rows]
+        spec = self.token_spec()
+        solutions = None if ps.solutions is None else [ps.solutions.of(int(i)) for i in ids]
+        return TokenDataset(
+            split=split,
+            inputs=self.tokenize_puzzles(ps.puzzles[owner]).astype(np.int32),
+            labels=self.tokenize_answers(ps.targets[rows]).astype(np.int32),
+            row_instance=owner.astype(np.int64),
+            instance_ids=ids.astype(np.int64),
+            instance_inputs=self.tokenize_puzzles(ps.puzzles[ids]).astype(np.int32),
+            vocab_size=int(spec["vocab_size"]),
+            seq_len=int(spec["seq_len"]),
+            solutions=solutions,
+            augment=self._augmenter(split),
+            info=dict(spec),
+        )
+
+    def _augmenter(self, split: str):
+        """Optional on-the-fly augmentation for training rows (None: the family has none)."""
+        return None
+
+    # ------------------------------------------------------------------ internals
+    def _check_instance_ids(self, instance_ids: Any) -> np.ndarray:
+        ids = np.asarray(instance_ids)
+        if ids.ndim != 1 or not np.issubdtype(ids.dtype, np.integer):
+            raise ValueError(f"instance_ids must be a 1-D integer array; got shape {ids.shape}, dtype {ids.dtype}")
+        n = len(self.puzzle_set.puzzles)
+        if ids.size and (ids.min() < 0 or ids.max() >= n):
+            raise ValueError(f"instance_ids must lie in [0, {n}); got range [{ids.min()}, {ids.max()}]")
+        return ids.astype(np.int64)
+
+    def _score_and_record(self, ids: np.ndarray, answers: np.ndarray, tracker: MetricsTracker | None = None):
+        lead = answers.shape[:2]
+        valid, conflicts = self._score(ids, answers)
+        valid = np.broadcast_to(valid, lead).copy()
+        conflicts = np.broadcast_to(conflicts, lead).astype(np.int64)
+        sets = self.puzzle_set.solutions
+        if sets is not None:
+            pos = sets.lookup(ids[:, None], answers)
+            if np.any((pos >= 0) & ~valid):
+                raise AssertionError("internal: a listed solution failed validation")
+            pos = np.where(valid, pos, -1)
+            if np.any(valid & (pos < 0)):
+                raise AssertionError("internal: a valid answer is missing from the solution set")
+            solution_index = sets.local_index(ids[:, None], pos)
+        else:
+            pos = None
+            solution_index = np.where(valid, 0, -1) if self._unique_solution() else np.full(lead, -1)
+        result: dict[str, Any] = {
+            "valid": valid,
+            "conflicts": conflicts,
+            "solution_index": solution_index.astype(np.int64),
+            "_pos": pos,
+        }
+        result["new_solution"] = self._record(ids, answers, result, tracker or self.tracker)
+        return result
+
+    def _record(self, ids, answers, result, tracker: MetricsTracker) -> np.ndarray:
+        return tracker.record(ids[:, None], answers, result["valid"], result["conflicts"], result["_pos"])
+
+    def _unique_solution(self) -> bool:
+        """True when each instance has exactly one solution (solution_index is then 0)."""
+        return False
