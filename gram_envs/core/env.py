@@ -81,6 +81,14 @@ class PuzzleEnv(gym.Env):
     def _render_rgb(self, instance: int, answer: np.ndarray | None) -> np.ndarray:
         raise NotImplementedError
 
+    def _canonical_answers(self, answers: np.ndarray) -> np.ndarray:
+        """Map answers to the form stored in the solution sets (identity by default).
+
+        Families whose solutions are equivalence classes (colourings up to colour
+        permutation) override this, so ``solution_index`` names the class.
+        """
+        return answers
+
     def num_solutions(self, instance_ids: np.ndarray) -> np.ndarray:
         """Exact number of valid answers per instance (-1 where not enumerable)."""
         sets = self.puzzle_set.solutions
@@ -225,7 +233,7 @@ class PuzzleEnv(gym.Env):
         conflicts = np.broadcast_to(conflicts, lead).astype(np.int64)
         sets = self.puzzle_set.solutions
         if sets is not None:
-            pos = sets.lookup(ids[:, None], answers)
+            pos = sets.lookup(ids[:, None], self._canonical_answers(answers))
             if np.any((pos >= 0) & ~valid):
                 raise AssertionError("internal: a listed solution failed validation")
             pos = np.where(valid, pos, -1)
