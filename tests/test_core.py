@@ -1,0 +1,48 @@
+"""Shared core: exact solution-set lookup and the metric tracker's unenumerated path."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gram_envs.core.metrics import MetricsTracker
+from gram_envs.core.solution_sets import SolutionSets
+
+
+@given(st.integers(0, 2**31 - 1))
+def test_lookup_matches_python_dicts(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    sets = []
+    for _ in range(rng.integers(1, 6)):
+        sols = np.unique(rng.integers(0, 3, (rng.integers(1, 8), 4)), axis=0)
+        sets.append(sols)
+    index = SolutionSets(sets, answer_ndim=1)
+    ids = rng.integers(0, len(sets), 30)
+    answers = rng.integers(0, 3, (30, 4))
+    pos = index.local_index(ids, index.lookup(ids, answers))
+    for inst, ans, p in zip(ids, answers, pos, strict=True):
+        expected = {s.tobytes(): i for i, s in enumerate(sets[inst].astype(np.int8))}
+        assert p == expected.get(ans.astype(np.int8).tobytes(), -1)
+
+
+def test_duplicate_solution_rejected() -> None:
+    try:
+        SolutionSets([np.zeros((2, 3))], answer_ndim=1)
+    except ValueError as exc:
+        assert "twice" in str(exc)
+    else:
+        raise AssertionError("duplicate solutions must be rejected")
+
+
+def test_unenumerated_distinct_and_duplicate_rate() -> None:
+    tracker = MetricsTracker(2, None, answer_ndim=1)
+    answers = np.array([[[1, 2], [1, 2], [3, 4]], [[5, 6], [5, 6], [0, 0]]])
+    valid = np.array([[True, True, True], [True, True, False]])
+    new = tracker.record(np.array([[0], [1]]), answers, valid, np.zeros((2, 3), int), None)
+    assert new.tolist() == [[True, False, True], [True, False, False]]
+    new = tracker.record(np.array([[0]]), answers[:1], valid[:1], np.zeros((1, 3), int), None)
+    assert not new.any()
+    summary = tracker.summary()
+    assert summary["distinct_valid"] == 3
+    assert summary["duplicate_rate"] == 1 - 3 / 8
