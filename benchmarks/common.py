@@ -1,0 +1,39 @@
+"""Shared helpers for benchmark scripts: provenance of every number written to results/."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def provenance() -> dict[str, str]:
+    """Command, commit, machine and date: written next to every result."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False,
+            cwd=Path(__file__).resolve().parent,
+        ).stdout.strip()
+    except OSError:
+        commit = ""
+    return {
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "commit": commit or os.environ.get("GIT_COMMIT", "unknown"),
+        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()} {platform.processor() or ''} {os.cpu_count()} cpus".strip(),
+        "python": platform.python_version(),
+    }
+
+
+def write_result(name: str, payload: dict) -> Path:
+    """Write ``results/<name>.json`` with provenance merged in; return the path."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps({**provenance(), **payload}, indent=2, sort_keys=True) + "\n")
+    return path
