@@ -108,7 +108,7 @@ class PuzzleEnv(gym.Env):
         ids = self.puzzle_set.split_ids(split)
         if "index" in options:
             index = options["index"]
-            if not isinstance(index, (int, np.integer)) or not 0 <= int(index) < len(ids):
+            if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= int(index) < len(ids):
                 raise ValueError(f"index must be an int in [0, {len(ids)}) for split {split!r}, got {index!r}")
         else:
             index = int(self.np_random.integers(len(ids)))
@@ -233,10 +233,12 @@ class PuzzleEnv(gym.Env):
         conflicts = np.broadcast_to(conflicts, lead).astype(np.int64)
         sets = self.puzzle_set.solutions
         if sets is not None:
-            pos = sets.lookup(ids[:, None], self._canonical_answers(answers))
-            if np.any((pos >= 0) & ~valid):
-                raise AssertionError("internal: a listed solution failed validation")
-            pos = np.where(valid, pos, -1)
+            # only valid answers can be solutions: look those up (cheap when accuracy is low)
+            pos = np.full(lead, -1, dtype=np.int64)
+            hit = np.nonzero(valid)
+            if hit[0].size:
+                valid_answers = self._canonical_answers(answers[hit])
+                pos[hit] = sets.lookup(ids[hit[0]], valid_answers)
             if np.any(valid & (pos < 0)):
                 raise AssertionError("internal: a valid answer is missing from the solution set")
             solution_index = sets.local_index(ids[:, None], pos)

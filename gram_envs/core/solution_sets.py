@@ -14,12 +14,18 @@ import numpy as np
 
 
 def answer_keys(answers: np.ndarray, answer_ndim: int) -> np.ndarray:
-    """One opaque, exactly comparable key per answer (the last ``answer_ndim`` axes)."""
+    """One opaque, exactly comparable key per answer (the last ``answer_ndim`` axes).
+
+    Values are stored as int8 bytes when they fit (every current family) and as int32
+    otherwise, so no value is ever wrapped; keys of one call share one width.
+    """
     answers = np.asarray(answers)
     lead = answers.shape[: answers.ndim - answer_ndim]
     cells = int(np.prod(answers.shape[answers.ndim - answer_ndim :], dtype=np.int64))
-    flat = np.ascontiguousarray(answers.reshape(*lead, cells).astype(np.int8, copy=False))
-    return flat.view(np.dtype((np.void, cells))).reshape(lead)
+    fits = answers.size == 0 or (answers.min() >= -128 and answers.max() <= 127)
+    dtype = np.int8 if fits else np.int32
+    flat = np.ascontiguousarray(answers.reshape(*lead, cells).astype(dtype, copy=False))
+    return flat.view(np.dtype((np.void, cells * flat.itemsize))).reshape(lead)
 
 
 class SolutionSets:
@@ -57,6 +63,9 @@ class SolutionSets:
 
         ``instance_ids`` broadcasts against the leading axes of ``answers``.
         """
+        answers = np.asarray(answers)
+        if answers.size and (answers.min() < -128 or answers.max() > 127):
+            raise ValueError("solution sets hold int8 answers; values outside [-128, 127] cannot be solutions")
         keys = answer_keys(answers, self.answer_ndim)
         ids = np.broadcast_to(np.asarray(instance_ids, dtype=np.int64), keys.shape)
         rank = np.searchsorted(self._unique_keys, keys)

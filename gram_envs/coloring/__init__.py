@@ -1,0 +1,1 @@
+"""Graph Coloring family: Erdos-Renyi graphs, k colours, colourings modulo colour permutation."""
