@@ -1,0 +1,101 @@
+"""Run the multi-solution table (paper Table 1 + ablations) as parallel jobs on the GPUs.
+
+    python benchmarks/run_table1.py --jobs nq8-gram nq8-trm ... --minutes 6.5 --out $OUT/table1
+
+Each job is one ``train_gpu.py`` run (time-budgeted, own process, own GPU slot assigned
+round-robin over the visible GPUs) followed by ``multi_solution.py`` on its checkpoint.
+The JSON results of every job are gathered under --out (checkpoints stay in --work unless
+--keep-ckpt names the jobs whose bf16 checkpoint should be copied too), so one device
+call returns the whole table in a few small files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+#: job name -> (env id, model, extra train_gpu.py args, extra multi_solution.py args)
+JOBS: dict[str, tuple[str, str, list[str], list[str]]] = {}
+for task, env_id in (("nq8", "GRAM/NQueens-8"), ("nq10", "GRAM/NQueens-10"),
+                     ("gc8", "GRAM/GraphColoring-8"), ("gc10", "GRAM/GraphColoring-10")):
+    for seed in (0, 1):
+        suffix = "" if seed == 0 else f"-s{seed}"
+        JOBS[f"{task}-gram{suffix}"] = (env_id, "gram", ["--seed", str(seed)], [])
+        JOBS[f"{task}-trm{suffix}"] = (env_id, "trm", ["--seed", str(seed)], ["--ptrm-sigma", "0.1", "0.3", "1.0"])
+JOBS["nq8-zeromean"] = ("GRAM/NQueens-8", "gram", ["--set", "guidance_mode=zero_mean"], [])
+JOBS["nq8-zerovar"] = ("GRAM/NQueens-8", "gram", ["--set", "guidance_mode=zero_var"], [])
+
+
+def gpu_count() -> int:
+    try:
+        import torch
+
+        return max(torch.cuda.device_count(), 1)
+    except ImportError:
+        return 1
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--jobs", nargs="+", required=True, help=f"any of {sorted(JOBS)}")
+    p.add_argument("--minutes", type=float, default=6.5, help="training budget per job (wall clock)")
+    p.add_argument("--preset", default="fast")
+    p.add_argument("--work", default="/tmp/gram_runs")
+    p.add_argument("--out", required=True)
+    p.add_argument("--keep-ckpt", nargs="*", default=[])
+    p.add_argument("--train-args", nargs=argparse.REMAINDER, default=[], help="passed to every train_gpu.py")
+    args = p.parse_args()
+    unknown = [j for j in args.jobs if j not in JOBS]
+    if unknown:
+        raise SystemExit(f"unknown jobs {unknown}; expected some of {sorted(JOBS)}")
+    gpus = gpu_count()
+    work, out = Path(args.work), Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    procs = []
+    t0 = time.monotonic()
+    for i, name in enumerate(args.jobs):
+        env_id, model, train_extra, _ = JOBS[name]
+        run_dir = work / name
+        run_dir.mkdir(parents=True, exist_ok=True)
+        cmd = [sys.executable, str(HERE / "train_gpu.py"), "--env", env_id, "--model", model, "--preset", args.preset,
+               "--minutes", str(args.minutes), "--out-dir", str(run_dir), *train_extra, *args.train_args]
+        env = {**os.environ, "CUDA_VISIBLE_DEVICES": str(i % gpus)}
+        log = open(run_dir / "stdout.log", "w")  # noqa: SIM115  (lives as long as the process)
+        procs.append((name, subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env), log, i % gpus))
+        print(f"[{time.monotonic() - t0:6.1f}s] started {name} on GPU {i % gpus}: {' '.join(cmd[1:])}", flush=True)
+    analysis = []
+    for name, proc, log, gpu in procs:
+        rc = proc.wait()
+        log.close()
+        print(f"[{time.monotonic() - t0:6.1f}s] {name} finished rc={rc}", flush=True)
+        run_dir = work / name
+        if rc == 0:
+            cmd = [sys.executable, str(HERE / "multi_solution.py"), str(run_dir), *JOBS[name][3]]
+            env = {**os.environ, "CUDA_VISIBLE_DEVICES": str(gpu)}
+            alog = open(run_dir / "analysis.log", "w")  # noqa: SIM115
+            analysis.append((name, subprocess.Popen(cmd, stdout=alog, stderr=subprocess.STDOUT, env=env), alog))
+    for name, proc, alog in analysis:
+        rc = proc.wait()
+        alog.close()
+        print(f"[{time.monotonic() - t0:6.1f}s] analysis {name} rc={rc}", flush=True)
+    for name in args.jobs:
+        run_dir, dest = work / name, out / name
+        dest.mkdir(parents=True, exist_ok=True)
+        for f in ("results.json", "analysis.json", "stdout.log", "analysis.log"):
+            if (run_dir / f).exists():
+                shutil.copy(run_dir / f, dest / f)
+        if name in args.keep_ckpt and (run_dir / "ckpt").exists():
+            shutil.copytree(run_dir / "ckpt", dest / "ckpt", dirs_exist_ok=True)
+    print(f"[{time.monotonic() - t0:6.1f}s] done; results under {out}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

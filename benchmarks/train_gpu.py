@@ -1,0 +1,135 @@
+"""Train GRAM or TRM on one GPU under a time budget, evaluate, and write a results JSON.
+
+    python benchmarks/train_gpu.py --env GRAM/NQueens-8 --model gram --preset fast --minutes 8 --out-dir $OUT/nq8
+
+``--minutes`` is the whole wall time: training stops early enough to leave ``--eval-reserve-s``
+for the final evaluation (20 samples on every test instance) and the checkpoint.
+
+Writes <out-dir>/results.json (metrics, config, steady-state sample-steps/s, estimated MFU,
+peak memory, device, torch version, date, command, GIT_COMMIT) and <out-dir>/ckpt/ (a bf16
+safetensors Agent). Several instances may share one GPU: nothing global is touched.
+MFU counts matmul FLOPs only (2mnk): forward of T*(K+1) core calls + backward (2x) of the last
+K+1, guidance heads and decoder included, attention scores included, over bf16 peak 790 TFLOP/s
+(the rate measured on the lent H200; TRM_H200_ANCHOR.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+PEAK_BF16 = 790e12
+
+
+def flops_per_sample_step(cfg, seq_len: int, n_answer: int) -> float:
+    """Matmul FLOPs of one training supervision step for one sample (fwd + bwd)."""
+    d, L = cfg.d_model, seq_len + cfg.puzzle_emb_len
+    from gram_agent.model.layers import swiglu_hidden
+
+    ffn = swiglu_hidden(d, cfg.ffn_expansion)
+    # multiply-adds per token: attention = qkv+out projections + scores + AV; mixer = a SwiGLU over L per channel
+    mix = 4 * d * d + 2 * L * d if cfg.mixer == "attn" else 3 * swiglu_hidden(L, cfg.ffn_expansion) * d
+    per_call = 2 * cfg.n_layers * (mix + 3 * d * ffn)  # FLOPs per token per core application
+    calls = cfg.T * (cfg.K + 1)
+    grad_calls = cfg.K + 1
+    head = 2 * 2 * 3 * d * cfg.guidance_hidden if cfg.model == "gram" else 0  # mu+sigma SwiGLU heads
+    fwd = per_call * calls + head * (cfg.T + 1) + 2 * d * n_answer * 2
+    bwd = 2 * (per_call * grad_calls + head * 2 + 2 * d * n_answer)
+    return float((fwd + bwd) * L)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--env", default="GRAM/NQueens-8")
+    p.add_argument("--model", default="gram", choices=["gram", "trm"])
+    p.add_argument("--preset", default="fast")
+    p.add_argument("--minutes", type=float, default=8.0)
+    p.add_argument("--out-dir", required=True)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--samples", type=int, default=20)
+    p.add_argument("--set", action="append", default=[], help="config override name=value")
+    p.add_argument("--no-compile", action="store_true")
+    p.add_argument("--eval-reserve-s", type=float, default=45.0, help="wall time kept for the final evaluation")
+    p.add_argument("--checkpoint-dir", default=None, help="resumable training checkpoints (default: none)")
+    args = p.parse_args()
+    t_launch = time.monotonic()
+
+    import gram_agent
+    from gram_agent.config import preset
+
+    cfg = preset(args.preset, args.env, model=args.model, seed=args.seed)
+    for a in args.set:
+        cfg = cfg.set(a)
+    if args.no_compile:
+        cfg = cfg.replace(compile=False)
+    cfg = cfg.replace(eval_samples=args.samples)
+    os.makedirs(args.out_dir, exist_ok=True)
+    dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if dev.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+        torch.cuda.reset_peak_memory_stats(dev)
+    log_path = os.path.join(args.out_dir, "train_log.jsonl")
+    logf = open(log_path, "w")  # noqa: SIM115 (kept open for the whole run)
+
+    def log(msg: str) -> None:
+        logf.write(msg + "\n")
+        logf.flush()
+        print(msg, flush=True)
+
+    budget = args.minutes * 60 - (time.monotonic() - t_launch) - args.eval_reserve_s
+    agent = gram_agent.train(args.env, cfg, device=dev, time_budget_s=budget, checkpoint_dir=args.checkpoint_dir,
+                             progress=False, eval_at_end=False, reserve_s=min(60.0, 0.12 * budget), log=log)
+    tr = agent.meta["train"]
+    t_eval = time.monotonic()
+    metrics = agent.evaluate("test", samples=args.samples)
+    metrics["eval_time_s"] = time.monotonic() - t_eval
+    # steady state: sample-steps/s over the log intervals of the second half of the run
+    hist = [h for h in tr["history"] if "sample_steps_per_s" in h]
+    steady = [h["sample_steps_per_s"] for h in hist[len(hist) // 2:]] or [tr["sample_steps_per_s"]]
+    sps = float(np.median(steady))
+    fl = flops_per_sample_step(cfg, agent.spec.seq_len, agent.spec.n_answer)
+    out = {
+        "env": args.env,
+        "model": args.model,
+        "preset": args.preset,
+        "metrics": metrics,
+        "train": {k: v for k, v in tr.items() if k not in ("history", "metrics")},
+        "throughput": {
+            "sample_steps_per_s_steady": sps,
+            "sample_steps_per_s_overall": tr["sample_steps_per_s"],
+            "optimizer_steps_per_s_steady": sps / cfg.batch_size,
+            "flops_per_sample_step": fl,
+            "tflops_per_s": sps * fl / 1e12,
+            "mfu_vs_790tflops": sps * fl / PEAK_BF16,
+        },
+        "peak_memory_gib": (torch.cuda.max_memory_allocated(dev) / 2**30) if dev.type == "cuda" else None,
+        "device": torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu",
+        "torch": torch.__version__,
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "command": " ".join([os.path.basename(sys.executable)] + sys.argv),
+        "git_commit": os.environ.get("GIT_COMMIT", "unknown"),
+        "config": cfg.to_dict(),
+        "params": sum(p.numel() for p in agent.model.parameters()),
+        "wall_s": time.monotonic() - t_launch,
+        "history": tr["history"],
+    }
+    with open(os.path.join(args.out_dir, "results.json"), "w") as f:
+        json.dump(out, f, indent=1, default=float)
+    agent.save(os.path.join(args.out_dir, "ckpt"), dtype=torch.bfloat16)
+    print(json.dumps({"metrics": {k: round(v, 4) for k, v in metrics.items()}, "throughput": out["throughput"],
+                      "peak_memory_gib": out["peak_memory_gib"], "steps": tr["steps"]}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""Checkpoints: weights as safetensors, config and counters as JSON, optimizer / EMA / carry /
+RNG state via torch.save, written to a temporary folder and swapped in by rename so a run
+killed at any moment leaves a loadable ``last/`` (or ``last.old/``) behind.
+
+Layout of ``<dir>/<tag>/`` (tag = last | best):
+  weights.safetensors  raw model (incl. the fixed z0 buffer)
+  ema.safetensors      EMA model (what evaluation and Agent.load use), if EMA is on
+  config.json          GRAMConfig
+  task.json            TaskSpec + meta (step, metrics)
+  state.pt             optimizer, training carry, generator states (resume only)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+
+
+def save_weights(model: torch.nn.Module, path: str, dtype: torch.dtype | None = None) -> None:
+    sd = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
+    # tied modules (shared f_L/f_H) appear twice in state_dict: keep one name per storage
+    seen: dict[int, str] = {}
+    out: dict[str, torch.Tensor] = {}
+    for k, v in sd.items():
+        ptr = v.data_ptr()
+        if ptr in seen and v.numel() > 0:
+            continue
+        seen[ptr] = k
+        t = v.cpu()
+        if dtype is not None and t.is_floating_point():
+            t = t.to(dtype)
+        out[k] = t.clone()
+    save_file(out, path)
+
+
+def load_weights(model: torch.nn.Module, path: str) -> None:
+    sd = load_file(path)
+    own = model.state_dict()
+    # fill tied aliases (f_H == f_L) from the one stored copy
+    for k in own:
+        if k not in sd and k.startswith("f_H.") and "f_L." + k[4:] in sd:
+            sd[k] = sd["f_L." + k[4:]]
+    sd = {k: v.to(own[k].dtype) for k, v in sd.items() if k in own}
+    missing = set(own) - set(sd)
+    if missing:
+        raise KeyError(f"checkpoint {path} lacks {sorted(missing)[:5]}")
+    model.load_state_dict(sd)
+
+
+def write_checkpoint(root: str, tag: str, *, model: torch.nn.Module, ema: torch.nn.Module | None,
+                     config_json: str, task: dict[str, Any], state: dict[str, Any] | None) -> str:
+    """Write ``root/tag`` atomically (tmp folder, then rename; the previous copy kept as tag.old
+    until the new one is in place)."""
+    os.makedirs(root, exist_ok=True)
+    final, tmp, old = (os.path.join(root, s) for s in (tag, tag + ".tmp", tag + ".old"))
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(tmp)
+    save_weights(model, os.path.join(tmp, "weights.safetensors"))
+    if ema is not None:
+        save_weights(ema, os.path.join(tmp, "ema.safetensors"))
+    with open(os.path.join(tmp, "config.json"), "w") as f:
+        f.write(config_json)
+    with open(os.path.join(tmp, "task.json"), "w") as f:
+        json.dump(task, f, indent=1)
+    if state is not None:
+        torch.save(state, os.path.join(tmp, "state.pt"))
+    shutil.rmtree(old, ignore_errors=True)
+    if os.path.exists(final):
+        os.replace(final, old)
+    os.replace(tmp, final)
+    shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def find_resume(root: str) -> str | None:
+    """The newest complete checkpoint folder under root (last, or last.old if killed mid-swap)."""
+    for tag in ("last", "last.old"):
+        p = os.path.join(root, tag)
+        if os.path.exists(os.path.join(p, "state.pt")) and os.path.exists(os.path.join(p, "task.json")):
+            return p
+    return None

@@ -1,0 +1,122 @@
+"""Env -> device tensors: the task's token spec, training rows as answer classes, and the
+per-instance solution table used for on-device validity targets (halting/LPRM).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+IGNORE = -100
+
+
+@dataclass
+class TaskSpec:
+    """What the model needs to know about an env's tokens (JSON-serialisable, saved with checkpoints)."""
+
+    env_id: str | None
+    env_kwargs: dict[str, Any]
+    vocab_size: int
+    seq_len: int
+    answer_tokens: list[int]
+    out_positions: list[int]  #: sequence positions the decoder answers (others copy the input)
+
+    @property
+    def n_answer(self) -> int:
+        return len(self.answer_tokens)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TaskSpec:
+        return cls(**d)
+
+    def tok2cls(self) -> np.ndarray:
+        """Lookup token id -> answer class (-100 for tokens the decoder never emits)."""
+        t = np.full(self.vocab_size, IGNORE, dtype=np.int64)
+        t[np.asarray(self.answer_tokens)] = np.arange(self.n_answer)
+        return t
+
+    def labels_to_cls(self, labels: np.ndarray) -> np.ndarray:
+        lab = np.asarray(labels).astype(np.int64)
+        out = np.full(lab.shape, IGNORE, dtype=np.int64)
+        ok = lab >= 0
+        out[ok] = self.tok2cls()[lab[ok]]
+        return out
+
+
+def env_identity(env: Any) -> tuple[str | None, dict[str, Any]]:
+    spec = getattr(env, "spec", None)
+    if spec is None:
+        return None, {}
+    kwargs = {k: v for k, v in dict(spec.kwargs or {}).items() if isinstance(v, (int, float, str, bool, list, tuple))}
+    return spec.id, kwargs
+
+
+def task_spec(env: Any, ds: Any) -> TaskSpec:
+    info = dict(ds.info)
+    answer = [int(t) for t in info.get("answer_tokens", range(1, ds.vocab_size))]
+    if "output_positions" in info:
+        pos = [int(p) for p in np.asarray(info["output_positions"]).ravel()]
+    else:
+        pos = np.flatnonzero((np.asarray(ds.labels) != IGNORE).any(0)).tolist()
+    env_id, kwargs = env_identity(env)
+    return TaskSpec(env_id, kwargs, int(ds.vocab_size), int(ds.seq_len), answer, pos)
+
+
+def solution_table(env_u: Any, ds: Any, spec: TaskSpec, cap: int) -> np.ndarray | None:
+    """(instances, S, L) int8 answer classes of every valid answer per instance (-1 don't care,
+    -2 padding rows), so "is this prediction any valid solution" is one batched comparison."""
+    if ds.solutions is None or not len(ds.solutions):
+        return None
+    counts = np.array([min(len(s), cap) for s in ds.solutions])
+    s_max = int(max(counts.max(), 1))
+    flat = np.concatenate([np.asarray(s)[:c] for s, c in zip(ds.solutions, counts, strict=True)])
+    if len(flat) == 0:
+        return None
+    tok = env_u.tokenize_answers(flat)
+    cls = spec.labels_to_cls(tok)
+    cls = np.where(cls < 0, -1, cls)
+    table = np.full((len(ds.solutions), s_max, spec.seq_len), -2, dtype=np.int8)
+    inst = np.repeat(np.arange(len(counts)), counts)
+    slot = np.concatenate([np.arange(c) for c in counts])
+    table[inst, slot] = cls
+    return table
+
+
+class DeviceData:
+    """Training rows on the device (static shapes; indexing needs no host round trip)."""
+
+    def __init__(self, env_u: Any, ds: Any, spec: TaskSpec, device: torch.device, cap: int = 64,
+                 use_solutions: bool = True) -> None:
+        self.device = device
+        self.ds = ds
+        self.spec = spec
+        self.rows = len(ds.inputs)
+        self.set_rows(np.asarray(ds.inputs), np.asarray(ds.labels))
+        order = np.argsort(ds.instance_ids)
+        pos = np.searchsorted(ds.instance_ids[order], ds.row_instance)
+        self.row_inst = torch.as_tensor(order[pos], dtype=torch.long, device=device)
+        table = solution_table(env_u, ds, spec, cap) if (use_solutions and ds.augment is None) else None
+        self.sols = None if table is None else torch.as_tensor(table, device=device)
+
+    def set_rows(self, inputs: np.ndarray, labels: np.ndarray) -> None:
+        """(Re)load rows, e.g. a freshly augmented copy of the training set."""
+        self.x = torch.as_tensor(inputs, dtype=torch.int32, device=self.device)
+        y_cls = self.spec.labels_to_cls(labels)
+        self.y_cls = torch.as_tensor(y_cls, dtype=torch.long, device=self.device)
+        self.y_tok = torch.as_tensor(np.where(labels >= 0, labels, 0), dtype=torch.int32, device=self.device)
+
+    def augment(self, rng: np.random.Generator) -> None:
+        if self.ds.augment is None:
+            return
+        x, y = self.ds.augment(rng, np.asarray(self.ds.inputs).copy(), np.asarray(self.ds.labels).copy())
+        self.set_rows(np.asarray(x), np.asarray(y))
+
+    def gather(self, idx: torch.Tensor):
+        sols = None if self.sols is None else self.sols[self.row_inst[idx]]
+        return self.x[idx], self.y_cls[idx], self.y_tok[idx], sols

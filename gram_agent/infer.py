@@ -1,0 +1,250 @@
+# ruff: noqa: E741  (l is the paper's low-level latent)
+"""``Agent``: a trained GRAM/TRM model bound to its env, for solving, generating and evaluating.
+
+Width: N trajectories per puzzle run as one batch (the puzzle rows are repeated, never a
+Python loop over samples). Depth: any number of supervision steps (may exceed training's
+N_sup). Selection: majority vote over identical answers, LPRM best-of-N (highest terminal
+value), halting-head best-Q (PTRM's rule), or all N candidates.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import numpy as np
+import torch
+
+from gram_agent.config import GRAMConfig
+from gram_agent.data import TaskSpec
+from gram_agent.model.core import RecursiveModel
+
+SELECT = ("vote", "lprm", "halt", "all")
+
+
+def make_env(env: Any) -> Any:
+    """An env instance from an id string, or the env itself."""
+    if isinstance(env, str):
+        import gymnasium as gym
+
+        import gram_envs  # noqa: F401  (registers the ids)
+
+        return gym.make(env)
+    return env
+
+
+class Agent:
+    """A model + its token spec (+ the env, made lazily from the spec when loaded)."""
+
+    def __init__(self, model: RecursiveModel, spec: TaskSpec, config: GRAMConfig, env: Any = None,
+                 meta: dict[str, Any] | None = None) -> None:
+        self.model = model.eval()
+        self.spec = spec
+        self.config = config
+        self._env = env
+        self.meta = dict(meta or {})
+        self._out_pos = torch.as_tensor(spec.out_positions, dtype=torch.long)
+        self._answer = torch.as_tensor(spec.answer_tokens, dtype=torch.long)
+
+    # ------------------------------------------------------------------ plumbing
+    @property
+    def env(self) -> Any:
+        if self._env is None:
+            import gymnasium as gym
+
+            import gram_envs  # noqa: F401
+
+            if self.spec.env_id is None:
+                raise ValueError("this agent was trained on an unregistered env; pass env= to Agent.load")
+            self._env = gym.make(self.spec.env_id, **self.spec.env_kwargs)
+        return self._env
+
+    @property
+    def device(self) -> torch.device:
+        return self.model.z0.device
+
+    def to(self, device: str | torch.device) -> Agent:
+        self.model.to(device)
+        return self
+
+    def cpu(self) -> Agent:
+        return self.to("cpu")
+
+    def cuda(self) -> Agent:
+        return self.to("cuda")
+
+    def save(self, path: str, dtype: torch.dtype | None = None) -> None:
+        """Directory with weights.safetensors (optionally cast, e.g. bf16), config.json, task.json."""
+        from gram_agent.checkpoint import save_weights
+
+        os.makedirs(path, exist_ok=True)
+        save_weights(self.model, os.path.join(path, "weights.safetensors"), dtype=dtype)
+        with open(os.path.join(path, "config.json"), "w") as f:
+            f.write(self.config.to_json())
+        with open(os.path.join(path, "task.json"), "w") as f:
+            json.dump({"spec": self.spec.to_dict(), "meta": self.meta}, f, indent=1)
+
+    @classmethod
+    def load(cls, path: str, device: str | torch.device | None = None, env: Any = None) -> Agent:
+        """Load an Agent saved by ``save`` or a training checkpoint folder (best/ or last/)."""
+        from gram_agent.checkpoint import load_weights
+
+        with open(os.path.join(path, "config.json")) as f:
+            cfg = GRAMConfig.from_dict(json.load(f))
+        with open(os.path.join(path, "task.json")) as f:
+            task = json.load(f)
+        spec = TaskSpec.from_dict(task["spec"])
+        model = RecursiveModel(cfg, spec.vocab_size, spec.seq_len, spec.n_answer)
+        name = "ema.safetensors" if os.path.exists(os.path.join(path, "ema.safetensors")) else "weights.safetensors"
+        load_weights(model, os.path.join(path, name))
+        dev = torch.device(device) if device else torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        return cls(model.to(dev), spec, cfg, env=make_env(env) if env is not None else None, meta=task.get("meta"))
+
+    # ------------------------------------------------------------------ tokens
+    def tokenize(self, obs: Any) -> np.ndarray:
+        """Observations (one or a batch) -> (M, seq_len) tokens via the env's own tokenizer."""
+        u = self.env.unwrapped
+        if isinstance(obs, dict):  # Dict observation spaces (e.g. colouring): small adapter
+            if hasattr(u, "tokenize_observations"):
+                return np.asarray(u.tokenize_observations(obs))
+            key = "puzzle" if "puzzle" in obs else next(iter(obs))
+            arr = np.asarray(obs[key])
+            single = arr.ndim == np.asarray(u.observation_space[key].sample()).ndim
+            return np.asarray(u.tokenize_puzzles(arr[None] if single else arr))
+        arr = np.asarray(obs)
+        if hasattr(u, "observation_space") and arr.shape == u.observation_space.shape:
+            arr = arr[None]
+        return np.asarray(u.tokenize_puzzles(arr))
+
+    def _to_tokens(self, x_tok: torch.Tensor, cls: torch.Tensor) -> torch.Tensor:
+        """Answer classes at output positions -> full token rows (inputs copied elsewhere)."""
+        out = x_tok.long().clone()
+        pos = self._out_pos.to(out.device)
+        out[..., pos] = self._answer.to(out.device)[cls[..., pos]]
+        return out
+
+    # ------------------------------------------------------------------ core rollout
+    @torch.no_grad()
+    def rollout(self, tokens: np.ndarray | torch.Tensor, samples: int = 20, steps: int | None = None,
+                ptrm_sigma: float = 0.0, ptrm_target: str = "l", halt: bool = False,
+                seed: int | None = None, batch: int | None = None) -> dict[str, torch.Tensor]:
+        """N trajectories per puzzle from the prior: tokens (M, N, L), q_halt and value (M, N)."""
+        m = self.model
+        cfg = self.config
+        dev = self.device
+        steps = steps or cfg.n_sup
+        x = torch.as_tensor(np.asarray(tokens), device=dev).long()
+        n_puz = x.shape[0]
+        stochastic = cfg.guided or ptrm_sigma > 0
+        n_eff = samples if stochastic else 1  # TRM: every sample is identical, compute one
+        xr = x.repeat_interleave(n_eff, dim=0)
+        total = xr.shape[0]
+        bs = batch or cfg.eval_batch
+        gen = torch.Generator(device=dev).manual_seed(cfg.seed + 777 if seed is None else seed)
+        amp = dev.type == "cuda"
+        cls_all = torch.empty(total, m.seq_len, dtype=torch.long, device=dev)
+        q_all = torch.empty(total, device=dev)
+        v_all = torch.empty(total, device=dev)
+        for s in range(0, total, bs):
+            xb = xr[s:s + bs]
+            b = xb.shape[0]
+            with torch.autocast("cuda", dtype=getattr(torch, cfg.dtype), enabled=amp):
+                ex = m.encode(xb)
+                h, l = m.initial_state(b)
+                frozen = None
+                for _ in range(steps):
+                    noise = None
+                    if cfg.guided:
+                        noise = torch.randn((cfg.T, b, m.total_len, cfg.d_model), generator=gen, device=dev)
+                    pn = None
+                    if ptrm_sigma > 0:
+                        pn = ptrm_sigma * torch.randn((b, m.total_len, cfg.d_model), generator=gen, device=dev)
+                    h, l, logits, q, v = m.infer_step(h, l, ex, noise, pn, ptrm_target)
+                    pred = logits.argmax(-1)
+                    if halt:  # freeze each trajectory at its first halting step (static shapes)
+                        if frozen is None:
+                            frozen = (pred, q, v, q > 0)
+                        else:
+                            fp, fq, fv, done = frozen
+                            keep = done[:, None]
+                            frozen = (torch.where(keep, fp, pred), torch.where(done, fq, q),
+                                      torch.where(done, fv, v), done | (q > 0))
+            if halt and frozen is not None:
+                pred, q, v, _ = frozen
+            cls_all[s:s + b], q_all[s:s + b], v_all[s:s + b] = pred, q, v
+        toks = self._to_tokens(xr, cls_all).view(n_puz, n_eff, -1)
+        q_all, v_all = q_all.view(n_puz, n_eff), v_all.view(n_puz, n_eff)
+        if n_eff != samples:
+            toks = toks.expand(n_puz, samples, -1)
+            q_all, v_all = q_all.expand(n_puz, samples), v_all.expand(n_puz, samples)
+        return {"tokens": toks, "q_halt": q_all, "value": v_all}
+
+    @staticmethod
+    def select(roll: dict[str, torch.Tensor], how: str) -> torch.Tensor:
+        """(M, N, L) candidates -> (M, L) by majority vote, LPRM value or halting Q; or all."""
+        toks = roll["tokens"]
+        if how == "all":
+            return toks
+        if how == "vote":
+            same = (toks[:, :, None, :] == toks[:, None, :, :]).all(-1)
+            idx = same.sum(-1).argmax(-1)  # ties: the first most frequent
+        elif how == "lprm":
+            idx = roll["value"].argmax(-1)
+        elif how == "halt":
+            idx = roll["q_halt"].argmax(-1)
+        else:
+            raise ValueError(f"select must be one of {SELECT}, got {how!r}")
+        return toks[torch.arange(toks.shape[0], device=toks.device), idx]
+
+    # ------------------------------------------------------------------ public API
+    def solve(self, obs_or_batch: Any, samples: int = 20, steps: int | None = None, select: str = "vote",
+              ptrm_sigma: float = 0.0, halt: bool = False, seed: int | None = None) -> np.ndarray:
+        """Answers in the env's user encoding: one per puzzle (vote/lprm/halt) or (M, N, ...) for "all".
+        A single observation gives a single answer."""
+        if select not in SELECT:
+            raise ValueError(f"select must be one of {SELECT}, got {select!r}")
+        if isinstance(obs_or_batch, dict):
+            tok = self.tokenize(obs_or_batch)
+            single = len(tok) == 1
+        else:
+            single = np.asarray(obs_or_batch).shape == getattr(self.env.unwrapped.observation_space, "shape", None)
+            tok = self.tokenize(obs_or_batch)
+        roll = self.rollout(tok, samples, steps, ptrm_sigma=ptrm_sigma, halt=halt, seed=seed)
+        out = self.env.unwrapped.detokenize(self.select(roll, select).cpu().numpy())
+        return out[0] if single else out
+
+    def act(self, obs: Any) -> np.ndarray:
+        """One action for a Gymnasium loop: the majority vote of the config's eval sample count."""
+        return self.solve(obs, samples=self.config.eval_samples, select="vote")
+
+    def generate(self, n: int, steps: int | None = None, seed: int | None = None) -> np.ndarray:
+        """n samples for an unconditional task: n trajectories from the blank input."""
+        u = self.env.unwrapped
+        blank = u.dataset("test").instance_inputs[:1] if hasattr(u, "dataset") else None
+        if blank is None:
+            raise ValueError("generate needs an env with a blank-board test split")
+        roll = self.rollout(blank, samples=n, steps=steps, seed=seed)
+        return u.detokenize(roll["tokens"][0].cpu().numpy())
+
+    def evaluate(self, split: str = "test", samples: int = 20, steps: int | None = None,
+                 instances: int | None = None, ptrm_sigma: float = 0.0, seed: int | None = None,
+                 record: bool = False) -> dict[str, float]:
+        """Env metrics over N samples per test instance, plus vote / LPRM / best-Q accuracy."""
+        u = self.env.unwrapped
+        ds = u.dataset(split)
+        ids, inp = ds.instance_ids, ds.instance_inputs
+        if instances:
+            ids, inp = ids[:instances], inp[:instances]
+        roll = self.rollout(inp, samples, steps, ptrm_sigma=ptrm_sigma, seed=seed)
+        cands = u.detokenize(roll["tokens"].cpu().numpy())
+        res = u.evaluate(ids, cands, record=record)
+        out = {k: float(v) for k, v in res["metrics"].items()}
+        out["samples"] = float(samples)
+        valid = np.asarray(res["valid"])
+        out["pass_at_n"] = float(valid.any(1).mean())
+        for how in ("vote", "lprm", "halt"):
+            sel = u.detokenize(self.select(roll, how).cpu().numpy())[:, None]
+            r = u.evaluate(ids, sel, record=False)["metrics"]
+            out[f"{how}_accuracy"] = float(r.get("accuracy", 0.0))
+        return out

@@ -1,0 +1,199 @@
+# ruff: noqa: E741  (l is the paper's low-level latent)
+"""The recursive core shared by GRAM and TRM, and one deep-supervision step of training.
+
+State z = (h, l), token-wise (B, L, D), starting from a fixed random z0 buffer (saved in every
+checkpoint). One transition: K low-level updates l <- f_L(l, h + e_x), then u = f_H(h, l), then
+h = u + eps with eps from the posterior q(eps | u, y) in training, the prior p(eps | u) at test
+time (GRAM), or h = u (TRM). A supervision step is T transitions; only the last one carries
+gradients (the first T-1 run under no_grad) and the state is detached between steps.
+
+Per-step loss (eq. 14 as a minimisation):
+    CE(decoder(h_T), y) + beta * [alpha KL(sg q || p) + (1 - alpha) KL(q || sg p)] at transition T
+    + halt_weight * BCE(q_halt, correct) + value_weight * (sigmoid(v) - r)^2,
+where the aux heads see a detached state and, by default (``aux_rollout="prior_last"``), a
+*prior* sample at the last transition: the posterior sees y and is right almost at once, so
+heads fitted on it would learn to halt at step 1 and rank nothing (the trap [W] reports).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from gram_agent.config import GRAMConfig
+from gram_agent.model.guidance import Guidance, balanced_kl
+from gram_agent.model.heads import AuxHeads, Decoder
+from gram_agent.model.layers import Reasoner
+
+
+def stablemax_log_probs(logits: torch.Tensor) -> torch.Tensor:
+    """TRM's stablemax: s(x) = x + 1 (x >= 0) else 1 / (1 - x), normalised; log in fp32."""
+    s = torch.where(logits >= 0, logits + 1, 1 / (1 - torch.clamp(logits, max=0.0)))
+    return torch.log(s / s.sum(-1, keepdim=True))
+
+
+class RecursiveModel(nn.Module):
+    """GRAM (``cfg.model == "gram"``) or TRM (``"trm"``): encoder, core, guidance and heads."""
+
+    def __init__(self, cfg: GRAMConfig, vocab_size: int, seq_len: int, n_answer: int) -> None:
+        super().__init__()
+        self.cfg = cfg
+        d = cfg.d_model
+        self.vocab_size, self.seq_len, self.n_answer = vocab_size, seq_len, n_answer
+        self.prefix = cfg.puzzle_emb_len
+        self.total_len = seq_len + self.prefix
+        self.embed = nn.Embedding(vocab_size, d)
+        nn.init.trunc_normal_(self.embed.weight, 0.0, 1.0 / math.sqrt(d), -2.0 / math.sqrt(d), 2.0 / math.sqrt(d))
+        self.embed_scale = math.sqrt(d)
+        self.puzzle_emb = nn.Embedding(cfg.num_puzzle_ids, d) if self.prefix else None
+        if self.puzzle_emb is not None:
+            nn.init.zeros_(self.puzzle_emb.weight)
+        args = (d, cfg.n_heads, cfg.n_layers, self.total_len, cfg.mixer, cfg.ffn_expansion, cfg.rope_theta,
+                cfg.norm_eps)
+        self.f_L = Reasoner(*args)
+        self.f_H = self.f_L if cfg.share_weights else Reasoner(*args)
+        self.guidance = Guidance(cfg, vocab_size) if cfg.guided else None
+        self.decoder = Decoder(cfg, n_answer)
+        self.aux = AuxHeads(cfg)
+        g = torch.Generator().manual_seed(cfg.seed + 12345)
+        z0 = torch.randn(2, self.total_len, d, generator=g).clamp_(-2, 2)
+        self.register_buffer("z0", z0)  # fixed random start, identical for prior and posterior
+
+    # ------------------------------------------------------------------ pieces
+    def encode(self, x: torch.Tensor, puzzle_ids: torch.Tensor | None = None) -> torch.Tensor:
+        """e_x: scaled token embedding, with the puzzle-identifier prefix (slot 0; others zero)."""
+        e = self.embed(x.long()) * self.embed_scale
+        if self.prefix:
+            pre = torch.zeros(x.shape[0], self.prefix, e.shape[-1], dtype=e.dtype, device=e.device)
+            pid = torch.zeros(x.shape[0], dtype=torch.long, device=x.device) if puzzle_ids is None else puzzle_ids
+            pre[:, 0] = self.puzzle_emb(pid.long())
+            e = torch.cat([pre, e], dim=1)
+        return e
+
+    def initial_state(self, batch: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.z0[0].expand(batch, -1, -1).clone(), self.z0[1].expand(batch, -1, -1).clone()
+
+    def latent(self, h: torch.Tensor, l: torch.Tensor, ex: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """K low-level steps, then u = f_H(h, l)."""
+        for _ in range(self.cfg.K):
+            l = self.f_L(l, h + ex)
+        return self.f_H(h, l), l
+
+    def pad_prefix(self, t: torch.Tensor, value: int) -> torch.Tensor:
+        if not self.prefix:
+            return t
+        return F.pad(t, (self.prefix, 0), value=value)
+
+    def logits(self, h: torch.Tensor) -> torch.Tensor:
+        return self.decoder(h[:, self.prefix:])
+
+    # ------------------------------------------------------------------ training
+    def forward(self, h, l, x, y_cls, y_tok, sols, noise):
+        """One supervision step on a batch of slots (the DDP/compile unit).
+
+        h, l: (B, Lt, D) fp32 carry; x: (B, L) input tokens; y_cls: (B, L) answer classes with -100
+        where unsupervised; y_tok: (B, L) label tokens (0 where unsupervised) for the posterior;
+        sols: (B, S, L) valid answers as classes (-1 don't-care, -2 padding rows) for aux targets;
+        noise: (T + 1, B, Lt, D) standard normals (the last one for the prior sample of the aux heads).
+        Returns (loss, stats (9,), h, l, q_halt (B,), correct (B,)).
+        """
+        cfg = self.cfg
+        ex = self.encode(x)
+        g = self.guidance
+        yt = self.pad_prefix(y_tok.long(), 0)
+        with torch.no_grad():
+            for t in range(cfg.T - 1):
+                u, l = self.latent(h, l, ex)
+                if g is not None:
+                    # default: earlier transitions from the prior (see config.posterior_transitions)
+                    if cfg.posterior_transitions == "all":
+                        m_t, s_t = g.posterior_params(u, yt)
+                    else:
+                        m_t, s_t = g.prior_params(u)
+                    h = u + m_t + s_t * noise[t]
+                else:
+                    h = u
+        u, l = self.latent(h, l, ex)
+        zero = torch.zeros((), device=x.device)
+        kl, sig_p, sig_q = zero, zero, zero
+        if g is not None:
+            mq, sq = g.posterior_params(u, yt)
+            mp, sp = g.prior_params(u)
+            h = u + mq + sq * noise[cfg.T - 1]
+            kl_el = balanced_kl(mq, sq, mp, sp, cfg.kl_balance, zero_var=cfg.guidance_mode == "zero_var")
+            if cfg.kl_reduce in ("sum", "token_mean"):
+                kl_tok = kl_el.sum(-1)
+                if cfg.free_bits > 0:
+                    kl_tok = torch.clamp(kl_tok, min=cfg.free_bits)
+                kl = kl_tok.sum(-1).mean() if cfg.kl_reduce == "sum" else kl_tok.mean()
+            else:
+                kl = kl_el.mean()
+            sig_p, sig_q = sp.mean().detach(), sq.mean().detach()
+        else:
+            h = u
+        logits = self.logits(h).float()
+        mask = y_cls >= 0
+        tgt = torch.where(mask, y_cls, 0).long()
+        logp = stablemax_log_probs(logits) if cfg.loss_type == "stablemax" else F.log_softmax(logits, dim=-1)
+        nll = -logp.gather(-1, tgt[..., None]).squeeze(-1)
+        ntok = mask.sum(-1).clamp(min=1)
+        ce = ((nll * mask).sum(-1) / ntok).mean()
+        pred = logits.argmax(-1)
+        tok_acc = (((pred == y_cls) & mask).sum(-1) / ntok)
+
+        # aux heads: detached state, fitted on a prior sample at the last transition (default)
+        with torch.no_grad():
+            if g is not None and cfg.aux_rollout == "prior_last":
+                h_aux = (u + mp + sp * noise[cfg.T]).detach()
+                pred_aux = self.logits(h_aux).float().argmax(-1)
+            else:
+                h_aux = h.detach()
+                pred_aux = pred
+            correct, racc = self.correctness(pred_aux, y_cls, sols)
+        q_halt, v_logit = self.aux(h_aux[:, 0])
+        halt_loss = F.binary_cross_entropy_with_logits(q_halt, correct)
+        r = racc if cfg.lprm_target == "token_acc" else correct
+        value_loss = (torch.sigmoid(v_logit) - r).square().mean()
+        loss = ce + cfg.beta * kl + cfg.halt_weight * halt_loss + cfg.value_weight * value_loss
+        stats = torch.stack([
+            loss.detach(), ce.detach(), kl.detach(), halt_loss.detach(), value_loss.detach(),
+            tok_acc.mean().detach(), correct.mean(), sig_p, sig_q,
+        ])
+        return loss, stats, h.detach().float(), l.detach().float(), q_halt.detach(), correct
+
+    def correctness(self, pred: torch.Tensor, y_cls: torch.Tensor, sols: torch.Tensor | None):
+        """(1[pred is a valid answer], token accuracy vs the row label), both fp32 (B,)."""
+        mask = y_cls >= 0
+        exact = ((pred == y_cls) | ~mask).all(-1)
+        if sols is not None and self.cfg.lprm_target != "exact":
+            hit = ((sols == pred[:, None].to(sols.dtype)) | (sols == -1)).all(-1).any(-1)
+            exact = exact | hit
+        acc = ((pred == y_cls) & mask).sum(-1) / mask.sum(-1).clamp(min=1)
+        return exact.float(), acc.float()
+
+    # ------------------------------------------------------------------ inference
+    @torch.no_grad()
+    def infer_step(self, h, l, ex, noise: torch.Tensor | None, ptrm_noise: torch.Tensor | None = None,
+                   ptrm_target: str = "l"):
+        """One supervision step from the prior (GRAM) or deterministic (TRM); optional PTRM
+        perturbation of the latent before it. Returns (h, l, logits, q_halt, value)."""
+        if ptrm_noise is not None:
+            if ptrm_target == "l":
+                l = l + ptrm_noise
+            else:
+                h = h + ptrm_noise
+        for t in range(self.cfg.T):
+            u, l = self.latent(h, l, ex)
+            if self.guidance is not None and noise is not None:
+                mp, sp = self.guidance.prior_params(u)
+                h = u + mp + sp * noise[t]
+            elif self.guidance is not None:
+                h = u + self.guidance.prior_params(u)[0]
+            else:
+                h = u
+        logits = self.logits(h).float()
+        q_halt, v = self.aux(h[:, 0])
+        return h.float(), l.float(), logits, q_halt, torch.sigmoid(v)

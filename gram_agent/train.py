@@ -1,0 +1,343 @@
+# ruff: noqa: E741  (l is the paper's low-level latent)
+"""``train(env, config) -> Agent``: deep-supervision training of GRAM or TRM on any GRAM env.
+
+Data flow (TRM's persistent carry, static shapes, no host sync inside the loop):
+- the training rows live on the device; a batch is B *slots*, each holding one puzzle row and
+  its latent state z = (h, l);
+- every optimiser step runs one supervision step on every slot (one loss, one update);
+- a slot halts after N_sup steps, or earlier when the halting head says so (ACT, with TRM's
+  exploration of random minimum depths); a halted slot is refilled with a random row and z0;
+- metrics accumulate on the device and are read back every ``log_every`` steps only.
+
+All randomness (rows, exploration, guidance noise) comes from device generators drawn at the
+*global* batch shape and sliced per rank, so a run is reproducible, resumable to the bit from
+its checkpoint, and identical under data parallelism (up to reduction order).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import time
+from typing import Any
+
+import numpy as np
+import torch
+
+from gram_agent import distributed as D
+from gram_agent.checkpoint import find_resume, load_weights, write_checkpoint
+from gram_agent.config import GRAMConfig, preset
+from gram_agent.data import DeviceData, task_spec
+from gram_agent.infer import Agent, make_env
+from gram_agent.model.core import RecursiveModel
+
+STAT_NAMES = ("loss", "ce", "kl", "halt_bce", "value_mse", "token_acc", "correct", "sigma_p", "sigma_q")
+
+
+def _default_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def lr_at(cfg: GRAMConfig, step: int, total: int) -> float:
+    """Linear warmup, then cosine down to lr*lr_min_ratio over ``total`` steps (constant when 1.0)."""
+    if step < cfg.lr_warmup_steps:
+        return cfg.lr * (step + 1) / cfg.lr_warmup_steps
+    if cfg.lr_min_ratio >= 1.0 or total <= cfg.lr_warmup_steps:
+        return cfg.lr
+    p = min(1.0, (step - cfg.lr_warmup_steps) / max(1, total - cfg.lr_warmup_steps))
+    return cfg.lr * (cfg.lr_min_ratio + (1 - cfg.lr_min_ratio) * 0.5 * (1 + math.cos(math.pi * p)))
+
+
+class Trainer:
+    """Holds the model, optimiser, EMA, carry and generators of one run (no global state)."""
+
+    def __init__(self, env: Any, cfg: GRAMConfig, device: torch.device, dist: D.Dist) -> None:
+        self.env = env
+        self.u = env.unwrapped
+        self.cfg = cfg
+        self.device = device
+        self.dist = dist
+        ds = self.u.dataset("train")
+        self.spec = task_spec(env, ds)
+        self.data = DeviceData(self.u, ds, self.spec, device, cfg.max_solutions,
+                               use_solutions=cfg.lprm_target != "exact")
+        torch.manual_seed(cfg.seed)
+        self.model = RecursiveModel(cfg, self.spec.vocab_size, self.spec.seq_len, self.spec.n_answer).to(device)
+        self.params = [p for p in self.model.parameters() if p.requires_grad]
+        fused = device.type == "cuda"
+        decay = [p for p in self.params if p.ndim >= 2]
+        no_decay = [p for p in self.params if p.ndim < 2]
+        self.opt = torch.optim.AdamW(
+            [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+            lr=cfg.lr, betas=cfg.betas, fused=fused or None,
+        )
+        self.ema = copy.deepcopy(self.model).eval() if cfg.ema > 0 else None
+        if self.ema is not None:
+            for p in self.ema.parameters():
+                p.requires_grad_(False)
+        self.B = cfg.batch_size
+        self.sl = dist.slice(self.B)
+        self.b = self.sl.stop - self.sl.start
+        g = torch.Generator(device=device)
+        g.manual_seed(cfg.seed * 1000 + 1)
+        self.gen = g
+        self.np_rng = np.random.default_rng(cfg.seed)
+        self.step = 0
+        self.samples = 0  # rows started (refills), global
+        self.best = -1.0
+        self.history: list[dict[str, Any]] = []
+        self.noise_dtype = getattr(torch, cfg.dtype) if device.type == "cuda" else torch.float32
+        self._init_carry()
+        self._step_fn = self.model
+        if cfg.compile and device.type == "cuda":
+            self._step_fn = torch.compile(self.model, dynamic=False, mode=cfg.compile_mode)
+        self._acc = torch.zeros(len(STAT_NAMES), device=device)
+        self._acc_n = 0
+        self._halted_correct = torch.zeros(2, device=device)
+
+    # ------------------------------------------------------------------ carry
+    def _init_carry(self) -> None:
+        h, l = self.model.initial_state(self.b)
+        self.h, self.l = h.float(), l.float()
+        self.row = torch.zeros(self.b, dtype=torch.long, device=self.device)
+        self.nstep = torch.zeros(self.b, dtype=torch.long, device=self.device)
+        self.min_steps = torch.ones(self.b, dtype=torch.long, device=self.device)
+        self.halted = torch.ones(self.b, dtype=torch.bool, device=self.device)  # all slots start by loading
+
+    def _refill(self) -> None:
+        cfg, dev, B, sl = self.cfg, self.device, self.B, self.sl
+        new_row = torch.randint(self.data.rows, (B,), generator=self.gen, device=dev)[sl]
+        explore = (torch.rand(B, generator=self.gen, device=dev) < cfg.halt_explore_prob)[sl]
+        rnd_min = torch.randint(2, cfg.n_sup + 1, (B,), generator=self.gen, device=dev)[sl]
+        hz = self.halted
+        self.row = torch.where(hz, new_row, self.row)
+        self.min_steps = torch.where(hz, torch.where(explore, rnd_min, 1), self.min_steps)
+        self.nstep = torch.where(hz, 0, self.nstep)
+        h0, l0 = self.model.z0[0], self.model.z0[1]
+        self.h = torch.where(hz[:, None, None], h0, self.h)
+        self.l = torch.where(hz[:, None, None], l0, self.l)
+
+    # ------------------------------------------------------------------ one optimiser step
+    def train_step(self) -> None:
+        cfg, dev = self.cfg, self.device
+        self._refill()
+        x, y_cls, y_tok, sols = self.data.gather(self.row)
+        lt = self.model.total_len
+        noise = torch.randn((cfg.T + 1, self.B, lt, cfg.d_model), generator=self.gen, device=dev,
+                            dtype=self.noise_dtype)[:, self.sl] if cfg.guided else None
+        lr = lr_at(cfg, self.step, cfg.max_steps)
+        for gr in self.opt.param_groups:
+            gr["lr"] = lr
+        self.model.train()
+        with torch.autocast("cuda", dtype=getattr(torch, cfg.dtype), enabled=dev.type == "cuda"):
+            loss, stats, h, l, q_halt, correct = self._step_fn(self.h, self.l, x, y_cls, y_tok, sols, noise)
+        (loss * (self.b / self.B)).backward()
+        D.all_reduce_grads(self.params, self.dist)
+        if cfg.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(self.params, cfg.grad_clip)
+        self.opt.step()
+        self.opt.zero_grad(set_to_none=True)
+        if self.ema is not None:
+            with torch.no_grad():
+                ep = list(self.ema.parameters())
+                torch._foreach_lerp_(ep, [p.detach() for p in self.model.parameters()], 1.0 - cfg.ema)
+        self.h, self.l = h, l
+        self.nstep = self.nstep + 1
+        halt = self.nstep >= cfg.n_sup
+        if cfg.train_halting:
+            halt = halt | ((q_halt > 0) & (self.nstep >= self.min_steps))
+        self.halted = halt
+        self._acc += stats
+        self._acc_n += 1
+        self._halted_correct += torch.stack([(correct * halt).sum(), halt.sum().float()])
+        self.step += 1
+
+    def read_stats(self) -> dict[str, float]:
+        """One host sync: means since the last read."""
+        vals = (self._acc / max(self._acc_n, 1)).tolist()
+        hc = self._halted_correct.tolist()
+        out = dict(zip(STAT_NAMES, vals, strict=True))
+        out["halted_acc"] = hc[0] / max(hc[1], 1.0)
+        out["refills_per_step"] = hc[1] / max(self._acc_n, 1)
+        self._acc.zero_()
+        self._halted_correct.zero_()
+        self._acc_n = 0
+        return out
+
+    # ------------------------------------------------------------------ state
+    def eval_model(self) -> RecursiveModel:
+        return self.ema if self.ema is not None else self.model
+
+    def agent(self) -> Agent:
+        return Agent(self.eval_model(), self.spec, self.cfg, env=self.env, meta={"step": self.step})
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "opt": self.opt.state_dict(),
+            "carry": {k: getattr(self, k).detach().cpu() for k in ("h", "l", "row", "nstep", "min_steps", "halted")},
+            "gen": self.gen.get_state(),
+            "np_rng": self.np_rng.bit_generator.state,
+            "counters": {"step": self.step, "samples": self.samples, "best": self.best},
+            "history": self.history,
+        }
+
+    def save(self, root: str, tag: str, metrics: dict[str, float] | None = None) -> None:
+        if not self.dist.main:
+            return
+        task = {"spec": self.spec.to_dict(), "meta": {"step": self.step, "metrics": metrics or {}}}
+        write_checkpoint(root, tag, model=self.model, ema=self.ema, config_json=self.cfg.to_json(), task=task,
+                         state=self.state() if tag == "last" else None)
+
+    def load(self, path: str) -> None:
+        load_weights(self.model, os.path.join(path, "weights.safetensors"))
+        if self.ema is not None and os.path.exists(os.path.join(path, "ema.safetensors")):
+            load_weights(self.ema, os.path.join(path, "ema.safetensors"))
+        st = torch.load(os.path.join(path, "state.pt"), map_location=self.device, weights_only=False)
+        self.opt.load_state_dict(st["opt"])
+        for k, v in st["carry"].items():
+            v = v.to(self.device)
+            if k in ("h", "l", "row", "nstep", "min_steps", "halted") and v.shape[0] == self.B and self.b != self.B:
+                v = v[self.sl]
+            setattr(self, k, v)
+        self.gen.set_state(st["gen"].cpu() if hasattr(st["gen"], "cpu") else st["gen"])
+        self.np_rng.bit_generator.state = st["np_rng"]
+        c = st["counters"]
+        self.step, self.samples, self.best = int(c["step"]), int(c["samples"]), float(c["best"])
+        self.history = list(st.get("history", []))
+
+
+def train(
+    env: Any,
+    config: GRAMConfig | None = None,
+    *,
+    device: str | torch.device | None = None,
+    time_budget_s: float | None = None,
+    checkpoint_dir: str | None = None,
+    resume: bool = True,
+    max_steps: int | None = None,
+    preset_name: str = "fast",
+    model: str | None = None,
+    progress: bool = True,
+    eval_at_end: bool = True,
+    reserve_s: float | None = None,
+    log: Any = None,
+) -> Agent:
+    """Train GRAM (or TRM with ``model="trm"`` / ``config.model``) on an env id or instance.
+
+    Stops at ``max_steps`` (or ``config.max_steps`` / ``config.epochs``) or before
+    ``time_budget_s`` runs out, leaving time (``reserve_s``) for the final checkpoint and
+    evaluation. With ``checkpoint_dir`` it writes ``last/`` periodically and at the end and
+    ``best/`` at each improving evaluation, and resumes from ``last/`` when ``resume``.
+    Returns an ``Agent`` on the EMA weights; ``agent.meta["train"]`` holds the run's numbers.
+    """
+    t_start = time.monotonic()
+    env = make_env(env)
+    env_id = env.spec.id if getattr(env, "spec", None) is not None else None
+    if config is None:
+        config = preset(preset_name, env_id, model=model or "gram")
+    elif model is not None:
+        config = config.replace(model=model)
+    if max_steps is not None:
+        config = config.replace(max_steps=max_steps)
+    dev = torch.device(device) if device is not None else _default_device()
+    dist = D.setup(dev)
+    if dist.world > 1 and dev.type == "cuda":
+        dev = torch.device("cuda", dist.local_rank)
+        torch.cuda.set_device(dev)
+    if config.epochs and not config.max_steps:
+        rows = len(env.unwrapped.dataset("train").inputs)
+        config = config.replace(max_steps=int(config.epochs * rows * config.n_sup / config.batch_size))
+    tr = Trainer(env, config, dev, dist)
+    cfg = config
+    if checkpoint_dir and resume:
+        path = find_resume(checkpoint_dir)
+        if path is not None:
+            tr.load(path)
+            if log:
+                log(f"resumed from {path} at step {tr.step}")
+    if reserve_s is None:
+        reserve_s = 0.0 if time_budget_s is None else min(90.0, max(5.0, 0.1 * time_budget_s))
+    deadline = None if time_budget_s is None else t_start + time_budget_s - reserve_s
+    bar = None
+    if progress and dist.main:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=cfg.max_steps or None, initial=tr.step, desc=f"{cfg.model} {env_id}", dynamic_ncols=True)
+    last_ckpt = time.monotonic()
+    last_log_t, last_log_step = time.monotonic(), tr.step
+    step_times: list[float] = []
+    train_t0 = time.monotonic()
+    steps_at_start = tr.step
+    while True:
+        if cfg.max_steps and tr.step >= cfg.max_steps:
+            break
+        if tr.data.ds.augment is not None and tr.step % max(cfg.log_every, 1) == 0:
+            tr.data.augment(tr.np_rng)
+        tr.train_step()
+        at_log = tr.step % cfg.log_every == 0
+        if at_log:
+            st = tr.read_stats()
+            now = time.monotonic()
+            sps = (tr.step - last_log_step) * cfg.batch_size / max(now - last_log_t, 1e-9)
+            step_times.append((now - last_log_t) / max(tr.step - last_log_step, 1))
+            last_log_t, last_log_step = now, tr.step
+            st.update(step=tr.step, sample_steps_per_s=sps, lr=lr_at(cfg, tr.step, cfg.max_steps),
+                      elapsed_s=now - t_start)
+            tr.history.append(st)
+            if bar is not None:
+                bar.set_postfix(loss=f"{st['loss']:.3f}", kl=f"{st['kl']:.3f}", acc=f"{st['halted_acc']:.3f}",
+                                sps=f"{sps:.0f}")
+                bar.update(tr.step - bar.n)
+            if log:
+                log(json.dumps({k: round(v, 5) if isinstance(v, float) else v for k, v in st.items()}))
+            stop = deadline is not None and now >= deadline
+            stop = D.broadcast_flag(stop, dist, dev)
+            if cfg.eval_every and tr.step % cfg.eval_every == 0 and not stop:
+                _evaluate(tr, cfg, checkpoint_dir, dist, log)
+            if checkpoint_dir and now - last_ckpt >= cfg.checkpoint_every_s and not stop:
+                tr.save(checkpoint_dir, "last")
+                last_ckpt = time.monotonic()
+            if stop:
+                break
+        elif deadline is not None and dist.world == 1 and time.monotonic() >= deadline:
+            break
+    train_time = time.monotonic() - train_t0
+    if bar is not None:
+        bar.close()
+    metrics: dict[str, float] = {}
+    if checkpoint_dir:
+        tr.save(checkpoint_dir, "last")
+    if eval_at_end and dist.main:
+        metrics = _evaluate(tr, cfg, checkpoint_dir, dist, log)
+    D.barrier(dist)
+    agent = tr.agent()
+    agent.meta["train"] = {
+        "steps": tr.step,
+        "steps_this_run": tr.step - steps_at_start,
+        "train_time_s": train_time,
+        "sample_steps_per_s": (tr.step - steps_at_start) * cfg.batch_size / max(train_time, 1e-9),
+        "median_step_s": float(np.median(step_times)) if step_times else float("nan"),
+        "history": tr.history,
+        "metrics": metrics,
+        "world": dist.world,
+    }
+    return agent
+
+
+def _evaluate(tr: Trainer, cfg: GRAMConfig, checkpoint_dir: str | None, dist: D.Dist, log: Any) -> dict[str, float]:
+    if not dist.main:
+        return {}
+    t0 = time.monotonic()
+    metrics = tr.agent().evaluate("test", samples=cfg.eval_samples, instances=cfg.eval_instances or None)
+    metrics["eval_time_s"] = time.monotonic() - t0
+    metrics["step"] = float(tr.step)
+    tr.history.append({"eval": metrics})
+    score = metrics.get("accuracy", 0.0) + metrics.get("coverage", 0.0)
+    if checkpoint_dir and score > tr.best:
+        tr.best = score
+        tr.save(checkpoint_dir, "best", metrics)
+    if log:
+        log("eval " + json.dumps({k: round(v, 4) for k, v in metrics.items()}))
+    return metrics
