@@ -27,10 +27,15 @@ for task, env_id in (("nq8", "GRAM/NQueens-8"), ("nq10", "GRAM/NQueens-10"),
                      ("gc8", "GRAM/GraphColoring-8"), ("gc10", "GRAM/GraphColoring-10")):
     for seed in (0, 1):
         suffix = "" if seed == 0 else f"-s{seed}"
+        ptrm = ["--ptrm-sigma", "0.1", "0.3", "1.0"] if task == "nq8" else []
         JOBS[f"{task}-gram{suffix}"] = (env_id, "gram", ["--seed", str(seed)], [])
-        JOBS[f"{task}-trm{suffix}"] = (env_id, "trm", ["--seed", str(seed)], ["--ptrm-sigma", "0.1", "0.3", "1.0"])
+        JOBS[f"{task}-trm{suffix}"] = (env_id, "trm", ["--seed", str(seed)], ptrm)
 JOBS["nq8-zeromean"] = ("GRAM/NQueens-8", "gram", ["--set", "guidance_mode=zero_mean"], [])
 JOBS["nq8-zerovar"] = ("GRAM/NQueens-8", "gram", ["--set", "guidance_mode=zero_var"], [])
+#: small models shipped for the CPU demo (gram_agent/checkpoints/)
+DEMO = ["--preset", "small", "--set", "d_model=128", "--set", "guidance_hidden=128"]
+JOBS["demo-gram"] = ("GRAM/NQueens-8", "gram", DEMO, [])
+JOBS["demo-trm"] = ("GRAM/NQueens-8", "trm", DEMO, [])
 
 
 def gpu_count() -> int:
@@ -65,7 +70,8 @@ def main() -> int:
         run_dir = work / name
         run_dir.mkdir(parents=True, exist_ok=True)
         cmd = [sys.executable, str(HERE / "train_gpu.py"), "--env", env_id, "--model", model, "--preset", args.preset,
-               "--minutes", str(args.minutes), "--out-dir", str(run_dir), *train_extra, *args.train_args]
+               "--minutes", str(args.minutes), "--out-dir", str(run_dir), "--samples", "0",
+               "--eval-reserve-s", "15", *train_extra, *args.train_args]
         env = {**os.environ, "CUDA_VISIBLE_DEVICES": str(i % gpus)}
         log = open(run_dir / "stdout.log", "w")  # noqa: SIM115  (lives as long as the process)
         procs.append((name, subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env), log, i % gpus))
