@@ -23,15 +23,18 @@ HERE = Path(__file__).resolve().parent
 
 #: job name -> (env id, model, extra train_gpu.py args, extra multi_solution.py args)
 JOBS: dict[str, tuple[str, str, list[str], list[str]]] = {}
+PAPER_KL = {"nq8": 0.07, "nq10": 0.045, "gc8": 0.5, "gc10": 0.45}  # beta, KL summed over positions
 for task, env_id in (("nq8", "GRAM/NQueens-8"), ("nq10", "GRAM/NQueens-10"),
                      ("gc8", "GRAM/GraphColoring-8"), ("gc10", "GRAM/GraphColoring-10")):
+    kl = ["--set", "kl_reduce=sum", "--set", f"beta={PAPER_KL[task]}"]
     for seed in (0, 1):
         suffix = "" if seed == 0 else f"-s{seed}"
         ptrm = ["--ptrm-sigma", "0.1", "0.3", "1.0"] if task == "nq8" else []
-        JOBS[f"{task}-gram{suffix}"] = (env_id, "gram", ["--seed", str(seed)], [])
+        JOBS[f"{task}-gram{suffix}"] = (env_id, "gram", ["--seed", str(seed), *kl], [])
         JOBS[f"{task}-trm{suffix}"] = (env_id, "trm", ["--seed", str(seed)], ptrm)
-JOBS["nq8-zeromean"] = ("GRAM/NQueens-8", "gram", ["--set", "guidance_mode=zero_mean"], [])
-JOBS["nq8-zerovar"] = ("GRAM/NQueens-8", "gram", ["--set", "guidance_mode=zero_var"], [])
+_NQ8_KL = ["--set", "kl_reduce=sum", "--set", "beta=0.07"]
+JOBS["nq8-zeromean"] = ("GRAM/NQueens-8", "gram", ["--set", "guidance_mode=zero_mean", *_NQ8_KL], [])
+JOBS["nq8-zerovar"] = ("GRAM/NQueens-8", "gram", ["--set", "guidance_mode=zero_var", *_NQ8_KL], [])
 #: small models shipped for the CPU demo (gram_agent/checkpoints/)
 DEMO = ["--preset", "small", "--set", "d_model=128", "--set", "guidance_hidden=128"]
 JOBS["demo-gram"] = ("GRAM/NQueens-8", "gram", DEMO, [])
@@ -49,7 +52,8 @@ def gpu_count() -> int:
 
 def main() -> int:
     p = argparse.ArgumentParser()
-    p.add_argument("--jobs", nargs="+", required=True, help=f"any of {sorted(JOBS)}")
+    p.add_argument("--jobs", nargs="+", required=True,
+                   help=f"any of {sorted(JOBS)}; 'name@g' pins a job to GPU g (default: round-robin)")
     p.add_argument("--minutes", type=float, default=6.5, help="training budget per job (wall clock)")
     p.add_argument("--preset", default="fast")
     p.add_argument("--work", default="/tmp/gram_runs")
@@ -57,6 +61,8 @@ def main() -> int:
     p.add_argument("--keep-ckpt", nargs="*", default=[])
     p.add_argument("--train-args", nargs=argparse.REMAINDER, default=[], help="passed to every train_gpu.py")
     args = p.parse_args()
+    pinned = {j.split("@")[0]: int(j.split("@")[1]) for j in args.jobs if "@" in j}
+    args.jobs = [j.split("@")[0] for j in args.jobs]
     unknown = [j for j in args.jobs if j not in JOBS]
     if unknown:
         raise SystemExit(f"unknown jobs {unknown}; expected some of {sorted(JOBS)}")
@@ -67,15 +73,16 @@ def main() -> int:
     t0 = time.monotonic()
     for i, name in enumerate(args.jobs):
         env_id, model, train_extra, _ = JOBS[name]
+        gpu = pinned.get(name, i) % gpus
         run_dir = work / name
         run_dir.mkdir(parents=True, exist_ok=True)
         cmd = [sys.executable, str(HERE / "train_gpu.py"), "--env", env_id, "--model", model, "--preset", args.preset,
                "--minutes", str(args.minutes), "--out-dir", str(run_dir), "--samples", "0",
                "--eval-reserve-s", "15", *train_extra, *args.train_args]
-        env = {**os.environ, "CUDA_VISIBLE_DEVICES": str(i % gpus)}
+        env = {**os.environ, "CUDA_VISIBLE_DEVICES": str(gpu)}
         log = open(run_dir / "stdout.log", "w")  # noqa: SIM115  (lives as long as the process)
-        procs.append((name, subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env), log, i % gpus))
-        print(f"[{time.monotonic() - t0:6.1f}s] started {name} on GPU {i % gpus}: {' '.join(cmd[1:])}", flush=True)
+        procs.append((name, subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env), log, gpu))
+        print(f"[{time.monotonic() - t0:6.1f}s] started {name} on GPU {gpu}: {' '.join(cmd[1:])}", flush=True)
     analysis = []
     for name, proc, log, gpu in procs:
         rc = proc.wait()
