@@ -96,6 +96,7 @@ class Trainer:
         self._acc = torch.zeros(len(STAT_NAMES), device=device)
         self._acc_n = 0
         self._halted_correct = torch.zeros(2, device=device)
+        self.skipped = torch.zeros((), device=device)  # optimiser steps skipped for non-finite grads
 
     # ------------------------------------------------------------------ carry
     def _init_carry(self) -> None:
@@ -135,15 +136,22 @@ class Trainer:
             loss, stats, h, l, q_halt, correct = self._step_fn(self.h, self.l, x, y_cls, y_tok, sols, noise)
         (loss * (self.b / self.B)).backward()
         D.all_reduce_grads(self.params, self.dist)
-        if cfg.grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(self.params, cfg.grad_clip)
+        # a non-finite gradient (bf16 overflow spike) skips the update instead of poisoning the
+        # weights: grads are zeroed on the device, no host sync; the carry is reset below
+        norm = torch.nn.utils.clip_grad_norm_(self.params, cfg.grad_clip if cfg.grad_clip > 0 else float("inf"))
+        finite = torch.isfinite(norm)
+        for prm in self.params:
+            if prm.grad is not None:
+                prm.grad.masked_fill_(~finite, 0.0)
+        self.skipped = self.skipped + (~finite).float()
         self.opt.step()
         self.opt.zero_grad(set_to_none=True)
         if self.ema is not None:
             with torch.no_grad():
                 ep = list(self.ema.parameters())
                 torch._foreach_lerp_(ep, [p.detach() for p in self.model.parameters()], 1.0 - cfg.ema)
-        self.h, self.l = h, l
+        self.h = torch.where(torch.isfinite(h), h, self.model.z0[0])
+        self.l = torch.where(torch.isfinite(l), l, self.model.z0[1])
         self.nstep = self.nstep + 1
         halt = self.nstep >= cfg.n_sup
         if cfg.train_halting:
@@ -161,6 +169,7 @@ class Trainer:
         out = dict(zip(STAT_NAMES, vals, strict=True))
         out["halted_acc"] = hc[0] / max(hc[1], 1.0)
         out["refills_per_step"] = hc[1] / max(self._acc_n, 1)
+        out["skipped_steps"] = float(self.skipped)
         self._acc.zero_()
         self._halted_correct.zero_()
         self._acc_n = 0
