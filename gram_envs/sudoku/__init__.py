@@ -1,0 +1,1 @@
+"""Sudoku family: exact solver-backed envs, the shipped Sudoku-Extreme set, augmentation."""
