@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml Makefile
 
 demo: $(STAMP)
 	$(PY) -m gram_envs.demo
+	$(PY) -m gram_agent.cli demo
 
 test: $(STAMP)
 	$(PY) -m ruff check .
