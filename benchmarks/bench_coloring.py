@@ -23,18 +23,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import best_of  # noqa: E402
 from solvers.coloring import ColoringSolver  # noqa: E402
 from solvers.reference.coloring import coloring_reference_solutions  # noqa: E402
-
-
-def _best(fn, repeat: int) -> float:
-    """Best wall time of ``repeat`` runs (the least disturbed by other load on the machine)."""
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def bench_solvers(num_graphs: int, n: int, p: float, seed: int) -> list[dict]:
@@ -44,8 +35,8 @@ def bench_solvers(num_graphs: int, n: int, p: float, seed: int) -> list[dict]:
     for k in (3, 4):
         canon_counts = [ColoringSolver(g, k).count() for g in graphs]
         plain_counts = [ColoringSolver(g, k).count_all() for g in graphs]
-        t_canon = _best(lambda k=k: [ColoringSolver(g, k).enumerate() for g in graphs], 3)
-        t_plain = _best(lambda k=k: [ColoringSolver(g, k, canonical=False).enumerate() for g in graphs], 1)
+        t_canon = best_of(lambda k=k: [ColoringSolver(g, k).enumerate() for g in graphs], 3)
+        t_plain = best_of(lambda k=k: [ColoringSolver(g, k, canonical=False).enumerate() for g in graphs], 1)
         t0 = time.perf_counter()
         ref = [coloring_reference_solutions(g, k) for g in graphs]
         t_ref = time.perf_counter() - t0
@@ -84,9 +75,9 @@ def bench_validation(samples: int, seed: int) -> dict:
         cands[row, : samples // 4] = rng.permutation(env.k)[pick]
     total = cands.size // env.n
     ids64 = ids.astype(np.int64)
-    t_score = _best(lambda: env._score(ids64, cands), 3)
-    t_canon = _best(lambda: env._canonical_answers(cands), 3)
-    t_eval = _best(lambda: env.evaluate(ids, cands, record=False), 3)
+    t_score = best_of(lambda: env._score(ids64, cands), 3)
+    t_canon = best_of(lambda: env._canonical_answers(cands), 3)
+    t_eval = best_of(lambda: env.evaluate(ids, cands, record=False), 3)
     res = env.evaluate(ids, cands, record=False)
     return {
         "env": "GRAM/GraphColoring-10",

@@ -7,27 +7,16 @@ Goals (issue 2): N=8 all solutions <= 2 ms; >= 1M N-Queens-8 candidates/s on one
 from __future__ import annotations
 
 import os
-import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core, as the goal states
 
 import numpy as np  # noqa: E402
 
-from benchmarks.common import write_result  # noqa: E402
+from benchmarks.common import best_of, write_result  # noqa: E402
 from gram_envs.nqueens.env import NQueensEnv  # noqa: E402
 from gram_envs.nqueens.logic import check_boards  # noqa: E402
 from solvers.nqueens import all_solutions  # noqa: E402
 from solvers.reference.nqueens import nqueens_reference_solutions  # noqa: E402
-
-
-def best_of(fn, repeats: int) -> float:
-    """Best wall time of several runs (the least disturbed by other processes)."""
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def main() -> None:

@@ -8,6 +8,8 @@ import os
 import platform
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -37,3 +39,13 @@ def write_result(name: str, payload: dict) -> Path:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps({**provenance(), **payload}, indent=2, sort_keys=True) + "\n")
     return path
+
+
+def best_of(fn: Callable[[], object], repeats: int) -> float:
+    """Best wall time of several runs: the one least disturbed by other load on the machine."""
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
