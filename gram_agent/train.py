@@ -90,9 +90,10 @@ class Trainer:
         self.history: list[dict[str, Any]] = []
         self.noise_dtype = getattr(torch, cfg.dtype) if device.type == "cuda" else torch.float32
         self._init_carry()
-        self._step_fn = self.model
+        # several ranks: DistributedDataParallel averages gradients during backward
+        self._step_fn = D.wrap(self.model, dist, device)
         if cfg.compile and device.type == "cuda":
-            self._step_fn = torch.compile(self.model, dynamic=False, mode=cfg.compile_mode)
+            self._step_fn = torch.compile(self._step_fn, dynamic=False, mode=cfg.compile_mode)
         self._acc = torch.zeros(len(STAT_NAMES), device=device)
         self._acc_n = 0
         self._halted_correct = torch.zeros(2, device=device)
@@ -134,8 +135,9 @@ class Trainer:
         self.model.train()
         with torch.autocast("cuda", dtype=getattr(torch, cfg.dtype), enabled=dev.type == "cuda"):
             loss, stats, h, l, q_halt, correct = self._step_fn(self.h, self.l, x, y_cls, y_tok, sols, noise)
-        (loss * (self.b / self.B)).backward()
-        D.all_reduce_grads(self.params, self.dist)
+        # DDP averages over ranks; each rank's loss is the mean over its slice, so the result
+        # is the global-batch mean gradient (equal slices)
+        loss.backward()
         # a non-finite gradient (bf16 overflow spike) skips the update instead of poisoning the
         # weights: grads are zeroed on the device, no host sync; the carry is reset below
         norm = torch.nn.utils.clip_grad_norm_(self.params, cfg.grad_clip if cfg.grad_clip > 0 else float("inf"))
