@@ -60,6 +60,8 @@ def main() -> int:
     p.add_argument("--work", default="/tmp/gram_runs")
     p.add_argument("--out", required=True)
     p.add_argument("--keep-ckpt", nargs="*", default=[])
+    p.add_argument("--deadline-min", type=float, default=0.0,
+                   help="stop everything after this many minutes and keep what finished (0: no deadline)")
     p.add_argument("--train-args", nargs=argparse.REMAINDER, default=[], help="passed to every train_gpu.py")
     args = p.parse_args()
     pinned = {j.split("@")[0]: int(j.split("@")[1]) for j in args.jobs if "@" in j}
@@ -70,8 +72,28 @@ def main() -> int:
     gpus = gpu_count()
     work, out = Path(args.work), Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    procs = []
     t0 = time.monotonic()
+    deadline = t0 + args.deadline_min * 60 if args.deadline_min else None
+
+    def stamp(msg: str) -> None:
+        print(f"[{time.monotonic() - t0:6.1f}s] {msg}", flush=True)
+
+    def launch(cmd: list[str], gpu: int, log_path: Path) -> tuple[subprocess.Popen, object]:
+        log = open(log_path, "w")  # noqa: SIM115  (lives as long as the process)
+        env = {**os.environ, "CUDA_VISIBLE_DEVICES": str(gpu)}
+        return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env), log
+
+    def collect(name: str) -> None:
+        """Copy a job's files to --out as soon as they exist, so a killed run keeps what finished."""
+        run_dir, dest = work / name, out / name
+        dest.mkdir(parents=True, exist_ok=True)
+        for f in ("results.json", "analysis.json", "stdout.log", "analysis.log"):
+            if (run_dir / f).exists():
+                shutil.copy(run_dir / f, dest / f)
+        if name in args.keep_ckpt and (run_dir / "ckpt").exists():
+            shutil.copytree(run_dir / "ckpt", dest / "ckpt", dirs_exist_ok=True)
+
+    running: dict[str, tuple[str, subprocess.Popen, object, int]] = {}  # name -> (phase, proc, log, gpu)
     for i, name in enumerate(args.jobs):
         env_id, model, train_extra, _ = JOBS[name]
         gpu = pinned.get(name, i) % gpus
@@ -80,33 +102,33 @@ def main() -> int:
         cmd = [sys.executable, str(HERE / "train_gpu.py"), "--env", env_id, "--model", model, "--preset", args.preset,
                "--minutes", str(args.minutes), "--out-dir", str(run_dir), "--samples", "0",
                "--eval-reserve-s", "15", *train_extra, *args.train_args]
-        env = {**os.environ, "CUDA_VISIBLE_DEVICES": str(gpu)}
-        log = open(run_dir / "stdout.log", "w")  # noqa: SIM115  (lives as long as the process)
-        procs.append((name, subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env), log, gpu))
-        print(f"[{time.monotonic() - t0:6.1f}s] started {name} on GPU {gpu}: {' '.join(cmd[1:])}", flush=True)
-    analysis = []
-    for name, proc, log, gpu in procs:
-        rc = proc.wait()
-        log.close()
-        print(f"[{time.monotonic() - t0:6.1f}s] {name} finished rc={rc}", flush=True)
-        run_dir = work / name
-        if rc == 0:
-            cmd = [sys.executable, str(HERE / "multi_solution.py"), str(run_dir), *JOBS[name][3]]
-            env = {**os.environ, "CUDA_VISIBLE_DEVICES": str(gpu)}
-            alog = open(run_dir / "analysis.log", "w")  # noqa: SIM115
-            analysis.append((name, subprocess.Popen(cmd, stdout=alog, stderr=subprocess.STDOUT, env=env), alog))
-    for name, proc, alog in analysis:
-        rc = proc.wait()
-        alog.close()
-        print(f"[{time.monotonic() - t0:6.1f}s] analysis {name} rc={rc}", flush=True)
-    for name in args.jobs:
-        run_dir, dest = work / name, out / name
-        dest.mkdir(parents=True, exist_ok=True)
-        for f in ("results.json", "analysis.json", "stdout.log", "analysis.log"):
-            if (run_dir / f).exists():
-                shutil.copy(run_dir / f, dest / f)
-        if name in args.keep_ckpt and (run_dir / "ckpt").exists():
-            shutil.copytree(run_dir / "ckpt", dest / "ckpt", dirs_exist_ok=True)
+        proc, log = launch(cmd, gpu, run_dir / "stdout.log")
+        running[name] = ("train", proc, log, gpu)
+        stamp(f"started {name} on GPU {gpu}: {' '.join(cmd[1:])}")
+    # poll: each job's analysis starts the moment its training ends, and its files are copied
+    # the moment its analysis ends; at the deadline whatever still runs is stopped
+    while running:
+        if deadline is not None and time.monotonic() > deadline:
+            for name, (phase, proc, log, _) in running.items():
+                proc.kill()
+                log.close()
+                stamp(f"deadline: stopped {name} during {phase}")
+                collect(name)
+            break
+        for name, (phase, proc, log, gpu) in list(running.items()):
+            rc = proc.poll()
+            if rc is None:
+                continue
+            log.close()
+            stamp(f"{name} {phase} finished rc={rc}")
+            del running[name]
+            if phase == "train" and rc == 0:
+                cmd = [sys.executable, str(HERE / "multi_solution.py"), str(work / name), *JOBS[name][3]]
+                proc, log = launch(cmd, gpu, work / name / "analysis.log")
+                running[name] = ("analysis", proc, log, gpu)
+            else:
+                collect(name)
+        time.sleep(1.0)
     print(f"[{time.monotonic() - t0:6.1f}s] done; results under {out}", flush=True)
     return 0
 
