@@ -23,6 +23,8 @@ class TaskSpec:
     seq_len: int
     answer_tokens: list[int]
     out_positions: list[int]  #: sequence positions the decoder answers (others copy the input)
+    #: answers are classes under relabelling of answer values (colourings): compare canonical forms
+    canonical_labels: bool = False
 
     @property
     def n_answer(self) -> int:
@@ -65,7 +67,8 @@ def task_spec(env: Any, ds: Any) -> TaskSpec:
     else:
         pos = np.flatnonzero((np.asarray(ds.labels) != IGNORE).any(0)).tolist()
     env_id, kwargs = env_identity(env)
-    return TaskSpec(env_id, kwargs, int(ds.vocab_size), int(ds.seq_len), answer, pos)
+    canonical = info.get("answer_symmetry") == "label_permutation"
+    return TaskSpec(env_id, kwargs, int(ds.vocab_size), int(ds.seq_len), answer, pos, canonical)
 
 
 def solution_table(env_u: Any, ds: Any, spec: TaskSpec, cap: int) -> np.ndarray | None:

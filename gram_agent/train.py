@@ -65,6 +65,7 @@ class Trainer:
                                use_solutions=cfg.lprm_target != "exact")
         torch.manual_seed(cfg.seed)
         self.model = RecursiveModel(cfg, self.spec.vocab_size, self.spec.seq_len, self.spec.n_answer).to(device)
+        self.model.canonical_labels = self.spec.canonical_labels
         self.params = [p for p in self.model.parameters() if p.requires_grad]
         fused = device.type == "cuda"
         decay = [p for p in self.params if p.ndim >= 2]

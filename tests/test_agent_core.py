@@ -146,3 +146,36 @@ def test_guidance_ablations_run(mode):
     loss, stats, *_ = model(*batch(model))
     loss.backward()
     assert torch.isfinite(loss)
+
+
+def test_canonical_classes_match_the_solver_canonical_form():
+    """Aux targets for colourings compare canonical forms, exactly as the env's solution sets do."""
+    import numpy as np
+
+    from gram_agent.model.core import canonical_classes
+    from solvers.coloring import canonicalize
+
+    rng = np.random.default_rng(0)
+    prefix, n, k = 5, 10, 3
+    colours = rng.integers(0, k, (200, n))
+    pred = np.concatenate([rng.integers(0, k, (200, prefix)), colours], axis=1)
+    mask = np.zeros(pred.shape, dtype=bool)
+    mask[:, prefix:] = True
+    got = canonical_classes(torch.as_tensor(pred), torch.as_tensor(mask), k).numpy()
+    assert np.array_equal(got[:, prefix:], canonicalize(colours))
+    assert np.array_equal(got[:, :prefix], pred[:, :prefix])  # unmasked positions untouched
+    perm = rng.permutation(k)
+    permuted = canonical_classes(torch.as_tensor(np.where(mask, perm[pred], pred)), torch.as_tensor(mask), k)
+    assert np.array_equal(permuted.numpy()[:, prefix:], got[:, prefix:])
+
+
+def test_colouring_task_spec_declares_label_symmetry():
+    import gymnasium as gym
+
+    import gram_envs  # noqa: F401  (registers the ids)
+    from gram_agent.data import task_spec
+
+    env = gym.make("GRAM/GraphColoring-v0", n=5, num_train=20, num_test=5)
+    assert task_spec(env, env.unwrapped.dataset("train")).canonical_labels
+    nq = gym.make("GRAM/NQueens-v0", n=5)
+    assert not task_spec(nq, nq.unwrapped.dataset("train")).canonical_labels

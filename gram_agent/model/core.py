@@ -29,6 +29,18 @@ from gram_agent.model.heads import AuxHeads, Decoder
 from gram_agent.model.layers import Reasoner
 
 
+def canonical_classes(pred: torch.Tensor, mask: torch.Tensor, n_classes: int) -> torch.Tensor:
+    """Relabel answer classes by order of first appearance over the masked positions (the
+    colourings' canonical form), so a colour-permuted valid answer matches its stored class."""
+    length = pred.shape[-1]
+    pos = torch.arange(length, device=pred.device)
+    is_c = (pred[..., None] == torch.arange(n_classes, device=pred.device)) & mask[..., None]
+    first = torch.where(is_c, pos[:, None], length).amin(-2)  # (B, n_classes)
+    rank = first.argsort(-1).argsort(-1)  # present colours have distinct first positions
+    canon = rank.gather(-1, pred.clamp(0, n_classes - 1))
+    return torch.where(mask, canon, pred)
+
+
 def stablemax_log_probs(logits: torch.Tensor) -> torch.Tensor:
     """TRM's stablemax: s(x) = x + 1 (x >= 0) else 1 / (1 - x), normalised; log in fp32."""
     s = torch.where(logits >= 0, logits + 1, 1 / (1 - torch.clamp(logits, max=0.0)))
@@ -43,6 +55,7 @@ class RecursiveModel(nn.Module):
         self.cfg = cfg
         d = cfg.d_model
         self.vocab_size, self.seq_len, self.n_answer = vocab_size, seq_len, n_answer
+        self.canonical_labels = False  #: set from TaskSpec by the trainer (colourings)
         self.prefix = cfg.puzzle_emb_len
         self.total_len = seq_len + self.prefix
         self.embed = nn.Embedding(vocab_size, d)
@@ -167,6 +180,8 @@ class RecursiveModel(nn.Module):
     def correctness(self, pred: torch.Tensor, y_cls: torch.Tensor, sols: torch.Tensor | None):
         """(1[pred is a valid answer], token accuracy vs the row label), both fp32 (B,)."""
         mask = y_cls >= 0
+        if self.canonical_labels:
+            pred = canonical_classes(pred, mask, self.n_answer)
         exact = ((pred == y_cls) | ~mask).all(-1)
         if sols is not None and self.cfg.lprm_target != "exact":
             hit = ((sols == pred[:, None].to(sols.dtype)) | (sols == -1)).all(-1).any(-1)

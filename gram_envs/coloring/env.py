@@ -104,6 +104,9 @@ class GraphColoringEnv(PuzzleEnv):
             "pad_id": PAD,
             "output_positions": list(range(self.num_pairs, self.num_pairs + self.n)),
             "input_tokens": {"no_edge": NO_EDGE, "edge": EDGE, "unknown_colour": self.unknown_id},
+            # solutions are colourings up to colour permutation: a model's answer must be
+            # canonicalised before it is compared with a stored solution
+            "answer_symmetry": "label_permutation",
         }
 
     def tokenize_puzzles(self, puzzles: np.ndarray) -> np.ndarray:
