@@ -33,7 +33,7 @@ for task, env_id in (("nq8", "GRAM/NQueens-8"), ("nq10", "GRAM/NQueens-10"),
         JOBS[f"{task}-gram{suffix}"] = (env_id, "gram", ["--seed", str(seed), *kl], [])
         JOBS[f"{task}-trm{suffix}"] = (env_id, "trm", ["--seed", str(seed)], ptrm)
 _NQ8_KL = ["--set", "kl_reduce=sum", "--set", "beta=0.07"]
-JOBS["nq8-gramtm"] = ("GRAM/NQueens-8", "gram", [], [])  # preset's own KL (per-token mean, beta 0.3)
+JOBS["nq8-gramtm"] = ("GRAM/NQueens-8", "gram", ["--set", "kl_reduce=token_mean", "--set", "beta=0.3"], [])
 JOBS["nq8-zeromean"] = ("GRAM/NQueens-8", "gram", ["--set", "guidance_mode=zero_mean", *_NQ8_KL], [])
 JOBS["nq8-zerovar"] = ("GRAM/NQueens-8", "gram", ["--set", "guidance_mode=zero_var", *_NQ8_KL], [])
 #: small models shipped for the CPU demo (gram_agent/checkpoints/)

@@ -189,7 +189,7 @@ def _task_defaults(env_id: str | None) -> dict[str, Any]:
 
 
 PRESETS = ("paper", "fast", "small", "tiny")
-#: KL scale of the short-run presets (see ``preset``); the paper preset keeps the paper's beta, summed
+#: KL scale of the tiny CPU preset (see ``preset``); the others keep the paper's beta, summed
 FAST_KL: dict[str, Any] = {"kl_reduce": "token_mean", "beta": 0.3}
 
 
@@ -199,12 +199,15 @@ def preset(name: str = "fast", env_id: str | None = None, model: str = "gram", *
     - ``paper``: App. B (D=512, 8 heads, T=3, K=4/6, N_sup=16, batch 768, lr 1e-4, wd 1.0, EMA 0.9999).
     - ``fast``: paper width with a higher lr and short warmup, for runs of ~10 GPU minutes
       (NQ8's default); weight decay 0.1 because lr*wd would otherwise shrink weights 3x faster.
-      KL as a per-token mean with beta 0.3 (``FAST_KL``): on one H200 the paper's beta with a
-      summed KL (per-token weight 4.5 on NQ8) collapsed the posterior within 200 steps (sigma stayed
-      at its init, KL ~0.03 nats a board, TRM-like 60% accuracy after 90 s); in a CPU sweep on
-      N-Queens 5/6 a per-token weight of 0.3 beat 0.07 and 1.0 on both accuracy and coverage.
-    - ``small``: D=256, for quick GPU sweeps and CPU demos of a few minutes.
-    - ``tiny``: D=64, 1-2 minute CPU runs and tests.
+      KL: the paper's reading (summed, paper beta). On the H200 at equal steps it beat the per-token
+      mean with beta 0.3 (``FAST_KL``): D=512, ~1.6k steps, NQ8 accuracy 60% against 0.2%
+      (benchmarks/results/nqueens8_gram_fast_d512_smoke.json vs table1_attempts/call1_fast_d512);
+      D=256, ~5.6k steps, 83.5% against 68.1% (results/table1/nq8-gram vs nq8-gramtm). Both readings
+      leave GRAM short of the paper at these budgets: the summed KL keeps sigma near its init.
+    - ``small``: D=256, for quick GPU sweeps and CPU demos of a few minutes; lr 2.5e-4 (5e-4 diverged
+      to NaN on NQ8, benchmarks/results/table1_attempts/call2_small_lr5e-4).
+    - ``tiny``: D=64, 1-2 minute CPU runs and tests; per-token KL with beta 0.3 (``FAST_KL``), which won
+      a CPU sweep on N-Queens 5/6 against 0.07 and 1.0 at this size.
     TRM (``model="trm"``) drops the guidance heads and uses TRM's EMA 0.999.
     """
     if name not in PRESETS:
@@ -214,10 +217,9 @@ def preset(name: str = "fast", env_id: str | None = None, model: str = "gram", *
     if name == "paper":
         pass
     elif name == "fast":
-        kw.update(lr=3e-4, lr_warmup_steps=300, weight_decay=0.1, ema=0.999, batch_size=768, **FAST_KL)
+        kw.update(lr=3e-4, lr_warmup_steps=300, weight_decay=0.1, ema=0.999, batch_size=768)
     elif name == "small":
-        kw.update(FAST_KL)
-        kw.update(d_model=256, n_heads=4, guidance_hidden=256, lr=5e-4, lr_warmup_steps=200,
+        kw.update(d_model=256, n_heads=4, guidance_hidden=256, lr=2.5e-4, lr_warmup_steps=200,
                   weight_decay=0.1, ema=0.999, batch_size=256, eval_batch=2048)
     elif name == "tiny":
         kw.update(FAST_KL)
