@@ -103,7 +103,7 @@ def ablation_table(runs: list[dict]) -> list[str]:
     lines = ["| Variant (N-Queens 8x8) | Paper accuracy | Ours: per-sample acc | Ours: vote acc | Ours: coverage@20 |",
              "|---|---|---|---|---|"]
     for kind, label in (("gram", "GRAM (learned mean and variance)"),
-                        ("gramtm", "GRAM, KL as per-token mean, beta 0.3 (our preset's reading)"),
+                        ("gramtm", "GRAM, KL as per-token mean, beta 0.3"),
                         ("zeromean", "zero-mean noise (no learned guidance)"),
                         ("zerovar", "zero variance (no noise)")):
         sel = [r["analysis"]["main"] for r in runs if r["task"] == "nq8" and r["kind"] == kind]
