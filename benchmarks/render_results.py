@@ -125,45 +125,43 @@ def plots(runs: list[dict]) -> list[str]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    made = []
-    fig, axes = plt.subplots(1, 4, figsize=(16, 3.6))
-    for ax, task in zip(axes, TASK_NAMES, strict=True):
-        for kind, style in (("gram", "-o"), ("trm", "--s")):
-            for r in runs:
-                if r["task"] == task and r["kind"] == kind and "coverage_at" in r["analysis"]["main"]:
-                    curve = 100 * np.array(r["analysis"]["main"]["coverage_at"])
-                    ax.plot(np.arange(1, len(curve) + 1), curve, style, ms=3, label=f"{kind.upper()} seed {r['seed']}")
-        ax.set_title(TASK_NAMES[task])
-        ax.set_xlabel("samples N")
-        ax.set_ylabel("coverage (%)")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    path = RESULTS / "table1_coverage_vs_samples.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    made.append(path.name)
+    def panels(tasks, name, series, title, xlabel, ylabel, logx=False):
+        """One panel per task; ``series(run)`` gives (x, y) or None; GRAM solid, TRM dashed."""
+        fig, axes = plt.subplots(1, len(tasks), figsize=(3.5 * len(tasks) + 2, 3.6))
+        for ax, task in zip(np.atleast_1d(axes), tasks, strict=True):
+            for kind, style in (("gram", "-o"), ("trm", "--s")):
+                for r in runs:
+                    xy = series(r) if r["task"] == task and r["kind"] == kind else None
+                    if xy is not None:
+                        ax.plot(*xy, style, ms=3, label=f"{kind.upper()} seed {r['seed']}")
+            if logx:
+                ax.set_xscale("log")
+            ax.set_title(title(task))
+            ax.set_xlabel(xlabel)
+            ax.set_ylabel(ylabel)
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(RESULTS / name, dpi=110)
+        plt.close(fig)
+        return name
 
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-    for ax, task in zip(axes, ("nq8", "nq10"), strict=True):
-        for kind, style in (("gram", "-o"), ("trm", "--s")):
-            for r in runs:
-                by = r["analysis"]["main"].get("accuracy_by_num_solutions")
-                if r["task"] == task and r["kind"] == kind and by:
-                    ks = sorted(by, key=int)
-                    ax.plot([int(k) for k in ks], [100 * by[k]["accuracy"] for k in ks], style, ms=3,
-                            label=f"{kind.upper()} seed {r['seed']}")
-        ax.set_xscale("log")
-        ax.set_title(f"{TASK_NAMES[task]}: accuracy vs valid completions")
-        ax.set_xlabel("valid completions of the input")
-        ax.set_ylabel("per-sample accuracy (%)")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    path = RESULTS / "table1_accuracy_vs_solutions.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    made.append(path.name)
+    def coverage(r):
+        curve = r["analysis"]["main"].get("coverage_at")
+        return None if curve is None else (np.arange(1, len(curve) + 1), 100 * np.array(curve))
+
+    def by_solutions(r):
+        by = r["analysis"]["main"].get("accuracy_by_num_solutions")
+        ks = sorted(by or {}, key=int)
+        return None if not by else ([int(k) for k in ks], [100 * by[k]["accuracy"] for k in ks])
+
+    made = [
+        panels(list(TASK_NAMES), "table1_coverage_vs_samples.png", coverage, TASK_NAMES.get,
+               "samples N", "coverage (%)"),
+        panels(["nq8", "nq10"], "table1_accuracy_vs_solutions.png", by_solutions,
+               lambda t: f"{TASK_NAMES[t]}: accuracy vs valid completions", "valid completions of the input",
+               "per-sample accuracy (%)", logx=True),
+    ]
     return made
 
 
