@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -72,7 +73,9 @@ def main() -> int:
     p.add_argument("--samples", type=int, default=20)
     p.add_argument("--ptrm-sigma", type=float, nargs="*", default=[])
     p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--instances", type=int, default=0, help="analyse the first M test instances (0: all)")
     args = p.parse_args()
+    t0 = time.monotonic()
 
     from gram_agent.infer import Agent
 
@@ -80,15 +83,19 @@ def main() -> int:
     env = agent.env
     ds = env.unwrapped.dataset("test")
     ids, inputs = ds.instance_ids, ds.instance_inputs
+    if args.instances:
+        ids, inputs = ids[:args.instances], inputs[:args.instances]
     roll = agent.rollout(inputs, samples=args.samples, seed=args.seed)
     cands = env.unwrapped.detokenize(roll["tokens"].cpu().numpy())
     out = {"model": agent.config.model, "guidance_mode": agent.config.guidance_mode,
+           "test_instances": int(len(ids)), "test_instances_total": int(len(ds.instance_ids)),
            "main": analyse(env, ids, cands, roll, agent)}
     out["ptrm"] = {}
     for sigma in args.ptrm_sigma:
         r = agent.rollout(inputs, samples=args.samples, seed=args.seed, ptrm_sigma=sigma)
         c = env.unwrapped.detokenize(r["tokens"].cpu().numpy())
         out["ptrm"][str(sigma)] = analyse(env, ids, c, r, agent)
+    out["analysis_time_s"] = time.monotonic() - t0
     with open(os.path.join(args.run_dir, "analysis.json"), "w") as f:
         json.dump(out, f, indent=1)
     main = out["main"]

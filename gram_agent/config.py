@@ -71,13 +71,13 @@ class GRAMConfig:
     # ---- objective
     beta: float = 0.07  #: KL weight (per task: PAPER_BETA)
     kl_balance: float = 0.8  #: alpha in alpha*KL(sg(q)||p) + (1-alpha)*KL(q||sg(p)) (Dreamer)
-    #: "sum": sum over D and positions per sample (the CE stays a token mean). Chosen because the
-    #: paper's betas times the answer length are nearly constant (NQ8 0.07*64=4.5, NQ10 0.045*100=4.5,
-    #: GC8 0.5*8=4, GC10 0.45*10=4.5), which is what a summed KL needs. Caveat: on an H200 this
-    #: (per-token weight 4.5 on NQ8) collapsed the posterior early; the short-run presets use
-    #: "token_mean" with beta 0.3 instead (see ``preset``).
-    #: "token_mean": sum over D, mean over positions | "mean": mean over everything.
-    kl_reduce: str = "sum"
+    #: How the KL is reduced next to the token-mean CE (``guidance.reduce_kl``). "elbo": summed over
+    #: positions and D, divided by the answer-token count, so CE + beta*KL is the paper's ELBO
+    #: (eq. 13/14: summed log-likelihood, summed KL) per answer token and beta keeps the paper's
+    #: meaning. The earlier default "sum" (no division) priced each nat of KL L times higher
+    #: (4.5 per nat on NQ8); on the H200 it collapsed the posterior (sigma stayed at its init, KL
+    #: ~0.02, zero-variance ablation at 90.8% instead of the paper's 0.0: results/table1/).
+    kl_reduce: str = "elbo"
     free_bits: float = 0.0  #: per-token KL floor in nats (paper: none)
     loss_type: str = "softmax"  #: "softmax" CE (fp32) or "stablemax" (TRM)
     halt_weight: float = 0.5  #: BCE weight of the halting head (TRM's 0.5)
@@ -125,7 +125,7 @@ class GRAMConfig:
             "posterior_input": ("add", "concat"),
             "guidance_mode": ("full", "zero_mean", "zero_var"),
             "posterior_transitions": ("last", "all"),
-            "kl_reduce": ("sum", "token_mean", "mean"),
+            "kl_reduce": ("elbo", "sum", "token_mean", "mean"),
             "loss_type": ("softmax", "stablemax"),
             "aux_rollout": ("posterior", "prior_last"),
             "lprm_target": ("solution", "exact", "token_acc"),
@@ -189,7 +189,7 @@ def _task_defaults(env_id: str | None) -> dict[str, Any]:
 
 
 PRESETS = ("paper", "fast", "small", "tiny")
-#: KL scale of the tiny CPU preset (see ``preset``); the others keep the paper's beta, summed
+#: KL scale of the tiny CPU preset (see ``preset``); the others keep the paper's beta, ELBO reading
 FAST_KL: dict[str, Any] = {"kl_reduce": "token_mean", "beta": 0.3}
 
 
@@ -199,11 +199,9 @@ def preset(name: str = "fast", env_id: str | None = None, model: str = "gram", *
     - ``paper``: App. B (D=512, 8 heads, T=3, K=4/6, N_sup=16, batch 768, lr 1e-4, wd 1.0, EMA 0.9999).
     - ``fast``: paper width with a higher lr and short warmup, for runs of ~10 GPU minutes
       (NQ8's default); weight decay 0.1 because lr*wd would otherwise shrink weights 3x faster.
-      KL: the paper's reading (summed, paper beta). On the H200 at equal steps it beat the per-token
-      mean with beta 0.3 (``FAST_KL``): D=512, ~1.6k steps, NQ8 accuracy 60% against 0.2%
-      (benchmarks/results/nqueens8_gram_fast_d512_smoke.json vs table1_attempts/call1_fast_d512);
-      D=256, ~5.6k steps, 83.5% against 68.1% (results/table1/nq8-gram vs nq8-gramtm). Both readings
-      leave GRAM short of the paper at these budgets: the summed KL keeps sigma near its init.
+      KL: the ELBO reading with the paper's beta (``kl_reduce="elbo"``). Earlier GPU runs used
+      "sum" (results/table1/nq8-gram: 83.5% / 73.7% on NQ8, sigma stuck at its init) and
+      "token_mean" with beta 0.3 (results/table1/nq8-gramtm: 68.1% / 73.1%).
     - ``small``: D=256, for quick GPU sweeps and CPU demos of a few minutes; lr 2.5e-4 (5e-4 diverged
       to NaN on NQ8, benchmarks/results/table1_attempts/call2_small_lr5e-4).
     - ``tiny``: D=64, 1-2 minute CPU runs and tests; per-token KL with beta 0.3 (``FAST_KL``), which won

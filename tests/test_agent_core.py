@@ -11,7 +11,7 @@ torch = pytest.importorskip("torch")
 from gram_agent.config import GRAMConfig, preset  # noqa: E402
 from gram_agent.infer import Agent  # noqa: E402
 from gram_agent.model.core import RecursiveModel  # noqa: E402
-from gram_agent.model.guidance import balanced_kl, gaussian_kl  # noqa: E402
+from gram_agent.model.guidance import balanced_kl, gaussian_kl, reduce_kl  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -52,6 +52,27 @@ def test_balanced_kl_gradients_split_by_alpha():
     # d/dmp of 0.8*(mq-mp)^2/2 = 0.8*(mp-mq); d/dmq of 0.2*(mq-mp)^2/2 = 0.2*(mq-mp)
     assert torch.allclose(mp.grad, torch.full((3,), 0.8))
     assert torch.allclose(mq.grad, torch.full((3,), -0.2))
+
+
+def test_elbo_kl_reduction_is_the_paper_objective_per_answer_token():
+    """CE (token mean) + beta * KL("elbo") equals the paper's summed objective divided by each
+    sample's answer-token count; "sum" prices each nat L times higher, "token_mean" averages positions."""
+    g = torch.Generator().manual_seed(0)
+    kl_el = torch.rand(4, 10, 6, generator=g)  # (B, Lt, D)
+    nll = torch.rand(4, 8, generator=g)  # (B, L) per-token reconstruction loss
+    mask = torch.rand(4, 8, generator=g) < 0.7
+    mask[:, 0] = True
+    ntok = mask.sum(-1)
+    beta = 0.07
+    ours = ((nll * mask).sum(-1) / ntok).mean() + beta * reduce_kl(kl_el, mask, "elbo")
+    paper = (((nll * mask).sum(-1) + beta * kl_el.sum((1, 2))) / ntok).mean()
+    assert torch.allclose(ours, paper)
+    assert torch.allclose(reduce_kl(kl_el, mask, "sum"), kl_el.sum((1, 2)).mean())
+    assert torch.allclose(reduce_kl(kl_el, mask, "token_mean"), kl_el.sum(-1).mean())
+    assert torch.allclose(reduce_kl(kl_el, mask, "mean"), kl_el.mean())
+    # free bits floor each position's KL (summed over D) before the reduction
+    floored = reduce_kl(torch.zeros(2, 3, 4), torch.ones(2, 5, dtype=torch.bool), "elbo", free_bits=0.5)
+    assert floored.item() == pytest.approx(3 * 0.5 / 5)
 
 
 @pytest.mark.parametrize("kind", ["gram", "trm"])

@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gram_agent.config import GRAMConfig
-from gram_agent.model.guidance import Guidance, balanced_kl
+from gram_agent.model.guidance import Guidance, balanced_kl, reduce_kl
 from gram_agent.model.heads import AuxHeads, Decoder
 from gram_agent.model.layers import Reasoner
 
@@ -137,13 +137,7 @@ class RecursiveModel(nn.Module):
             mp, sp = g.prior_params(u)
             h = u + mq + sq * noise[cfg.T - 1]
             kl_el = balanced_kl(mq, sq, mp, sp, cfg.kl_balance, zero_var=cfg.guidance_mode == "zero_var")
-            if cfg.kl_reduce in ("sum", "token_mean"):
-                kl_tok = kl_el.sum(-1)
-                if cfg.free_bits > 0:
-                    kl_tok = torch.clamp(kl_tok, min=cfg.free_bits)
-                kl = kl_tok.sum(-1).mean() if cfg.kl_reduce == "sum" else kl_tok.mean()
-            else:
-                kl = kl_el.mean()
+            kl = reduce_kl(kl_el, y_cls >= 0, cfg.kl_reduce, cfg.free_bits)
             sig_p, sig_q = sp.mean().detach(), sq.mean().detach()
         else:
             h = u

@@ -100,3 +100,28 @@ def balanced_kl(mq, sq, mp, sp, alpha: float, zero_var: bool = False) -> torch.T
     a = gaussian_kl(mq.detach(), sq.detach(), mp, sp)
     b = gaussian_kl(mq, sq, mp.detach(), sp.detach())
     return alpha * a + (1 - alpha) * b
+
+
+def reduce_kl(kl_el: torch.Tensor, answer_mask: torch.Tensor, how: str, free_bits: float = 0.0) -> torch.Tensor:
+    """Batch-mean KL from elementwise (B, Lt, D) values, scaled to sit beside a token-mean CE.
+
+    ``answer_mask``: (B, L) supervised answer positions (the CE averages over them).
+    - "elbo": sum over positions and D, divided by the sample's answer-token count. Then
+      CE + beta*KL is the paper's per-sample ELBO (summed log-likelihood - beta * summed KL)
+      divided by a per-sample constant, so beta prices one nat of KL against one nat of
+      reconstruction exactly as eq. 13/14 do.
+    - "sum": sum over positions and D (L times the ELBO's price per nat against the token-mean CE).
+    - "token_mean": sum over D, mean over positions; "mean": mean over everything.
+    ``free_bits`` floors each position's KL (summed over D) before the reduction.
+    """
+    if how == "mean":
+        return kl_el.mean()
+    kl_tok = kl_el.sum(-1)
+    if free_bits > 0:
+        kl_tok = torch.clamp(kl_tok, min=free_bits)
+    if how == "token_mean":
+        return kl_tok.mean()
+    per_sample = kl_tok.sum(-1)
+    if how == "elbo":
+        per_sample = per_sample / answer_mask.sum(-1).clamp(min=1)
+    return per_sample.mean()
