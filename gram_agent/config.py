@@ -79,6 +79,16 @@ class GRAMConfig:
     #: ~0.02, zero-variance ablation at 90.8% instead of the paper's 0.0: results/table1/).
     kl_reduce: str = "elbo"
     free_bits: float = 0.0  #: per-token KL floor in nats (paper: none)
+    #: KL weight schedule (not in the paper, which states none): beta moves geometrically from
+    #: ``beta_start`` to ``beta`` over ``beta_anneal_steps`` optimiser steps, then stays. A high start
+    #: keeps the posterior closed while the core learns to solve; 0 disables the schedule.
+    beta_start: float = 0.0
+    beta_anneal_steps: int = 0
+    #: weight of an extra CE on the prior sample of the last transition (the aux heads' sample), scored
+    #: against the nearest valid answer (min over the instance's stored solutions, and over colour
+    #: permutations where labels are symmetric), so the prior path is trained to land on *a* solution
+    #: without averaging them. Not in the paper (0 = off, the paper's objective).
+    prior_ce_weight: float = 0.0
     loss_type: str = "softmax"  #: "softmax" CE (fp32) or "stablemax" (TRM)
     halt_weight: float = 0.5  #: BCE weight of the halting head (TRM's 0.5)
     value_weight: float = 0.5  #: MSE weight of the LPRM value head
@@ -133,12 +143,24 @@ class GRAMConfig:
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
+        if self.prior_ce_weight > 0 and (self.aux_rollout != "prior_last" or self.model != "gram"):
+            raise ValueError("prior_ce_weight needs model='gram' and aux_rollout='prior_last' (its prior sample)")
+        if self.beta_start < 0 or self.beta_anneal_steps < 0:
+            raise ValueError(f"beta_start and beta_anneal_steps must be >= 0, got {self.beta_start}, "
+                             f"{self.beta_anneal_steps}")
         if self.d_model % self.n_heads:
             raise ValueError(f"d_model={self.d_model} must be divisible by n_heads={self.n_heads}")
 
     @property
     def guided(self) -> bool:
         return self.model == "gram"
+
+    def beta_at(self, step: int) -> float:
+        """KL weight at an optimiser step (the ``beta_start`` -> ``beta`` geometric schedule)."""
+        if self.beta_start <= 0 or self.beta_anneal_steps <= 0 or step >= self.beta_anneal_steps:
+            return self.beta
+        frac = step / self.beta_anneal_steps
+        return self.beta_start * (self.beta / self.beta_start) ** frac
 
     def replace(self, **kw: Any) -> GRAMConfig:
         return dataclasses.replace(self, **kw)

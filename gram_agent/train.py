@@ -33,7 +33,7 @@ from gram_agent.data import DeviceData, task_spec
 from gram_agent.infer import Agent, make_env
 from gram_agent.model.core import RecursiveModel
 
-STAT_NAMES = ("loss", "ce", "kl", "halt_bce", "value_mse", "token_acc", "correct", "sigma_p", "sigma_q")
+STAT_NAMES = ("loss", "ce", "kl", "halt_bce", "value_mse", "token_acc", "correct", "sigma_p", "sigma_q", "prior_ce")
 
 
 def _default_device() -> torch.device:
@@ -130,6 +130,8 @@ class Trainer:
         lt = self.model.total_len
         noise = torch.randn((cfg.T + 1, self.B, lt, cfg.d_model), generator=self.gen, device=dev,
                             dtype=self.noise_dtype)[:, self.sl] if cfg.guided else None
+        if cfg.beta_start > 0:
+            self.model.beta_now.fill_(cfg.beta_at(self.step))
         lr = lr_at(cfg, self.step, cfg.max_steps)
         for gr in self.opt.param_groups:
             gr["lr"] = lr

@@ -200,3 +200,41 @@ def test_colouring_task_spec_declares_label_symmetry():
     assert task_spec(env, env.unwrapped.dataset("train")).canonical_labels
     nq = gym.make("GRAM/NQueens-v0", n=5)
     assert not task_spec(nq, nq.unwrapped.dataset("train")).canonical_labels
+
+
+def test_beta_schedule_is_geometric_and_off_by_default():
+    cfg = small_cfg(beta=0.07)
+    assert cfg.beta_at(0) == cfg.beta_at(10**6) == 0.07
+    sched = small_cfg(beta=0.07, beta_start=7.0, beta_anneal_steps=100)
+    assert sched.beta_at(0) == pytest.approx(7.0)
+    assert sched.beta_at(50) == pytest.approx(0.7)  # geometric midpoint of 7 and 0.07
+    assert sched.beta_at(100) == sched.beta_at(5000) == pytest.approx(0.07)
+    with pytest.raises(ValueError, match="beta_start"):
+        small_cfg(beta_start=-1.0)
+    with pytest.raises(ValueError, match="prior_ce_weight"):
+        small_cfg(model="trm", prior_ce_weight=1.0)
+
+
+def test_nearest_answer_ce_scores_the_closest_valid_answer():
+    """The prior-path CE picks whichever stored solution the logits are nearest to, ignores
+    don't-care cells and padding rows, and (label-symmetric tasks) any relabelling of the classes."""
+    model = RecursiveModel(small_cfg(prior_ce_weight=1.0), vocab_size=5, seq_len=4, n_answer=3)
+    label = torch.tensor([[0, 1, 2, 0]])
+    other = torch.tensor([[2, 2, 1, 0]])
+    sols = torch.stack([label, other, torch.full_like(label, -2)], dim=1).to(torch.int8)  # (1, 3, 4)
+    logits = torch.nn.functional.one_hot(other, 3).float() * 20.0
+    near = model.nearest_answer_ce(logits, label, sols)
+    far = model.nearest_answer_ce(logits, label, None)  # only the row's own label
+    assert near.item() < 1e-6 < far.item()
+    # don't-care cells (-1) cost nothing
+    sols_dc = sols.clone()
+    sols_dc[0, 1, 0] = -1
+    wrong_first = logits.clone()
+    wrong_first[0, 0] = torch.tensor([20.0, 0.0, 0.0])
+    assert model.nearest_answer_ce(wrong_first, label, sols_dc).item() < 1e-6
+    # label permutations: a colour-swapped copy of the label is as good as the label itself
+    swapped = torch.tensor([[1, 0, 2, 1]])
+    sw_logits = torch.nn.functional.one_hot(swapped, 3).float() * 20.0
+    assert model.nearest_answer_ce(sw_logits, label, None).item() > 1.0
+    model.canonical_labels = True
+    assert model.nearest_answer_ce(sw_logits, label, None).item() < 1e-6

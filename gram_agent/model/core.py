@@ -17,6 +17,7 @@ heads fitted on it would learn to halt at step 1 and rank nothing (the trap [W] 
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import torch
@@ -74,6 +75,8 @@ class RecursiveModel(nn.Module):
         g = torch.Generator().manual_seed(cfg.seed + 12345)
         z0 = torch.randn(2, self.total_len, d, generator=g).clamp_(-2, 2)
         self.register_buffer("z0", z0)  # fixed random start, identical for prior and posterior
+        # KL weight read inside the (compiled) step; the trainer updates it in place for schedules
+        self.register_buffer("beta_now", torch.tensor(float(cfg.beta)), persistent=False)
 
     # ------------------------------------------------------------------ pieces
     def encode(self, x: torch.Tensor, puzzle_ids: torch.Tensor | None = None) -> torch.Tensor:
@@ -111,7 +114,7 @@ class RecursiveModel(nn.Module):
         where unsupervised; y_tok: (B, L) label tokens (0 where unsupervised) for the posterior;
         sols: (B, S, L) valid answers as classes (-1 don't-care, -2 padding rows) for aux targets;
         noise: (T + 1, B, Lt, D) standard normals (the last one for the prior sample of the aux heads).
-        Returns (loss, stats (9,), h, l, q_halt (B,), correct (B,)).
+        Returns (loss, stats (10,), h, l, q_halt (B,), correct (B,)).
         """
         cfg = self.cfg
         ex = self.encode(x)
@@ -160,16 +163,42 @@ class RecursiveModel(nn.Module):
                 h_aux = h.detach()
                 pred_aux = pred
             correct, racc = self.correctness(pred_aux, y_cls, sols)
+        prior_ce = zero
+        if g is not None and cfg.prior_ce_weight > 0:
+            h_prior = u + mp + sp * noise[cfg.T]
+            prior_ce = self.nearest_answer_ce(self.logits(h_prior).float(), y_cls, sols)
         q_halt, v_logit = self.aux(h_aux[:, 0])
         halt_loss = F.binary_cross_entropy_with_logits(q_halt, correct)
         r = racc if cfg.lprm_target == "token_acc" else correct
         value_loss = (torch.sigmoid(v_logit) - r).square().mean()
-        loss = ce + cfg.beta * kl + cfg.halt_weight * halt_loss + cfg.value_weight * value_loss
+        loss = (ce + self.beta_now * kl + cfg.halt_weight * halt_loss + cfg.value_weight * value_loss
+                + cfg.prior_ce_weight * prior_ce)
         stats = torch.stack([
             loss.detach(), ce.detach(), kl.detach(), halt_loss.detach(), value_loss.detach(),
-            tok_acc.mean().detach(), correct.mean(), sig_p, sig_q,
+            tok_acc.mean().detach(), correct.mean(), sig_p, sig_q, prior_ce.detach(),
         ])
         return loss, stats, h.detach().float(), l.detach().float(), q_halt.detach(), correct
+
+    def nearest_answer_ce(self, logits: torch.Tensor, y_cls: torch.Tensor, sols: torch.Tensor | None) -> torch.Tensor:
+        """Token-mean CE against the valid answer the logits are closest to (min over the stored
+        solutions, and over class permutations for label-symmetric tasks); batch mean."""
+        cfg = self.cfg
+        logp = stablemax_log_probs(logits) if cfg.loss_type == "stablemax" else F.log_softmax(logits, dim=-1)
+        mask = y_cls >= 0
+        ntok = mask.sum(-1).clamp(min=1)
+        cands = y_cls[:, None] if sols is None else torch.cat([y_cls[:, None], sols.long()], dim=1)  # (B, S, L)
+        if self.canonical_labels:
+            perms = torch.tensor(list(itertools.permutations(range(self.n_answer))), device=logits.device)
+            mapped = perms[:, cands.clamp(min=0)]  # (P, B, S, L)
+            cands = torch.where(cands >= 0, mapped, cands).permute(1, 0, 2, 3).flatten(1, 2)
+        b, s, length = cands.shape
+        lp = logp[:, None].expand(b, s, length, logp.shape[-1])
+        nll = -lp.gather(-1, cands.clamp(min=0)[..., None]).squeeze(-1)
+        care = (cands >= 0) & mask[:, None]
+        per = (nll * care).sum(-1) / ntok[:, None]
+        pad_row = (cands == -2).all(-1)
+        per = torch.where(pad_row, torch.full_like(per, float("inf")), per)
+        return per.amin(-1).mean()
 
     def correctness(self, pred: torch.Tensor, y_cls: torch.Tensor, sols: torch.Tensor | None):
         """(1[pred is a valid answer], token accuracy vs the row label), both fp32 (B,)."""
