@@ -2,15 +2,18 @@
 
     python benchmarks/render_results.py
 
-Reads benchmarks/results/table1/<job>/{results.json, analysis.json} (written on the GPU by
-run_table1.py) and the paper's published values below, and writes RESULTS.md plus
-results/table1_coverage_vs_samples.png and results/table1_accuracy_vs_solutions.png.
+Reads benchmarks/results/table1/<call>/CALL.json (what that device call was: its command,
+budget and whether it is a headline call) and <call>/<job>/{results.json, analysis.json}
+(written on the GPU by run_table1.py), plus the paper's published values below, and writes
+RESULTS.md with results/table1_coverage_vs_samples.png and results/table1_accuracy_vs_solutions.png.
+Runs are grouped by the configuration read from each results.json, never by job name alone.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -31,36 +34,64 @@ PAPER = {
     ("gc10", "trm"): {"conf": "170.7±17.9", "cov": "6.8±0.3"},
 }
 TASK_NAMES = {"nq8": "N-Queens 8x8", "nq10": "N-Queens 10x10", "gc8": "Graph Coloring 8", "gc10": "Graph Coloring 10"}
-PAPER_ABLATION = {"zeromean": "50.27 (5 samples)", "zerovar": "0.0"}
-
+PAPER_ABLATION = {"zero_mean": "50.27 (5 samples)", "zero_var": "0.0"}
 
 NOTES = [
-    "**Read this before the numbers.** Our runs are far shorter than the paper's (minutes on a shared",
-    "H200 against hours on 8 GPUs): each job trained for the wall time shown, with 2-3 jobs sharing one",
-    "GPU, on the `small` preset (D=256, batch 256) because a session has 30 device-minutes in all. Only",
-    "one seed ran per cell. At this budget GRAM does **not** reproduce the paper: its posterior collapses",
-    "onto the prior with the paper's summed KL (sigma stays near its initial 0.1 and the KL below 0.05",
-    "nats: see `history` in each GRAM results.json), so GRAM behaves",
-    "like TRM with small fixed noise, and TRM is not yet collapsed in coverage. The table records that",
-    "honestly; it is not evidence about the method at full budget. A '-' cell ran out of device time",
-    "before its evaluation (N-Queens 10x10 GRAM trained, see its results.json, but was not evaluated).",
-    "The N-Queens 8x8 TRM checkpoint was evaluated on the CPU with the same script after the device",
-    "budget ran out. Earlier attempts (the `fast` D=512 preset with three jobs per GPU, and a",
-    "`small` run at lr 5e-4 that diverged to NaN) are kept in `results/table1_attempts/`.",
+    "**Read this before the numbers.** Every run here is minutes long (the wall time and optimiser steps",
+    "are in each row) against the paper's hours on 8 GPUs; a session has 30 device-minutes in all, so",
+    "each headline job shared one H200 with 2-5 others on the `small` preset (D=256, batch 256).",
+    "Seeds are counted in every cell; '(1 seed)' means exactly that. No cell reaches the paper's GRAM",
+    "numbers. What the runs do show: TRM's coverage@20 equals its coverage@1 on every task (one answer",
+    "per input: the collapse the paper describes), while GRAM's coverage rises with the number of samples",
+    "(plots below). GRAM's best N-Queens accuracy here (summed-KL reading) is level with TRM's, not above it.",
+    "",
+    "The KL readings (config `kl_reduce`): *ELBO KL* sums the KL over positions and dimensions and divides",
+    "by the answer length, so `CE + beta*KL` is the paper's eq. 13/14 per answer token and beta means what",
+    "the paper's beta means. *Summed KL* (the previous session's reading) leaves out that division, which",
+    "prices every nat of KL answer-length times higher (64 times on N-Queens 8x8): its posterior stays",
+    "almost closed and GRAM behaves like TRM with trained noise. Under the ELBO reading the posterior",
+    "opens (the posterior diagnostics table below: KL per sample, sigma, CE under the posterior) and the",
+    "prior has to catch up with it, which these budgets do not allow; mind the seed spread of that row.",
+    "The anneal and prior-CE rows are options beyond the paper (config `beta_start`, `prior_ce_weight`),",
+    "tried to close that gap.",
 ]
+
+
+def variant(cfg: dict) -> str:
+    """A readable configuration label from a results.json config (the grouping key)."""
+    if cfg["model"] == "trm":
+        return "TRM"
+    beta = cfg["beta"]
+    kl = {"elbo": f"ELBO KL, beta {beta:g}", "sum": f"summed KL, beta {beta:g}",
+          "token_mean": f"per-token KL, beta {beta:g}", "mean": f"mean KL, beta {beta:g}"}[cfg["kl_reduce"]]
+    if cfg.get("beta_start", 0) > 0:
+        kl = kl.replace(f"beta {beta:g}", f"beta {cfg['beta_start']:g}->{beta:g} over {cfg['beta_anneal_steps']} steps")
+    parts = ["GRAM", kl]
+    if cfg.get("prior_ce_weight", 0) > 0:
+        parts.append(f"+ prior-sample CE x{cfg['prior_ce_weight']:g}")
+    mode = cfg.get("guidance_mode", "full")
+    if mode != "full":
+        parts.append({"zero_mean": "zero-mean noise", "zero_var": "zero variance"}[mode])
+    return ", ".join(parts)
 
 
 def load_runs() -> list[dict]:
     runs = []
-    for d in sorted(TABLE_DIR.glob("*")) if TABLE_DIR.exists() else []:
-        res, ana = d / "results.json", d / "analysis.json"
-        if not (res.exists() and ana.exists()):
+    for call_dir in sorted(TABLE_DIR.glob("*")) if TABLE_DIR.exists() else []:
+        meta_path = call_dir / "CALL.json"
+        if not meta_path.exists():
             continue
-        m = re.match(r"(nq8|nq10|gc8|gc10)-([a-z]+)(?:-s(\d+))?$", d.name)
-        if not m:
-            continue
-        runs.append({"job": d.name, "task": m.group(1), "kind": m.group(2), "seed": int(m.group(3) or 0),
-                     "results": json.loads(res.read_text()), "analysis": json.loads(ana.read_text())})
+        meta = json.loads(meta_path.read_text())
+        for d in sorted(call_dir.glob("*")):
+            res, ana = d / "results.json", d / "analysis.json"
+            m = re.match(r"(nq8|nq10|gc8|gc10)-", d.name)
+            if not (m and res.exists() and ana.exists()):
+                continue
+            results = json.loads(res.read_text())
+            cfg = results["config"]
+            runs.append({"call": call_dir.name, "meta": meta, "job": d.name, "task": m.group(1),
+                         "kind": cfg["model"], "mode": cfg.get("guidance_mode", "full"), "seed": int(cfg.get("seed", 0)),
+                         "variant": variant(cfg), "results": results, "analysis": json.loads(ana.read_text())})
     return runs
 
 
@@ -74,48 +105,105 @@ def fmt(values: list[float], scale: float = 100.0, digits: int = 1) -> str:
     return f"{v.mean():.{digits}f}±{v.std():.{digits}f} ({len(v)} seeds)"
 
 
+def groups(runs: list[dict]) -> dict[tuple, list[dict]]:
+    """(task, variant, call group) -> runs; headline calls form one group, others their own."""
+    out: dict[tuple, list[dict]] = defaultdict(list)
+    for r in runs:
+        grp = "headline" if r["meta"].get("headline") else r["call"]
+        out[(r["task"], r["variant"], grp)].append(r)
+    return out
+
+
+def row_cells(sel: list[dict], task: str) -> list[str]:
+    """Measured cells shared by every table: first metric, vote acc, coverage@20, steps, minutes."""
+    main = [r["analysis"]["main"] for r in sel]
+    first = (fmt([m["conflicts_sum_per_sample"] for m in main], 1.0) if task.startswith("gc")
+             else fmt([m["accuracy"] for m in main]))
+    vote = fmt([m.get("vote_accuracy", float("nan")) for m in main])
+    cov = fmt([m.get("coverage", float("nan")) for m in main])
+    steps = "/".join(str(r["results"]["train"]["steps"]) for r in sel)
+    minutes = "/".join(f"{r['results']['train']['train_time_s'] / 60:.1f}" for r in sel)
+    partial = {r["analysis"]["test_instances"] for r in sel
+               if r["analysis"].get("test_instances", 0) < r["analysis"].get("test_instances_total", 0)}
+    if partial:
+        cov += f" [first {min(partial)} test inputs]"
+    return [first, vote, cov, steps, minutes]
+
+
 def main_table(runs: list[dict]) -> list[str]:
     lines = [
-        "| Task | Model | Paper acc / conflicts | Ours: per-sample acc / conflicts | Ours: vote acc | Paper coverage | Ours: coverage@20 | GPU-min/run | params |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| Task | Model / configuration | Paper acc or conflicts | Ours: per-sample acc or conflicts | Ours: vote acc | "
+        "Paper coverage | Ours: coverage@20 | steps | train min | jobs per GPU |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
+    g = groups([r for r in runs if r["mode"] == "full"])
     for task in TASK_NAMES:
-        for kind in ("gram", "trm"):
-            sel = [r for r in runs if r["task"] == task and r["kind"] == kind]
+        keys = sorted((k for k in g if k[0] == task and k[2] == "headline"), key=lambda k: (k[1] == "TRM", k[1]))
+        for key in keys:
+            sel = sorted(g[key], key=lambda r: r["seed"])
+            kind = sel[0]["kind"]
             paper = PAPER[(task, kind)]
-            is_gc = task.startswith("gc")
-            main = [r["analysis"]["main"] for r in sel]
-            if is_gc:
-                ours = fmt([m["conflicts_sum_per_sample"] for m in main], 1.0)
-                paper_first = paper["conf"]
-            else:
-                ours = fmt([m["accuracy"] for m in main])
-                paper_first = paper["acc"]
-            vote = fmt([m.get("vote_accuracy", float("nan")) for m in main])
-            cov = fmt([m.get("coverage", float("nan")) for m in main])
-            minutes = fmt([r["results"]["wall_s"] / 60 for r in sel], 1.0)
-            params = f"{sel[0]['results']['params'] / 1e6:.1f}M" if sel else "-"
-            lines.append(f"| {TASK_NAMES[task]} | {kind.upper()} | {paper_first} | {ours} | {vote} | {paper['cov']} | {cov} | {minutes} | {params} |")
+            paper_first = paper["conf"] if task.startswith("gc") else paper["acc"]
+            jobs = sorted({r["meta"]["jobs_per_gpu"] for r in sel})
+            lines.append(f"| {TASK_NAMES[task]} | {key[1]} | {paper_first} | " + " | ".join(row_cells(sel, task)[:2])
+                         + f" | {paper['cov']} | " + " | ".join(row_cells(sel, task)[2:]) + f" | {', '.join(jobs)} |")
+    return lines
+
+
+def other_calls_table(runs: list[dict]) -> list[str]:
+    lines = ["| Call | Task | Model / configuration | per-sample acc or conflicts | vote acc | coverage@20 | steps | train min |",
+             "|---|---|---|---|---|---|---|---|"]
+    g = groups([r for r in runs if r["mode"] == "full"])
+    for key in sorted(k for k in g if k[2] != "headline"):
+        sel = sorted(g[key], key=lambda r: r["seed"])
+        lines.append(f"| {key[2]} | {TASK_NAMES[key[0]]} | {key[1]} | " + " | ".join(row_cells(sel, key[0])) + " |")
     return lines
 
 
 def ablation_table(runs: list[dict]) -> list[str]:
-    lines = ["| Variant (N-Queens 8x8) | Paper accuracy | Ours: per-sample acc | Ours: vote acc | Ours: coverage@20 |",
-             "|---|---|---|---|---|"]
-    for kind, label in (("gram", "GRAM (learned mean and variance)"),
-                        ("gramtm", "GRAM, KL as per-token mean, beta 0.3"),
-                        ("zeromean", "zero-mean noise (no learned guidance)"),
-                        ("zerovar", "zero variance (no noise)")):
-        sel = [r["analysis"]["main"] for r in runs if r["task"] == "nq8" and r["kind"] == kind]
-        paper = {"gram": "99.69 (5 samples)"}.get(kind, PAPER_ABLATION.get(kind, "-"))
-        lines.append(f"| {label} | {paper} | {fmt([m['accuracy'] for m in sel])} | "
-                     f"{fmt([m.get('vote_accuracy', float('nan')) for m in sel])} | {fmt([m.get('coverage', float('nan')) for m in sel])} |")
+    lines = ["| Call | Variant (N-Queens 8x8) | Paper accuracy | Ours: per-sample acc | Ours: vote acc | Ours: coverage@20 |",
+             "|---|---|---|---|---|---|"]
+    g = groups([r for r in runs if r["task"] == "nq8" and r["mode"] != "full"])
+    for key in sorted(g):
+        sel = g[key]
+        main = [r["analysis"]["main"] for r in sel]
+        lines.append(f"| {key[2]} | {key[1]} | {PAPER_ABLATION[sel[0]['mode']]} | {fmt([m['accuracy'] for m in main])} | "
+                     f"{fmt([m.get('vote_accuracy', float('nan')) for m in main])} | "
+                     f"{fmt([m.get('coverage', float('nan')) for m in main])} |")
     for r in runs:
-        if r["kind"] != "trm" or r["seed"] != 0:
-            continue
         for sigma, m in r["analysis"].get("ptrm", {}).items():
-            lines.append(f"| PTRM on {TASK_NAMES[r['task']]} TRM, sigma={sigma} (best-Q: {100 * m.get('halt_accuracy', float('nan')):.1f}) | - | "
-                         f"{fmt([m['accuracy']])} | {fmt([m.get('vote_accuracy', float('nan'))])} | {fmt([m.get('coverage', float('nan'))])} |")
+            lines.append(f"| {r['call']} | PTRM on {TASK_NAMES[r['task']]} TRM seed {r['seed']}, sigma={sigma} "
+                         f"(best-Q acc {100 * m.get('halt_accuracy', float('nan')):.1f}) | - | {fmt([m['accuracy']])} | "
+                         f"{fmt([m.get('vote_accuracy', float('nan'))])} | {fmt([m.get('coverage', float('nan'))])} |")
+    return lines
+
+
+#: supervised answer tokens per task (data facts): turns each reduction's KL stat into nats per sample
+ANSWER_TOKENS = {"nq8": 64, "nq10": 100, "gc8": 8, "gc10": 10}
+
+
+def kl_per_sample(r: dict, kl_stat: float) -> float:
+    cfg = r["results"]["config"]
+    if cfg["kl_reduce"] == "elbo":
+        return kl_stat * ANSWER_TOKENS[r["task"]]
+    if cfg["kl_reduce"] == "token_mean":
+        return kl_stat * (ANSWER_TOKENS[r["task"]] if r["task"].startswith("nq") else float("nan"))
+    return kl_stat if cfg["kl_reduce"] == "sum" else float("nan")
+
+
+def diagnostics_table(runs: list[dict]) -> list[str]:
+    """End-of-training posterior numbers (the last ``history`` entry) of the headline GRAM runs."""
+    lines = ["| Task | Configuration | seed | KL (nats per sample) | prior sigma | posterior sigma | CE (posterior) | "
+             "prior-sample exact (train) |", "|---|---|---|---|---|---|---|---|"]
+    for r in runs:
+        if not (r["meta"].get("headline") and r["kind"] == "gram"):
+            continue
+        hist = [h for h in r["results"].get("history", []) if "kl" in h]
+        if not hist:
+            continue
+        h = hist[-1]
+        lines.append(f"| {TASK_NAMES[r['task']]} | {r['variant']} | {r['seed']} | {kl_per_sample(r, h['kl']):.2f} | "
+                     f"{h['sigma_p']:.3f} | {h['sigma_q']:.3f} | {h['ce']:.4f} | {100 * h['correct']:.1f} |")
     return lines
 
 
@@ -125,22 +213,29 @@ def plots(runs: list[dict]) -> list[str]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    head = [r for r in runs if r["meta"].get("headline") and r["mode"] == "full"]
+    labels = sorted({r["variant"] for r in head}, key=lambda v: (v == "TRM", v))
+    colours = {v: plt.cm.tab20(i % 20) for i, v in enumerate(labels)}
+
+    def short(label: str) -> str:
+        return label.replace("GRAM, ", "GRAM ").replace(" over 6000 steps", "")
+
     def panels(tasks, name, series, title, xlabel, ylabel, logx=False):
-        """One panel per task; ``series(run)`` gives (x, y) or None; GRAM solid, TRM dashed."""
-        fig, axes = plt.subplots(1, len(tasks), figsize=(3.5 * len(tasks) + 2, 3.6))
+        """One panel per task; ``series(run)`` gives (x, y) or None; TRM dashed, GRAM solid."""
+        fig, axes = plt.subplots(1, len(tasks), figsize=(4.6 * len(tasks) + 1, 5.0))
         for ax, task in zip(np.atleast_1d(axes), tasks, strict=True):
-            for kind, style in (("gram", "-o"), ("trm", "--s")):
-                for r in runs:
-                    xy = series(r) if r["task"] == task and r["kind"] == kind else None
-                    if xy is not None:
-                        ax.plot(*xy, style, ms=3, label=f"{kind.upper()} seed {r['seed']}")
+            for r in head:
+                xy = series(r) if r["task"] == task else None
+                if xy is not None:
+                    style = "--s" if r["kind"] == "trm" else "-o"
+                    ax.plot(*xy, style, ms=3, color=colours[r["variant"]], label=f"{short(r['variant'])} s{r['seed']}")
             if logx:
                 ax.set_xscale("log")
-            ax.set_title(title(task))
+            ax.set_title(title(task), fontsize=9)
             ax.set_xlabel(xlabel)
             ax.set_ylabel(ylabel)
             ax.grid(alpha=0.3)
-            ax.legend(fontsize=7)
+            ax.legend(fontsize=5)
         fig.tight_layout()
         fig.savefig(RESULTS / name, dpi=110)
         plt.close(fig)
@@ -155,14 +250,13 @@ def plots(runs: list[dict]) -> list[str]:
         ks = sorted(by or {}, key=int)
         return None if not by else ([int(k) for k in ks], [100 * by[k]["accuracy"] for k in ks])
 
-    made = [
+    return [
         panels(list(TASK_NAMES), "table1_coverage_vs_samples.png", coverage, TASK_NAMES.get,
                "samples N", "coverage (%)"),
         panels(["nq8", "nq10"], "table1_accuracy_vs_solutions.png", by_solutions,
                lambda t: f"{TASK_NAMES[t]}: accuracy vs valid completions", "valid completions of the input",
                "per-sample accuracy (%)", logx=True),
     ]
-    return made
 
 
 def main() -> None:
@@ -176,22 +270,35 @@ def main() -> None:
              "*vote acc* = validity of the majority-vote answer; *coverage@20* = distinct valid completions",
              "found in 20 samples / all valid completions of the input, averaged; *conflicts* (colouring) =",
              "monochromatic edges summed over the test set for one sample per graph, averaged over the 20 samples.",
+             "*steps* and *train min* list each seed's optimiser steps and training minutes.",
              ""]
     if not runs:
         lines.append("No runs yet.")
     else:
-        lines += ["## Table 1", "", *main_table(runs), "", *NOTES, "", "## Ablations and PTRM (N-Queens 8x8 unless named)", "",
-                  *ablation_table(runs), ""]
+        heads = sorted({r["call"] for r in runs if r["meta"].get("headline")})
+        lines += [f"## Table 1 (headline calls: {', '.join(heads)})", "", *main_table(runs), "", *NOTES, ""]
         for name in plots(runs):
             lines += [f"![{name}](results/{name})", ""]
-        lines += ["## Runs", "", "| job | device | commit | date | steps | command |", "|---|---|---|---|---|---|"]
+        lines += ["## Other calls: longer runs, weight decay, the previous session", "", *other_calls_table(runs), "",
+                  "## Ablations and PTRM (N-Queens 8x8 unless named)", "", *ablation_table(runs), "",
+                  "## Posterior diagnostics (headline GRAM runs, last logged training step)", "",
+                  "*prior-sample exact*: share of training slots whose prior sample at the last transition decodes",
+                  "to a valid answer (the halting head's target), averaged over the last logging window.", "",
+                  *diagnostics_table(runs), "",
+                  "## Device calls", "", "| call | what | device | jobs per GPU | command |", "|---|---|---|---|---|"]
+        for call in sorted({r["call"] for r in runs}):
+            meta = next(r["meta"] for r in runs if r["call"] == call)
+            lines.append(f"| {call} | {meta['label']} | {meta['gpus']} | {meta['jobs_per_gpu']} | `{meta['command']}` |")
+            if meta.get("note"):
+                lines.append(f"| | {meta['note']} | | | |")
+        lines += ["", "## Runs", "", "| call | job | configuration | seed | commit | date | steps | command |",
+                  "|---|---|---|---|---|---|---|---|"]
         for r in runs:
             res = r["results"]
-            lines.append(f"| {r['job']} | {res.get('device')} | {res.get('git_commit')} | {res.get('date')} | "
-                         f"{res.get('train', {}).get('steps', '-')} | `{res.get('command')}` |")
-        cfgs = {json.dumps({k: v for k, v in r["results"]["config"].items() if k not in ("seed", "extra")}, sort_keys=True)
-                for r in runs}
-        lines += ["", f"Distinct configurations used: {len(cfgs)} (full config in each results.json)."]
+            lines.append(f"| {r['call']} | {r['job']} | {r['variant']} | {r['seed']} | {res.get('git_commit')} | "
+                         f"{res.get('date')} | {res.get('train', {}).get('steps', '-')} | `{res.get('command')}` |")
+        lines += ["", "Full configuration of every run: `config` in its results.json; training curves (loss, CE, KL,",
+                  "sigma, prior-sample correctness) in its `history`."]
     (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n")
     print(f"wrote {HERE / 'RESULTS.md'} from {len(runs)} runs")
 

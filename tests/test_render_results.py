@@ -1,0 +1,38 @@
+"""The results page groups runs by the configuration in each results.json, not by job name."""
+
+from __future__ import annotations
+
+import pytest
+
+render = pytest.importorskip("benchmarks.render_results")
+
+
+def cfg(**kw):
+    base = {"model": "gram", "beta": 0.07, "kl_reduce": "elbo", "beta_start": 0.0, "beta_anneal_steps": 0,
+            "prior_ce_weight": 0.0, "guidance_mode": "full"}
+    base.update(kw)
+    return base
+
+
+def test_variant_labels_name_every_setting_that_changes_the_objective():
+    assert render.variant(cfg(model="trm", kl_reduce="sum")) == "TRM"
+    assert render.variant(cfg()) == "GRAM, ELBO KL, beta 0.07"
+    assert render.variant(cfg(kl_reduce="sum")) == "GRAM, summed KL, beta 0.07"
+    anneal = render.variant(cfg(beta_start=4.48, beta_anneal_steps=6000))
+    assert anneal == "GRAM, ELBO KL, beta 4.48->0.07 over 6000 steps"
+    assert render.variant(cfg(prior_ce_weight=1.0)).endswith("+ prior-sample CE x1")
+    assert render.variant(cfg(guidance_mode="zero_var")).endswith("zero variance")
+    # configs written before the schedule / prior-CE fields existed still get a label
+    old = {k: v for k, v in cfg(kl_reduce="sum").items() if k not in ("beta_start", "prior_ce_weight")}
+    assert render.variant(old) == "GRAM, summed KL, beta 0.07"
+
+
+def test_fmt_and_grouping_count_seeds():
+    assert render.fmt([0.5]) == "50.0 (1 seed)"
+    assert render.fmt([0.5, 0.7]) == "60.0±10.0 (2 seeds)"
+    runs = [{"task": "nq8", "variant": "TRM", "call": c, "meta": {"headline": h}} for c, h in
+            (("a", True), ("b", True), ("c", False))]
+    g = render.groups(runs)
+    assert len(g[("nq8", "TRM", "headline")]) == 2 and len(g[("nq8", "TRM", "c")]) == 1
+    run = {"task": "nq8", "results": {"config": cfg()}}
+    assert render.kl_per_sample(run, 0.5) == pytest.approx(32.0)  # per answer token x 64 tokens
