@@ -42,7 +42,13 @@ class GRAMConfig:
     rope_theta: float = 10000.0
     share_weights: bool = True  #: f_L and f_H are one network (TRM; its ablation: separate nets are worse)
     puzzle_emb_len: int = 0  #: prefix tokens (16 on ARC); 0 elsewhere: Table 6 has no puzzle emb for N-Queens
-    num_puzzle_ids: int = 1  #: rows of the puzzle-identifier embedding (ARC: one per task variant)
+    #: rows of the puzzle-identifier embedding; with a prefix it is set from the training set's
+    #: ``info["num_puzzle_identifiers"]`` (ARC: 1 + tasks x variants; row 0 is padding)
+    num_puzzle_ids: int = 1
+    #: puzzle embeddings train by sparse SignSGD on the rows a batch uses (TRM: lr 1e-2 on ARC,
+    #: decoupled weight decay 0.1), outside AdamW and EMA; the lr follows the main warmup
+    puzzle_emb_lr: float = 1e-2
+    puzzle_emb_weight_decay: float = 0.1
     norm_eps: float = 1e-5
     decoder: str = "linear"  #: "linear" (Table 4) or "swiglu" (B.1 text); Linear is cheaper and matched TRM
 
@@ -96,6 +102,8 @@ class GRAMConfig:
     aux_rollout: str = "prior_last"  #: aux heads read "posterior" h or a "prior_last" sample at the last transition
     lprm_target: str = "solution"  #: r = 1[prediction is any valid solution] | "exact" (the row label) | "token_acc"
     max_solutions: int = 256  #: solutions kept per instance for on-device validity targets
+    #: keyword arguments for ``env.dataset(split, ...)`` (e.g. ARC ``{"num_variants": 8}``); JSON-safe
+    dataset_kwargs: dict[str, Any] = field(default_factory=dict)
 
     # ---- training
     batch_size: int = 768  #: global batch (split over ranks)

@@ -100,26 +100,56 @@ class DeviceData:
         self.ds = ds
         self.spec = spec
         self.rows = len(ds.inputs)
-        self.set_rows(np.asarray(ds.inputs), np.asarray(ds.labels))
+        pids = dict(ds.info).get("puzzle_identifiers")
+        self.set_rows(np.asarray(ds.inputs), np.asarray(ds.labels), None if pids is None else np.asarray(pids))
         order = np.argsort(ds.instance_ids)
         pos = np.searchsorted(ds.instance_ids[order], ds.row_instance)
         self.row_inst = torch.as_tensor(order[pos], dtype=torch.long, device=device)
         table = solution_table(env_u, ds, spec, cap) if (use_solutions and ds.augment is None) else None
         self.sols = None if table is None else torch.as_tensor(table, device=device)
 
-    def set_rows(self, inputs: np.ndarray, labels: np.ndarray) -> None:
-        """(Re)load rows, e.g. a freshly augmented copy of the training set."""
+    def set_rows(self, inputs: np.ndarray, labels: np.ndarray, puzzle_ids: np.ndarray | None = None) -> None:
+        """(Re)load rows, e.g. a freshly augmented copy of the training set, with their puzzle
+        identifiers where the dataset has them (ARC: one per task variant)."""
+        self.pid = None if puzzle_ids is None else torch.as_tensor(puzzle_ids, dtype=torch.long, device=self.device)
         self.x = torch.as_tensor(inputs, dtype=torch.int32, device=self.device)
         y_cls = self.spec.labels_to_cls(labels)
         self.y_cls = torch.as_tensor(y_cls, dtype=torch.long, device=self.device)
         self.y_tok = torch.as_tensor(np.where(labels >= 0, labels, 0), dtype=torch.int32, device=self.device)
 
+    @property
+    def augments(self) -> bool:
+        return self.ds.augment is not None or hasattr(self.ds, "sample_variants")
+
     def augment(self, rng: np.random.Generator) -> None:
+        """A fresh random augmentation of every row. Datasets with per-variant identifiers (ARC's
+        ``sample_variants``) give each row a random variant and that variant's puzzle id."""
+        if hasattr(self.ds, "sample_variants"):
+            x, y, pid = self.ds.sample_variants(rng, np.arange(self.rows))
+            self.set_rows(np.asarray(x), np.asarray(y), np.asarray(pid))
+            return
         if self.ds.augment is None:
             return
         x, y = self.ds.augment(rng, np.asarray(self.ds.inputs).copy(), np.asarray(self.ds.labels).copy())
         self.set_rows(np.asarray(x), np.asarray(y))
 
     def gather(self, idx: torch.Tensor):
+        """(x, y_cls, y_tok, sols, puzzle_ids) of the given rows; sols / puzzle_ids may be None."""
         sols = None if self.sols is None else self.sols[self.row_inst[idx]]
-        return self.x[idx], self.y_cls[idx], self.y_tok[idx], sols
+        pid = None if self.pid is None else self.pid[idx]
+        return self.x[idx], self.y_cls[idx], self.y_tok[idx], sols, pid
+
+
+def instance_puzzle_ids(ds: Any) -> np.ndarray | None:
+    """Puzzle identifier of each test instance (``ds.instance_ids`` order) from its row, or None."""
+    pids = dict(ds.info).get("puzzle_identifiers")
+    if pids is None:
+        return None
+    pids, inst = np.asarray(pids), np.asarray(ds.row_instance)
+    out = np.zeros(len(ds.instance_ids), dtype=np.int64)
+    pos = {int(i): k for k, i in enumerate(np.asarray(ds.instance_ids))}
+    for row in np.flatnonzero(inst >= 0):
+        k = pos.get(int(inst[row]))
+        if k is not None:
+            out[k] = pids[row]
+    return out

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from gram_agent.config import GRAMConfig
-from gram_agent.data import TaskSpec
+from gram_agent.data import TaskSpec, instance_puzzle_ids
 from gram_agent.model.core import RecursiveModel
 
 SELECT = ("vote", "lprm", "halt", "all")
@@ -128,8 +128,10 @@ class Agent:
     @torch.no_grad()
     def rollout(self, tokens: np.ndarray | torch.Tensor, samples: int = 20, steps: int | None = None,
                 ptrm_sigma: float = 0.0, ptrm_target: str = "l", halt: bool = False,
-                seed: int | None = None, batch: int | None = None) -> dict[str, torch.Tensor]:
-        """N trajectories per puzzle from the prior: tokens (M, N, L), q_halt and value (M, N)."""
+                seed: int | None = None, batch: int | None = None,
+                puzzle_ids: np.ndarray | None = None) -> dict[str, torch.Tensor]:
+        """N trajectories per puzzle from the prior: tokens (M, N, L), q_halt and value (M, N).
+        ``puzzle_ids`` (M,): prefix identifiers (ARC task variants); None uses id 0."""
         m = self.model
         cfg = self.config
         dev = self.device
@@ -139,6 +141,14 @@ class Agent:
         stochastic = cfg.guided or ptrm_sigma > 0
         n_eff = samples if stochastic else 1  # TRM: every sample is identical, compute one
         xr = x.repeat_interleave(n_eff, dim=0)
+        pr = None
+        if puzzle_ids is not None:
+            pid = torch.as_tensor(np.asarray(puzzle_ids), device=dev).long()
+            if pid.shape != (n_puz,):
+                raise ValueError(f"puzzle_ids must have shape ({n_puz},), got {tuple(pid.shape)}")
+            if m.puzzle_emb is not None and (pid.min() < 0 or pid.max() >= m.puzzle_emb.num_embeddings):
+                raise ValueError(f"puzzle_ids must lie in [0, {m.puzzle_emb.num_embeddings})")
+            pr = pid.repeat_interleave(n_eff, dim=0)
         total = xr.shape[0]
         bs = batch or cfg.eval_batch
         gen = torch.Generator(device=dev).manual_seed(cfg.seed + 777 if seed is None else seed)
@@ -150,7 +160,7 @@ class Agent:
             xb = xr[s:s + bs]
             b = xb.shape[0]
             with torch.autocast("cuda", dtype=getattr(torch, cfg.dtype), enabled=amp):
-                ex = m.encode(xb)
+                ex = m.encode(xb, None if pr is None else pr[s:s + bs])
                 h, l = m.initial_state(b)
                 frozen = None
                 for _ in range(steps):
@@ -232,19 +242,30 @@ class Agent:
                  record: bool = False) -> dict[str, float]:
         """Env metrics over N samples per test instance, plus vote / LPRM / best-Q accuracy."""
         u = self.env.unwrapped
-        ds = u.dataset(split)
+        ds = u.dataset(split, **self.config.dataset_kwargs)
         ids, inp = ds.instance_ids, ds.instance_inputs
+        pids = instance_puzzle_ids(ds) if self.model.puzzle_emb is not None else None
         if instances:
             ids, inp = ids[:instances], inp[:instances]
-        roll = self.rollout(inp, samples, steps, ptrm_sigma=ptrm_sigma, seed=seed)
+            pids = None if pids is None else pids[:instances]
+        roll = self.rollout(inp, samples, steps, ptrm_sigma=ptrm_sigma, seed=seed, puzzle_ids=pids)
         cands = u.detokenize(roll["tokens"].cpu().numpy())
         res = u.evaluate(ids, cands, record=record)
         out = {k: float(v) for k, v in res["metrics"].items()}
+        if "accuracy" not in out:  # ARC reports pass@k; accuracy = share of valid samples, as elsewhere
+            out["accuracy"] = float(np.asarray(res["valid"]).mean())
         out["samples"] = float(samples)
         valid = np.asarray(res["valid"])
         out["pass_at_n"] = float(valid.any(1).mean())
         for how in ("vote", "lprm", "halt"):
-            sel = u.detokenize(self.select(roll, how).cpu().numpy())[:, None]
-            r = u.evaluate(ids, sel, record=False)["metrics"]
-            out[f"{how}_accuracy"] = float(r.get("accuracy", 0.0))
+            sel = _one_attempt(u.detokenize(self.select(roll, how).cpu().numpy()))
+            ev = u.evaluate(ids, sel, record=False)
+            out[f"{how}_accuracy"] = float(ev["metrics"].get("accuracy", np.asarray(ev["valid"]).mean()))
         return out
+
+
+def _one_attempt(answers: Any) -> Any:
+    """(M, ...) answers -> (M, 1, ...) for ``env.evaluate``; ARC's dict form gets the axis per array."""
+    if isinstance(answers, dict):
+        return {k: np.asarray(v)[:, None] for k, v in answers.items()}
+    return np.asarray(answers)[:, None]

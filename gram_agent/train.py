@@ -59,14 +59,20 @@ class Trainer:
         self.cfg = cfg
         self.device = device
         self.dist = dist
-        ds = self.u.dataset("train")
+        ds = self.u.dataset("train", **cfg.dataset_kwargs)
+        n_ids = dict(ds.info).get("num_puzzle_identifiers")
+        if cfg.puzzle_emb_len and n_ids is not None and cfg.num_puzzle_ids != int(n_ids):
+            cfg = self.cfg = cfg.replace(num_puzzle_ids=int(n_ids))
         self.spec = task_spec(env, ds)
         self.data = DeviceData(self.u, ds, self.spec, device, cfg.max_solutions,
                                use_solutions=cfg.lprm_target != "exact")
         torch.manual_seed(cfg.seed)
         self.model = RecursiveModel(cfg, self.spec.vocab_size, self.spec.seq_len, self.spec.n_answer).to(device)
         self.model.canonical_labels = self.spec.canonical_labels
-        self.params = [p for p in self.model.parameters() if p.requires_grad]
+        # puzzle embeddings (ARC) train by sparse SignSGD (``_puzzle_emb_step``), not AdamW
+        pe = self.model.puzzle_emb
+        self.puzzle_weight = pe.weight if pe is not None else None
+        self.params = [p for p in self.model.parameters() if p.requires_grad and p is not self.puzzle_weight]
         fused = device.type == "cuda"
         decay = [p for p in self.params if p.ndim >= 2]
         no_decay = [p for p in self.params if p.ndim < 2]
@@ -126,7 +132,7 @@ class Trainer:
     def train_step(self) -> None:
         cfg, dev = self.cfg, self.device
         self._refill()
-        x, y_cls, y_tok, sols = self.data.gather(self.row)
+        x, y_cls, y_tok, sols, pids = self.data.gather(self.row)
         lt = self.model.total_len
         noise = torch.randn((cfg.T + 1, self.B, lt, cfg.d_model), generator=self.gen, device=dev,
                             dtype=self.noise_dtype)[:, self.sl] if cfg.guided else None
@@ -137,7 +143,7 @@ class Trainer:
             gr["lr"] = lr
         self.model.train()
         with torch.autocast("cuda", dtype=getattr(torch, cfg.dtype), enabled=dev.type == "cuda"):
-            loss, stats, h, l, q_halt, correct = self._step_fn(self.h, self.l, x, y_cls, y_tok, sols, noise)
+            loss, stats, h, l, q_halt, correct = self._step_fn(self.h, self.l, x, y_cls, y_tok, sols, noise, pids)
         # DDP averages over ranks; each rank's loss is the mean over its slice, so the result
         # is the global-batch mean gradient (equal slices)
         loss.backward()
@@ -151,10 +157,15 @@ class Trainer:
         self.skipped = self.skipped + (~finite).float()
         self.opt.step()
         self.opt.zero_grad(set_to_none=True)
+        if self.puzzle_weight is not None:
+            self._puzzle_emb_step(lr / cfg.lr if cfg.lr > 0 else 1.0, finite)
         if self.ema is not None:
             with torch.no_grad():
-                ep = list(self.ema.parameters())
-                torch._foreach_lerp_(ep, [p.detach() for p in self.model.parameters()], 1.0 - cfg.ema)
+                pairs = [(e, p) for e, p in zip(self.ema.parameters(), self.model.parameters(), strict=True)
+                         if p is not self.puzzle_weight]
+                torch._foreach_lerp_([e for e, _ in pairs], [p.detach() for _, p in pairs], 1.0 - cfg.ema)
+                if self.puzzle_weight is not None:  # TRM: the table is copied, not averaged
+                    self.ema.puzzle_emb.weight.copy_(self.puzzle_weight)
         self.h = torch.where(torch.isfinite(h), h, self.model.z0[0])
         self.l = torch.where(torch.isfinite(l), l, self.model.z0[1])
         self.nstep = self.nstep + 1
@@ -166,6 +177,19 @@ class Trainer:
         self._acc_n += 1
         self._halted_correct += torch.stack([(correct * halt).sum(), halt.sum().float()])
         self.step += 1
+
+    @torch.no_grad()
+    def _puzzle_emb_step(self, lr_scale: float, finite: torch.Tensor) -> None:
+        """TRM's sparse SignSGD: only rows the batch used (non-zero gradient) move, by
+        -lr * (sign(g) + wd * w); a non-finite step moves nothing. No host sync."""
+        w = self.puzzle_weight
+        g = w.grad
+        if g is None:
+            return
+        touched = (g != 0).any(-1, keepdim=True) & torch.isfinite(g).all(-1, keepdim=True) & finite
+        lr = self.cfg.puzzle_emb_lr * lr_scale
+        w.sub_(torch.where(touched, lr * (torch.sign(g) + self.cfg.puzzle_emb_weight_decay * w), 0.0))
+        w.grad = None
 
     def read_stats(self) -> dict[str, float]:
         """One host sync: means since the last read."""
@@ -264,7 +288,7 @@ def train(
         rows = len(env.unwrapped.dataset("train").inputs)
         config = config.replace(max_steps=int(config.epochs * rows * config.n_sup / config.batch_size))
     tr = Trainer(env, config, dev, dist)
-    cfg = config
+    cfg = config = tr.cfg  # the trainer fills data-dependent fields (puzzle-id table size)
     if checkpoint_dir and resume:
         path = find_resume(checkpoint_dir)
         if path is not None:
@@ -287,7 +311,7 @@ def train(
     while True:
         if cfg.max_steps and tr.step >= cfg.max_steps:
             break
-        if tr.data.ds.augment is not None and tr.step % max(cfg.log_every, 1) == 0:
+        if tr.data.augments and tr.step % max(cfg.log_every, 1) == 0:
             tr.data.augment(tr.np_rng)
         tr.train_step()
         at_log = tr.step % cfg.log_every == 0

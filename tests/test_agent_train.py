@@ -145,7 +145,7 @@ def test_beta_schedule_and_prior_ce_train_end_to_end():
     assert seen[0] == pytest.approx(2.0) and seen[-1] == pytest.approx(0.07)
     assert all(a >= b for a, b in zip(seen, seen[1:], strict=False))
     h, lo = tr.model.initial_state(tr.b)
-    x, y_cls, y_tok, sols = tr.data.gather(tr.row)
+    x, y_cls, y_tok, sols, _ = tr.data.gather(tr.row)
     noise = torch.randn(cfg.T + 1, tr.b, tr.model.total_len, cfg.d_model)
     base = tr.model(h, lo, x, y_cls, y_tok, sols, noise)[0]
     base.backward()

@@ -222,3 +222,17 @@ def test_cells_outside_shape_are_ignored(env: ArcEnv) -> None:
     assert r == 1.0 and info["valid"]
     res = env.evaluate(np.array([tid]), {"grid": grid[None, None], "shape": np.array([[[3, 3]]])}, record=False)
     assert res["valid"].tolist() == [[True]]
+
+
+def test_detokenize_inverts_the_token_encoding_for_evaluate(env: ArcEnv) -> None:
+    """Model rows -> (grid, shape) in evaluate's array form: the true answers' rows score as solved."""
+    from gram_envs.arc.logic import encode
+
+    ids = np.arange(env.data.num_tests)
+    rows = encode(env.data.test_outputs[ids], env.data.test_output_shapes[ids])
+    cands = env.detokenize(rows[:, None])  # one attempt per test input
+    assert cands["grid"].shape == (len(ids), 1, 30, 30) and cands["shape"].shape == (len(ids), 1, 2)
+    res = env.evaluate(ids, cands, record=False)
+    assert res["valid"].all()
+    with pytest.raises(ValueError, match="900-long"):
+        env.detokenize(rows[:, :10])

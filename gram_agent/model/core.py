@@ -107,17 +107,18 @@ class RecursiveModel(nn.Module):
         return self.decoder(h[:, self.prefix:])
 
     # ------------------------------------------------------------------ training
-    def forward(self, h, l, x, y_cls, y_tok, sols, noise):
+    def forward(self, h, l, x, y_cls, y_tok, sols, noise, puzzle_ids=None):
         """One supervision step on a batch of slots (the DDP/compile unit).
 
         h, l: (B, Lt, D) fp32 carry; x: (B, L) input tokens; y_cls: (B, L) answer classes with -100
         where unsupervised; y_tok: (B, L) label tokens (0 where unsupervised) for the posterior;
         sols: (B, S, L) valid answers as classes (-1 don't-care, -2 padding rows) for aux targets;
-        noise: (T + 1, B, Lt, D) standard normals (the last one for the prior sample of the aux heads).
+        noise: (T + 1, B, Lt, D) standard normals (the last one for the prior sample of the aux heads);
+        puzzle_ids: (B,) identifiers for the prefix embedding, or None (id 0).
         Returns (loss, stats (10,), h, l, q_halt (B,), correct (B,)).
         """
         cfg = self.cfg
-        ex = self.encode(x)
+        ex = self.encode(x, puzzle_ids)
         g = self.guidance
         yt = self.pad_prefix(y_tok.long(), 0)
         with torch.no_grad():

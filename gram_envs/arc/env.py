@@ -59,7 +59,7 @@ import numpy as np
 from gymnasium import spaces
 
 from gram_envs.arc.data import SPLITS, ArcData, ArcTokenDataset, build_token_dataset, load
-from gram_envs.arc.logic import MAX_SIZE, clean_grids, score
+from gram_envs.arc.logic import MAX_SIZE, clean_grids, decode_predictions, score
 from gram_envs.arc.render import task_ansi, task_rgb
 from gram_envs.core.checks import integer_array
 
@@ -281,6 +281,16 @@ class ArcEnv(gym.Env):
         out["solved_at"] = solved_at
         out["metrics"] = self._summary(attempts, solved, None)
         return out
+
+    def detokenize(self, tokens: np.ndarray) -> dict[str, np.ndarray]:
+        """Predicted rows (..., 900) -> ``{"grid": (..., 30, 30), "shape": (..., 2)}``, cropped as
+        TRM's evaluator does (``logic.decode_predictions``); (n, A, 900) gives ``evaluate``'s
+        array form directly, one attempt per sample."""
+        tokens = np.asarray(tokens)
+        if tokens.shape[-1:] != (MAX_SIZE * MAX_SIZE,):
+            raise ValueError(f"tokens must end in a {MAX_SIZE * MAX_SIZE}-long axis, got shape {tokens.shape}")
+        grids, shapes = decode_predictions(tokens)
+        return {"grid": grids, "shape": shapes}
 
     def metrics(self, split: str | None = None) -> dict[str, float]:
         """pass@1 / pass@2 over every recorded submission (optionally one split).
