@@ -209,9 +209,11 @@ class Agent:
 
     # ------------------------------------------------------------------ public API
     def solve(self, obs_or_batch: Any, samples: int = 20, steps: int | None = None, select: str = "vote",
-              ptrm_sigma: float = 0.0, halt: bool = False, seed: int | None = None) -> np.ndarray:
+              ptrm_sigma: float = 0.0, halt: bool = False, seed: int | None = None,
+              puzzle_ids: np.ndarray | None = None) -> Any:
         """Answers in the env's user encoding: one per puzzle (vote/lprm/halt) or (M, N, ...) for "all".
-        A single observation gives a single answer."""
+        A single observation gives a single answer. ``puzzle_ids``: prefix identifiers (ARC), one
+        per puzzle; without them the padding id 0 is used."""
         if select not in SELECT:
             raise ValueError(f"select must be one of {SELECT}, got {select!r}")
         if isinstance(obs_or_batch, dict):
@@ -220,13 +222,17 @@ class Agent:
         else:
             single = np.asarray(obs_or_batch).shape == getattr(self.env.unwrapped.observation_space, "shape", None)
             tok = self.tokenize(obs_or_batch)
-        roll = self.rollout(tok, samples, steps, ptrm_sigma=ptrm_sigma, halt=halt, seed=seed)
+        if puzzle_ids is not None:
+            puzzle_ids = np.atleast_1d(np.asarray(puzzle_ids))
+        roll = self.rollout(tok, samples, steps, ptrm_sigma=ptrm_sigma, halt=halt, seed=seed, puzzle_ids=puzzle_ids)
         out = self.env.unwrapped.detokenize(self.select(roll, select).cpu().numpy())
-        return out[0] if single else out
+        if not single:
+            return out
+        return {k: v[0] for k, v in out.items()} if isinstance(out, dict) else out[0]
 
-    def act(self, obs: Any) -> np.ndarray:
+    def act(self, obs: Any, puzzle_ids: np.ndarray | None = None) -> Any:
         """One action for a Gymnasium loop: the majority vote of the config's eval sample count."""
-        return self.solve(obs, samples=self.config.eval_samples, select="vote")
+        return self.solve(obs, samples=self.config.eval_samples, select="vote", puzzle_ids=puzzle_ids)
 
     def generate(self, n: int, steps: int | None = None, seed: int | None = None) -> np.ndarray:
         """n samples for an unconditional task: n trajectories from the blank input."""

@@ -98,3 +98,20 @@ def test_train_on_arc_evaluates_and_round_trips(tmp_path):
     assert back.config.num_puzzle_ids == agent.config.num_puzzle_ids > 1
     assert back.config.dataset_kwargs == DS_KW
     assert torch.equal(back.model.puzzle_emb.weight.float(), agent.model.puzzle_emb.weight.float())
+
+
+def test_act_plugs_into_an_arc_episode():
+    """agent.act(obs) on ARC: the observation's test input is tokenized by the env and the answer
+    comes back as the env's action dict; a task's puzzle id can be passed along."""
+    env = arc_env()
+    tr = Trainer(env, tiny_arc(eval_samples=2), torch.device("cpu"), D.setup(torch.device("cpu")))
+    agent = tr.agent()
+    obs, info = env.reset(seed=0)
+    action = agent.act(obs, puzzle_ids=np.array([1]))
+    assert set(action) == {"grid", "shape"}
+    assert action["grid"].shape == (30, 30) and action["shape"].shape == (2,)
+    batch = {k: np.stack([v, v]) for k, v in obs.items()}
+    assert agent.tokenize(batch).shape == (2, 900)
+    bad = dict(obs, test_input_shape=np.array([0, 3]))
+    with pytest.raises(ValueError, match="test_input_shape"):
+        agent.tokenize(bad)

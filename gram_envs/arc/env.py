@@ -59,7 +59,7 @@ import numpy as np
 from gymnasium import spaces
 
 from gram_envs.arc.data import SPLITS, ArcData, ArcTokenDataset, build_token_dataset, load
-from gram_envs.arc.logic import MAX_SIZE, clean_grids, decode_predictions, score
+from gram_envs.arc.logic import MAX_SIZE, clean_grids, decode_predictions, encode, score
 from gram_envs.arc.render import task_ansi, task_rgb
 from gram_envs.core.checks import integer_array
 
@@ -281,6 +281,20 @@ class ArcEnv(gym.Env):
         out["solved_at"] = solved_at
         out["metrics"] = self._summary(attempts, solved, None)
         return out
+
+    def tokenize_observations(self, obs: Mapping[str, Any]) -> np.ndarray:
+        """Model input rows (n, 900) for one observation or a batch of them: the test input on
+        the canvas (a TRM-style model sees the demonstrations only through its puzzle embedding)."""
+        grids = np.asarray(obs["test_input"])
+        shapes = np.asarray(obs["test_input_shape"], dtype=np.int64)
+        if grids.shape == (MAX_SIZE, MAX_SIZE):
+            grids, shapes = grids[None], shapes[None]
+        if grids.ndim != 3 or grids.shape[1:] != (MAX_SIZE, MAX_SIZE) or shapes.shape != (len(grids), 2):
+            raise ValueError(f"test_input must be (30, 30) or (n, 30, 30) with test_input_shape (2,) or (n, 2); "
+                             f"got {grids.shape} and {shapes.shape}")
+        if shapes.min() < 1 or shapes.max() > MAX_SIZE:
+            raise ValueError(f"test_input_shape values must lie in [1, {MAX_SIZE}]")
+        return encode(grids, shapes)
 
     def detokenize(self, tokens: np.ndarray) -> dict[str, np.ndarray]:
         """Predicted rows (..., 900) -> ``{"grid": (..., 30, 30), "shape": (..., 2)}``, cropped as
