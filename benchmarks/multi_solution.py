@@ -81,7 +81,7 @@ def main() -> int:
 
     agent = Agent.load(os.path.join(args.run_dir, "ckpt"))
     env = agent.env
-    ds = env.unwrapped.dataset("test")
+    ds = env.unwrapped.dataset("test", **agent.config.dataset_kwargs)
     ids, inputs = ds.instance_ids, ds.instance_inputs
     if args.instances:
         ids, inputs = ids[:args.instances], inputs[:args.instances]

@@ -237,7 +237,7 @@ class Agent:
     def generate(self, n: int, steps: int | None = None, seed: int | None = None) -> np.ndarray:
         """n samples for an unconditional task: n trajectories from the blank input."""
         u = self.env.unwrapped
-        blank = u.dataset("test").instance_inputs[:1] if hasattr(u, "dataset") else None
+        blank = u.dataset("test", **self.config.dataset_kwargs).instance_inputs[:1] if hasattr(u, "dataset") else None
         if blank is None:
             raise ValueError("generate needs an env with a blank-board test split")
         roll = self.rollout(blank, samples=n, steps=steps, seed=seed)

@@ -285,7 +285,7 @@ def train(
         dev = torch.device("cuda", dist.local_rank)
         torch.cuda.set_device(dev)
     if config.epochs and not config.max_steps:
-        rows = len(env.unwrapped.dataset("train").inputs)
+        rows = len(env.unwrapped.dataset("train", **config.dataset_kwargs).inputs)
         config = config.replace(max_steps=int(config.epochs * rows * config.n_sup / config.batch_size))
     tr = Trainer(env, config, dev, dist)
     cfg = config = tr.cfg  # the trainer fills data-dependent fields (puzzle-id table size)
