@@ -84,3 +84,69 @@ def find_resume(root: str) -> str | None:
         if os.path.exists(os.path.join(p, "state.pt")) and os.path.exists(os.path.join(p, "task.json")):
             return p
     return None
+
+
+# ---------------------------------------------------------------------- transfer in parts
+PART_PREFIX = "ckpt.part"
+
+
+def pack_parts(ckpt_dir: str, out_dir: str, part_mib: float = 15.0, keep_carry: bool = False) -> list[str]:
+    """Tar a resumable checkpoint folder into numbered parts of at most ``part_mib`` MiB plus a
+    ``ckpt.manifest.json`` (sizes, sha256), so it fits size-limited transfers (the device tool
+    returns files of 16 MiB at most). The training carry (the batch's latent states, the largest
+    piece of state.pt) is dropped unless ``keep_carry``; resuming then reloads every slot."""
+    import hashlib
+    import io
+    import tarfile
+
+    if not os.path.exists(os.path.join(ckpt_dir, "task.json")):
+        raise FileNotFoundError(f"{ckpt_dir} is not a checkpoint folder (no task.json)")
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name in sorted(os.listdir(ckpt_dir)):
+            path = os.path.join(ckpt_dir, name)
+            if name == "state.pt" and not keep_carry:
+                state = torch.load(path, map_location="cpu", weights_only=False)
+                state.pop("carry", None)
+                data = io.BytesIO()
+                torch.save(state, data)
+                info = tarfile.TarInfo(name)
+                info.size = data.tell()
+                data.seek(0)
+                tar.addfile(info, data)
+            else:
+                tar.add(path, arcname=name)
+    blob = buf.getvalue()
+    size = max(1, int(part_mib * 2**20))
+    os.makedirs(out_dir, exist_ok=True)
+    names = []
+    for i in range(0, len(blob), size):
+        name = f"{PART_PREFIX}{i // size:03d}"
+        with open(os.path.join(out_dir, name), "wb") as f:
+            f.write(blob[i:i + size])
+        names.append(name)
+    manifest = {"parts": names, "bytes": len(blob), "sha256": hashlib.sha256(blob).hexdigest(),
+                "keep_carry": keep_carry}
+    with open(os.path.join(out_dir, "ckpt.manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=1)
+    return names
+
+
+def unpack_parts(parts_dir: str, ckpt_dir: str) -> str:
+    """Rebuild a checkpoint folder from ``pack_parts`` output, checking size and sha256 first."""
+    import hashlib
+    import io
+    import tarfile
+
+    with open(os.path.join(parts_dir, "ckpt.manifest.json")) as f:
+        manifest = json.load(f)
+    blob = b"".join(open(os.path.join(parts_dir, n), "rb").read() for n in manifest["parts"])  # noqa: SIM115
+    if len(blob) != manifest["bytes"] or hashlib.sha256(blob).hexdigest() != manifest["sha256"]:
+        raise ValueError(f"checkpoint parts in {parts_dir} are incomplete or corrupted (size/sha256 mismatch)")
+    os.makedirs(ckpt_dir, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(blob), mode="r") as tar:
+        for member in tar.getmembers():
+            if not member.isfile() or os.path.basename(member.name) != member.name:
+                raise ValueError(f"unexpected entry {member.name!r} in checkpoint parts")
+        tar.extractall(ckpt_dir, filter="data")
+    return ckpt_dir

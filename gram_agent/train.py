@@ -234,7 +234,8 @@ class Trainer:
             load_weights(self.ema, os.path.join(path, "ema.safetensors"))
         st = torch.load(os.path.join(path, "state.pt"), map_location=self.device, weights_only=False)
         self.opt.load_state_dict(st["opt"])
-        for k, v in st["carry"].items():
+        # a checkpoint packed for transfer may omit the carry: every slot then reloads a fresh row
+        for k, v in st.get("carry", {}).items():
             v = v.to(self.device)
             if k in ("h", "l", "row", "nstep", "min_steps", "halted") and v.shape[0] == self.B and self.b != self.B:
                 v = v[self.sl]

@@ -99,6 +99,47 @@ def test_time_budget_stops_with_checkpoint(tmp_path):
     assert os.path.exists(tmp_path / "last" / "state.pt")
 
 
+def test_checkpoint_travels_in_parts_and_resumes(tmp_path):
+    """pack_parts / unpack_parts move a resumable checkpoint through size-limited transfers: the
+    rebuilt folder resumes at the same step with the same weights, without the batch carry."""
+    from gram_agent import distributed as D
+    from gram_agent.checkpoint import find_resume, pack_parts, unpack_parts
+    from gram_agent.train import Trainer
+
+    cfg = tiny(max_steps=4)
+    train(env4(), cfg, device="cpu", progress=False, eval_at_end=False, checkpoint_dir=str(tmp_path / "a"))
+    names = pack_parts(str(tmp_path / "a" / "last"), str(tmp_path / "parts"), part_mib=0.01)
+    assert len(names) > 1
+    assert all(os.path.getsize(tmp_path / "parts" / n) <= 0.01 * 2**20 for n in names)
+    unpack_parts(str(tmp_path / "parts"), str(tmp_path / "b" / "last"))
+    path = find_resume(str(tmp_path / "b"))
+    assert path is not None
+    st = torch.load(os.path.join(path, "state.pt"), weights_only=False)
+    assert "carry" not in st and st["counters"]["step"] == 4
+    tr = Trainer(env4(), cfg, torch.device("cpu"), D.setup(torch.device("cpu")))
+    tr.load(path)
+    assert tr.step == 4 and bool(tr.halted.all())  # every slot reloads a row on the next step
+    ref = load_weights_dict(tmp_path / "a" / "last" / "weights.safetensors")
+    assert all(torch.equal(v, tr.model.state_dict()[k]) for k, v in ref.items())
+    tr.train_step()
+    assert tr.step == 5
+    # resuming through train() continues the step count
+    agent = train(env4(), tiny(max_steps=6), device="cpu", progress=False, eval_at_end=False,
+                  checkpoint_dir=str(tmp_path / "b"))
+    assert agent.meta["train"]["steps"] == 6 and agent.meta["train"]["steps_this_run"] == 2
+    # a damaged part is refused, not silently loaded
+    with open(tmp_path / "parts" / names[0], "r+b") as f:
+        f.write(b"x")
+    with pytest.raises(ValueError, match="corrupted"):
+        unpack_parts(str(tmp_path / "parts"), str(tmp_path / "c" / "last"))
+
+
+def load_weights_dict(path) -> dict:
+    from safetensors.torch import load_file
+
+    return load_file(str(path))
+
+
 def _ddp_worker(rank: int, world: int, port: int, out: str) -> None:
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE=str(world),
                       LOCAL_RANK=str(rank))

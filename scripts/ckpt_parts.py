@@ -1,0 +1,43 @@
+"""Move a resumable checkpoint between device calls in parts small enough for $OUT.
+
+    python scripts/ckpt_parts.py pack RUN/ckpt_dir/last $OUT/resume      # on the device, at the end
+    python scripts/ckpt_parts.py unpack .resume RUN/ckpt_dir/last         # next call, before training
+
+Copy the returned parts into an ignored folder of the repo (e.g. ``.resume``), name it in
+``carry``, unpack it, then start ``train_gpu.py --checkpoint-dir RUN/ckpt_dir`` again: training
+resumes from ``last`` (optimizer, EMA, counters, history; the batch carry is reloaded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from gram_agent.checkpoint import pack_parts, unpack_parts  # noqa: E402
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    a = sub.add_parser("pack")
+    a.add_argument("ckpt_dir")
+    a.add_argument("out_dir")
+    a.add_argument("--part-mib", type=float, default=15.0)
+    a.add_argument("--keep-carry", action="store_true")
+    b = sub.add_parser("unpack")
+    b.add_argument("parts_dir")
+    b.add_argument("ckpt_dir")
+    args = p.parse_args()
+    if args.cmd == "pack":
+        names = pack_parts(args.ckpt_dir, args.out_dir, args.part_mib, args.keep_carry)
+        print(f"packed {args.ckpt_dir} into {len(names)} part(s) under {args.out_dir}")
+    else:
+        print(f"unpacked into {unpack_parts(args.parts_dir, args.ckpt_dir)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
