@@ -159,6 +159,8 @@ class GRAMConfig:
         if self.beta_start < 0 or self.beta_anneal_steps < 0:
             raise ValueError(f"beta_start and beta_anneal_steps must be >= 0, got {self.beta_start}, "
                              f"{self.beta_anneal_steps}")
+        if not isinstance(self.dataset_kwargs, dict):
+            raise ValueError(f"dataset_kwargs must be a dict, got {type(self.dataset_kwargs).__name__}")
         if self.d_model % self.n_heads:
             raise ValueError(f"d_model={self.d_model} must be divisible by n_heads={self.n_heads}")
 
@@ -201,6 +203,13 @@ class GRAMConfig:
             val = float(raw)
         elif isinstance(cur, tuple):
             val = tuple(float(v) for v in raw.split(","))
+        elif isinstance(cur, dict):
+            try:
+                val = json.loads(raw)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{name} takes a JSON object, e.g. {name}='{{\"num_variants\": 8}}'; got {raw!r}") from e
+            if not isinstance(val, dict):
+                raise ValueError(f"{name} takes a JSON object, got {raw!r}")
         else:
             val = raw
         return self.replace(**{name: val})

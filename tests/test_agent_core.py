@@ -158,6 +158,11 @@ def test_config_flags_and_json_round_trip():
     assert GRAMConfig.from_dict(cfg.to_dict()) == cfg
     with pytest.raises(ValueError):
         GRAMConfig(sigma_param="nope")
+    assert cfg.set('dataset_kwargs={"num_variants": 8}').dataset_kwargs == {"num_variants": 8}
+    with pytest.raises(ValueError, match="JSON object"):
+        cfg.set("dataset_kwargs=num_variants=8")
+    with pytest.raises(ValueError, match="dataset_kwargs must be a dict"):
+        GRAMConfig(dataset_kwargs="x")
 
 
 @pytest.mark.parametrize("mode", ["zero_mean", "zero_var"])
