@@ -2,6 +2,9 @@
 
     python benchmarks/train_gpu.py --env GRAM/NQueens-8 --model gram --preset fast --minutes 8 --out-dir $OUT/nq8
 
+Under ``torchrun --nproc_per_node G`` it trains one model with DistributedDataParallel over G
+GPUs (the global batch split across ranks); rank 0 alone evaluates and writes the files.
+
 ``--minutes`` is the whole wall time: training stops early enough to leave ``--eval-reserve-s``
 for the final evaluation (20 samples on every test instance) and the checkpoint.
 
@@ -72,24 +75,28 @@ def main() -> int:
     if args.no_compile:
         cfg = cfg.replace(compile=False)
     cfg = cfg.replace(eval_samples=args.samples)
+    rank = int(os.environ.get("RANK", "0"))
     os.makedirs(args.out_dir, exist_ok=True)
     dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if dev.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
         torch.cuda.reset_peak_memory_stats(dev)
-    log_path = os.path.join(args.out_dir, "train_log.jsonl")
+    log_path = os.path.join(args.out_dir, "train_log.jsonl" if rank == 0 else f"train_log.rank{rank}.jsonl")
     logf = open(log_path, "w")  # noqa: SIM115 (kept open for the whole run)
 
     def log(msg: str) -> None:
         logf.write(msg + "\n")
         logf.flush()
-        print(msg, flush=True)
+        if rank == 0:
+            print(msg, flush=True)
 
     budget = args.minutes * 60 - (time.monotonic() - t_launch) - args.eval_reserve_s
     agent = gram_agent.train(args.env, cfg, device=dev, time_budget_s=budget, checkpoint_dir=args.checkpoint_dir,
                              progress=False, eval_at_end=False, reserve_s=min(60.0, 0.12 * budget), log=log)
     tr = agent.meta["train"]
+    if rank != 0:  # data-parallel workers: rank 0 evaluates and writes
+        return 0
     t_eval = time.monotonic()
     # --samples 0: skip (benchmarks/multi_solution.py evaluates the checkpoint in more detail)
     metrics = agent.evaluate("test", samples=args.samples) if args.samples > 0 else {}
