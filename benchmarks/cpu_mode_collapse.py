@@ -7,7 +7,7 @@ colour permutation), and 21-token inputs, so a D=64 model trains in a few CPU mi
 Each (model, seed) trains for a fixed number of optimiser steps (not a time budget, so the
 numbers do not depend on the machine's speed). It is then scored with 20 prior samples per test
 graph through the env's ``evaluate`` (benchmarks/multi_solution.analyse). Writes
-results/cpu_gc6_mode_collapse.json and results/cpu_gc6_coverage_vs_samples.png.
+results/cpu_gc6_mode_collapse.json (``--out``) and the coverage plot beside it (same name, .png).
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ def main() -> int:
            "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "device": "cpu",
            "wall_s": time.monotonic() - t0, "runs": runs}
     Path(args.out).write_text(json.dumps(out, indent=1, default=float))
-    plot(runs, Path(args.out).with_name("cpu_gc6_coverage_vs_samples.png"))
+    plot(runs, Path(args.out).with_suffix(".png"))
     for r in runs:
         m = r["main"]
         print(f"{r['name']:28s} seed {r['seed']}: accuracy {m['accuracy']:.3f}  coverage@20 {m['coverage']:.3f}  "

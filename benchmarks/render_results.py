@@ -208,25 +208,28 @@ def diagnostics_table(runs: list[dict]) -> list[str]:
 
 
 def cpu_section() -> list[str]:
-    """The CPU-scale mode-collapse check (benchmarks/cpu_mode_collapse.py), if it has been run."""
-    path = RESULTS / "cpu_gc6_mode_collapse.json"
-    if not path.exists():
+    """The CPU-scale mode-collapse checks (benchmarks/cpu_mode_collapse.py), one table per results file."""
+    files = sorted(RESULTS.glob("cpu_gc6_mode_collapse*.json"))
+    if not files:
         return []
-    data = json.loads(path.read_text())
-    by: dict[str, list[dict]] = defaultdict(list)
-    for r in data["runs"]:
-        by[r["name"]].append(r["main"])
-    lines = ["## CPU check of the mode-collapse claim (Graph Coloring, 6 vertices)", "",
-             f"Runs without a GPU: `{data['command']}` took {data['wall_s'] / 60:.1f} minutes on the {data['device']} "
-             f"(commit {data['git_commit']}, {data['date']}). D=64, "
-             f"{data['runs'][0]['steps']} optimiser steps per run, 20 samples per test graph, 100 test graphs.", "",
-             "| Model | accuracy | coverage@1 | coverage@20 | vote acc | conflicts (sum over test set, per sample) |",
-             "|---|---|---|---|---|---|"]
-    for name, main in by.items():
-        lines.append(f"| {name} | {fmt([m['accuracy'] for m in main])} | {fmt([m['coverage_at'][0] for m in main])} | "
-                     f"{fmt([m['coverage'] for m in main])} | {fmt([m['vote_accuracy'] for m in main])} | "
-                     f"{fmt([m['conflicts_sum_per_sample'] for m in main], 1.0)} |")
-    return [*lines, "", "![cpu_gc6_coverage_vs_samples.png](results/cpu_gc6_coverage_vs_samples.png)", ""]
+    lines = ["## CPU check of the mode-collapse claim (Graph Coloring, 6 vertices)", ""]
+    for path in files:
+        data = json.loads(path.read_text())
+        by: dict[str, list[dict]] = defaultdict(list)
+        for r in data["runs"]:
+            by[r["name"]].append(r["main"])
+        lines += [f"`{data['command']}` took {data['wall_s'] / 60:.1f} minutes on the {data['device']} "
+                  f"(commit {data['git_commit']}, {data['date']}): D=64, {data['runs'][0]['steps']} optimiser steps "
+                  "per run, 20 samples per test graph, 100 test graphs.", "",
+                  "| Model | accuracy | coverage@1 | coverage@20 | vote acc | conflicts (sum over test set, per sample) |",
+                  "|---|---|---|---|---|---|"]
+        for name, main in by.items():
+            lines.append(f"| {name} | {fmt([m['accuracy'] for m in main])} | {fmt([m['coverage_at'][0] for m in main])} | "
+                         f"{fmt([m['coverage'] for m in main])} | {fmt([m['vote_accuracy'] for m in main])} | "
+                         f"{fmt([m['conflicts_sum_per_sample'] for m in main], 1.0)} |")
+        png = path.with_suffix(".png").name
+        lines += ["", f"![{png}](results/{png})", ""]
+    return lines
 
 
 def plots(runs: list[dict]) -> list[str]:
