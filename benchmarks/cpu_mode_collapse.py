@@ -31,6 +31,16 @@ RUNS: dict[str, tuple[str, dict]] = {
     "GRAM (ELBO KL, beta 0.5)": ("gram", {"kl_reduce": "elbo", "beta": 0.5}),
     "GRAM (summed KL, beta 0.5)": ("gram", {"kl_reduce": "sum", "beta": 0.5}),
 }
+#: further GRAM settings for ``--runs`` (the objective options of gram_agent.config)
+VARIANTS: dict[str, tuple[str, dict]] = {
+    "GRAM (ELBO KL, beta 1.0)": ("gram", {"kl_reduce": "elbo", "beta": 1.0}),
+    "GRAM (ELBO KL, beta 3->0.5 over 1500 steps)": (
+        "gram", {"kl_reduce": "elbo", "beta": 0.5, "beta_start": 3.0, "beta_anneal_steps": 1500}),
+    "GRAM (ELBO KL, beta 0.5, KL balance 0.95)": ("gram", {"kl_reduce": "elbo", "beta": 0.5, "kl_balance": 0.95}),
+    "GRAM (ELBO KL, beta 0.5, + prior-sample CE x0.1)": (
+        "gram", {"kl_reduce": "elbo", "beta": 0.5, "prior_ce_weight": 0.1}),
+}
+ALL = {**RUNS, **VARIANTS}
 BASE = dict(d_model=64, n_heads=2, guidance_hidden=64, batch_size=64, n_sup=8, T=2, K=2, log_every=50,
             lr=1e-3, lr_warmup_steps=100, ema=0.0, compile=False)
 
@@ -47,7 +57,7 @@ def run_one(job: tuple[str, int, int]) -> dict:
 
     name, seed, steps = job
     torch.set_num_threads(1)
-    model, extra = RUNS[name]
+    model, extra = ALL[name]
     env = gym.make("GRAM/GraphColoring-v0", n=6)
     cfg = preset("tiny", None, model=model, seed=seed, max_steps=steps, **{**BASE, **extra})
     t0 = time.monotonic()
@@ -70,7 +80,7 @@ def plot(runs: list[dict], path: Path) -> None:
     import numpy as np
 
     fig, ax = plt.subplots(figsize=(6, 4))
-    colours = {n: plt.cm.tab10(i) for i, n in enumerate(RUNS)}
+    colours = {n: plt.cm.tab10(i % 10) for i, n in enumerate(ALL)}
     for r in runs:
         curve = 100 * np.array(r["main"]["coverage_at"])
         ax.plot(np.arange(1, len(curve) + 1), curve, "--s" if r["name"] == "TRM" else "-o", ms=3,
@@ -90,9 +100,11 @@ def main() -> int:
     p.add_argument("--steps", type=int, default=2000)
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--runs", nargs="+", default=list(RUNS), choices=list(ALL), metavar="NAME",
+                   help=f"configurations to run (default: the three of RUNS); any of {list(ALL)}")
     p.add_argument("--out", default=str(HERE / "results" / "cpu_gc6_mode_collapse.json"))
     args = p.parse_args()
-    jobs = [(name, seed, args.steps) for name in RUNS for seed in args.seeds]
+    jobs = [(name, seed, args.steps) for name in args.runs for seed in args.seeds]
     t0 = time.monotonic()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
