@@ -16,6 +16,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -114,7 +115,7 @@ def main() -> int:
                                 cwd=HERE, check=False).stdout.strip() or "unknown"
     except OSError:
         commit = "unknown"
-    out = {"command": " ".join([os.path.basename(sys.executable)] + sys.argv), "git_commit": commit,
+    out = {"command": shlex.join([os.path.basename(sys.executable)] + sys.argv), "git_commit": commit,
            "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "device": "cpu",
            "wall_s": time.monotonic() - t0, "runs": runs}
     Path(args.out).write_text(json.dumps(out, indent=1, default=float))
