@@ -6,6 +6,7 @@ import datetime as _dt
 import json
 import os
 import platform
+import shlex
 import subprocess
 import sys
 import time
@@ -13,6 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
+#: Table-1 task key -> (env id, supervised answer tokens per sample: N*N boards, one colour per vertex)
+TABLE1_TASKS: dict[str, tuple[str, int]] = {
+    "nq8": ("GRAM/NQueens-8", 64), "nq10": ("GRAM/NQueens-10", 100),
+    "gc8": ("GRAM/GraphColoring-8", 8), "gc10": ("GRAM/GraphColoring-10", 10),
+}
 
 
 def provenance() -> dict[str, str]:
@@ -25,7 +31,7 @@ def provenance() -> dict[str, str]:
     except OSError:
         commit = ""
     return {
-        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "command": shlex.join([Path(sys.executable).name, *sys.argv]),
         "commit": commit or os.environ.get("GIT_COMMIT", "unknown"),
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()} {platform.processor() or ''} {os.cpu_count()} cpus".strip(),

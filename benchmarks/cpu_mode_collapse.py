@@ -13,11 +13,7 @@ results/cpu_gc6_mode_collapse.json (``--out``) and the coverage plot beside it (
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import os
-import shlex
-import subprocess
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -25,6 +21,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+
+from benchmarks.common import provenance  # noqa: E402
 
 #: name -> (model, config overrides); the GRAM rows differ only in how the KL is priced
 RUNS: dict[str, tuple[str, dict]] = {
@@ -107,17 +105,9 @@ def main() -> int:
     args = p.parse_args()
     jobs = [(name, seed, args.steps) for name in args.runs for seed in args.seeds]
     t0 = time.monotonic()
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         runs = list(pool.map(run_one, jobs))
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                cwd=HERE, check=False).stdout.strip() or "unknown"
-    except OSError:
-        commit = "unknown"
-    out = {"command": shlex.join([os.path.basename(sys.executable)] + sys.argv), "git_commit": commit,
-           "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "device": "cpu",
-           "wall_s": time.monotonic() - t0, "runs": runs}
+    out = {**provenance(), "device": "cpu", "wall_s": time.monotonic() - t0, "runs": runs}
     Path(args.out).write_text(json.dumps(out, indent=1, default=float))
     plot(runs, Path(args.out).with_suffix(".png"))
     for r in runs:

@@ -13,12 +13,17 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from benchmarks.common import TABLE1_TASKS  # noqa: E402
+
 RESULTS = HERE / "results"
 TABLE_DIR = RESULTS / "table1"
 
@@ -145,8 +150,9 @@ def main_table(runs: list[dict]) -> list[str]:
             paper = PAPER[(task, kind)]
             paper_first = paper["conf"] if task.startswith("gc") else paper["acc"]
             jobs = sorted({r["meta"]["jobs_per_gpu"] for r in sel})
-            lines.append(f"| {TASK_NAMES[task]} | {key[1]} | {paper_first} | " + " | ".join(row_cells(sel, task)[:2])
-                         + f" | {paper['cov']} | " + " | ".join(row_cells(sel, task)[2:]) + f" | {', '.join(jobs)} |")
+            first, vote, cov, steps, minutes = row_cells(sel, task)
+            lines.append(f"| {TASK_NAMES[task]} | {key[1]} | {paper_first} | {first} | {vote} | {paper['cov']} | "
+                         f"{cov} | {steps} | {minutes} | {', '.join(jobs)} |")
     return lines
 
 
@@ -178,16 +184,13 @@ def ablation_table(runs: list[dict]) -> list[str]:
     return lines
 
 
-#: supervised answer tokens per task (data facts): turns each reduction's KL stat into nats per sample
-ANSWER_TOKENS = {"nq8": 64, "nq10": 100, "gc8": 8, "gc10": 10}
-
-
 def kl_per_sample(r: dict, kl_stat: float) -> float:
     cfg = r["results"]["config"]
+    answer_tokens = TABLE1_TASKS[r["task"]][1]
     if cfg["kl_reduce"] == "elbo":
-        return kl_stat * ANSWER_TOKENS[r["task"]]
-    if cfg["kl_reduce"] == "token_mean":
-        return kl_stat * (ANSWER_TOKENS[r["task"]] if r["task"].startswith("nq") else float("nan"))
+        return kl_stat * answer_tokens
+    if cfg["kl_reduce"] == "token_mean":  # positions = answer tokens on N-Queens only
+        return kl_stat * (answer_tokens if r["task"].startswith("nq") else float("nan"))
     return kl_stat if cfg["kl_reduce"] == "sum" else float("nan")
 
 
@@ -219,7 +222,7 @@ def cpu_section() -> list[str]:
         for r in data["runs"]:
             by[r["name"]].append(r["main"])
         lines += [f"`{data['command']}` took {data['wall_s'] / 60:.1f} minutes on the {data['device']} "
-                  f"(commit {data['git_commit']}, {data['date']}): D=64, {data['runs'][0]['steps']} optimiser steps "
+                  f"(commit {data['commit']}, {data['date']}): D=64, {data['runs'][0]['steps']} optimiser steps "
                   "per run, 20 samples per test graph, 100 test graphs.", "",
                   "| Model | accuracy | coverage@1 | coverage@20 | vote acc | conflicts (sum over test set, per sample) |",
                   "|---|---|---|---|---|---|"]

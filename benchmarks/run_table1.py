@@ -20,6 +20,10 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from benchmarks.common import TABLE1_TASKS  # noqa: E402
+from gram_agent.config import PAPER_BETA  # noqa: E402
 
 #: job name -> (env id, model, extra train_gpu.py args, extra multi_solution.py args)
 JOBS: dict[str, tuple[str, str, list[str], list[str]]] = {}
@@ -27,13 +31,10 @@ JOBS: dict[str, tuple[str, str, list[str], list[str]]] = {}
 # Variants (each also with -s1): "-sum" the summed-KL reading (answer-length times the ELBO's price per
 # nat); "-anneal" beta from that summed-equivalent price down to the paper's over 6,000 steps;
 # "-priorce" the ELBO objective plus the nearest-solution CE on the prior sample (config.prior_ce_weight).
-ANSWER_TOKENS = {"nq8": 64, "nq10": 100, "gc8": 8, "gc10": 10}
-PAPER_BETA = {"nq8": 0.07, "nq10": 0.045, "gc8": 0.5, "gc10": 0.45}
-for task, env_id in (("nq8", "GRAM/NQueens-8"), ("nq10", "GRAM/NQueens-10"),
-                     ("gc8", "GRAM/GraphColoring-8"), ("gc10", "GRAM/GraphColoring-10")):
+for task, (env_id, answer_tokens) in TABLE1_TASKS.items():
     # NQ10's test split has 6,513 inputs: analyse the first 2,000 so the analysis fits the command limit
     limit = ["--instances", "2000"] if task == "nq10" else []
-    start = PAPER_BETA[task] * ANSWER_TOKENS[task]
+    start = PAPER_BETA[env_id] * answer_tokens
     variants = {
         "": ["--set", "kl_reduce=elbo"],
         "-sum": ["--set", "kl_reduce=sum"],

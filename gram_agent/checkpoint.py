@@ -12,9 +12,12 @@ Layout of ``<dir>/<tag>/`` (tag = last | best):
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import shutil
+import tarfile
 from typing import Any
 
 import torch
@@ -95,10 +98,6 @@ def pack_parts(ckpt_dir: str, out_dir: str, part_mib: float = 15.0, keep_carry: 
     ``ckpt.manifest.json`` (sizes, sha256), so it fits size-limited transfers (the device tool
     returns files of 16 MiB at most). The training carry (the batch's latent states, the largest
     piece of state.pt) is dropped unless ``keep_carry``; resuming then reloads every slot."""
-    import hashlib
-    import io
-    import tarfile
-
     if not os.path.exists(os.path.join(ckpt_dir, "task.json")):
         raise FileNotFoundError(f"{ckpt_dir} is not a checkpoint folder (no task.json)")
     buf = io.BytesIO()
@@ -134,13 +133,13 @@ def pack_parts(ckpt_dir: str, out_dir: str, part_mib: float = 15.0, keep_carry: 
 
 def unpack_parts(parts_dir: str, ckpt_dir: str) -> str:
     """Rebuild a checkpoint folder from ``pack_parts`` output, checking size and sha256 first."""
-    import hashlib
-    import io
-    import tarfile
-
     with open(os.path.join(parts_dir, "ckpt.manifest.json")) as f:
         manifest = json.load(f)
-    blob = b"".join(open(os.path.join(parts_dir, n), "rb").read() for n in manifest["parts"])  # noqa: SIM115
+    chunks = []
+    for name in manifest["parts"]:
+        with open(os.path.join(parts_dir, name), "rb") as f:
+            chunks.append(f.read())
+    blob = b"".join(chunks)
     if len(blob) != manifest["bytes"] or hashlib.sha256(blob).hexdigest() != manifest["sha256"]:
         raise ValueError(f"checkpoint parts in {parts_dir} are incomplete or corrupted (size/sha256 mismatch)")
     os.makedirs(ckpt_dir, exist_ok=True)

@@ -102,9 +102,8 @@ class DeviceData:
         self.rows = len(ds.inputs)
         pids = dict(ds.info).get("puzzle_identifiers")
         self.set_rows(np.asarray(ds.inputs), np.asarray(ds.labels), None if pids is None else np.asarray(pids))
-        order = np.argsort(ds.instance_ids)
-        pos = np.searchsorted(ds.instance_ids[order], ds.row_instance)
-        self.row_inst = torch.as_tensor(order[pos], dtype=torch.long, device=device)
+        pos, _ = instance_positions(ds.instance_ids, ds.row_instance)
+        self.row_inst = torch.as_tensor(pos, dtype=torch.long, device=device)
         table = solution_table(env_u, ds, spec, cap) if (use_solutions and ds.augment is None) else None
         self.sols = None if table is None else torch.as_tensor(table, device=device)
 
@@ -140,16 +139,24 @@ class DeviceData:
         return self.x[idx], self.y_cls[idx], self.y_tok[idx], sols, pid
 
 
+def instance_positions(instance_ids: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index into ``instance_ids`` of each wanted id (batched search), and whether it was found
+    (demonstration rows carry -1 and match nothing; their index is then meaningless)."""
+    ids = np.asarray(instance_ids)
+    wanted = np.asarray(wanted)
+    order = np.argsort(ids)
+    at = np.minimum(np.searchsorted(ids[order], wanted), max(len(ids) - 1, 0))
+    pos = order[at] if len(ids) else np.zeros(len(wanted), dtype=np.int64)
+    found = ids[pos] == wanted if len(ids) else np.zeros(len(wanted), dtype=bool)
+    return pos, found
+
+
 def instance_puzzle_ids(ds: Any) -> np.ndarray | None:
     """Puzzle identifier of each test instance (``ds.instance_ids`` order) from its row, or None."""
     pids = dict(ds.info).get("puzzle_identifiers")
     if pids is None:
         return None
-    pids, inst = np.asarray(pids), np.asarray(ds.row_instance)
+    pos, found = instance_positions(ds.instance_ids, ds.row_instance)
     out = np.zeros(len(ds.instance_ids), dtype=np.int64)
-    pos = {int(i): k for k, i in enumerate(np.asarray(ds.instance_ids))}
-    for row in np.flatnonzero(inst >= 0):
-        k = pos.get(int(inst[row]))
-        if k is not None:
-            out[k] = pids[row]
+    out[pos[found]] = np.asarray(pids)[found]
     return out
