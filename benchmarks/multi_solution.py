@@ -14,7 +14,8 @@ RUN_DIR/analysis.json with:
   per instance (mean over the N samples): the paper's "conflict edges" reading (a sum);
 - ``accuracy_by_num_solutions``: per-sample accuracy grouped by how many valid
   completions the input has (Fig. 4 right);
-- ``ptrm``: the same metrics for test-time noise on the checkpoint (PTRM), per sigma.
+- ``ptrm``: the same metrics for test-time noise on the checkpoint (PTRM), per sigma;
+- ``temperature``: the same metrics with the prior's sigma scaled (GRAM), per temperature.
 """
 
 from __future__ import annotations
@@ -74,6 +75,8 @@ def main() -> int:
     p.add_argument("--ptrm-sigma", type=float, nargs="*", default=[])
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--instances", type=int, default=0, help="analyse the first M test instances (0: all)")
+    p.add_argument("--temperatures", type=float, nargs="*", default=[],
+                   help="also sample the prior with sigma scaled by each (GRAM only; 1.0 is the main run)")
     args = p.parse_args()
     t0 = time.monotonic()
 
@@ -95,13 +98,19 @@ def main() -> int:
         r = agent.rollout(inputs, samples=args.samples, seed=args.seed, ptrm_sigma=sigma)
         c = env.unwrapped.detokenize(r["tokens"].cpu().numpy())
         out["ptrm"][str(sigma)] = analyse(env, ids, c, r, agent)
+    out["temperature"] = {}
+    for temp in args.temperatures if agent.config.guided else []:
+        r = agent.rollout(inputs, samples=args.samples, seed=args.seed, temperature=temp)
+        c = env.unwrapped.detokenize(r["tokens"].cpu().numpy())
+        out["temperature"][str(temp)] = analyse(env, ids, c, r, agent)
     out["analysis_time_s"] = time.monotonic() - t0
     with open(os.path.join(args.run_dir, "analysis.json"), "w") as f:
         json.dump(out, f, indent=1)
     main = out["main"]
     print(json.dumps({"run": args.run_dir, "accuracy": main.get("accuracy"), "coverage": main.get("coverage"),
                       "conflicts_sum_per_sample": main["conflicts_sum_per_sample"],
-                      "ptrm": {s: (v.get("accuracy"), v.get("coverage")) for s, v in out["ptrm"].items()}}))
+                      "ptrm": {s: (v.get("accuracy"), v.get("coverage")) for s, v in out["ptrm"].items()},
+                      "temperature": {t: (v.get("accuracy"), v.get("coverage")) for t, v in out["temperature"].items()}}))
     return 0
 
 

@@ -40,6 +40,8 @@ for task, (env_id, answer_tokens) in TABLE1_TASKS.items():
         "-sum": ["--set", "kl_reduce=sum"],
         "-anneal": ["--set", "kl_reduce=elbo", "--set", f"beta_start={start:g}", "--set", "beta_anneal_steps=6000"],
         "-priorce": ["--set", "kl_reduce=elbo", "--set", "prior_ce_weight=1.0"],
+        "-nearest": ["--set", "kl_reduce=elbo", "--set", "target=nearest"],
+        "-sum-nearest": ["--set", "kl_reduce=sum", "--set", "target=nearest"],
     }
     for seed in (0, 1):
         suffix = "" if seed == 0 else f"-s{seed}"
@@ -47,14 +49,24 @@ for task, (env_id, answer_tokens) in TABLE1_TASKS.items():
         for vname, extra in variants.items():
             JOBS[f"{task}-gram{vname}{suffix}"] = (env_id, "gram", ["--seed", str(seed), *extra], limit)
         JOBS[f"{task}-trm{suffix}"] = (env_id, "trm", ["--seed", str(seed)], [*ptrm, *limit])
+        JOBS[f"{task}-trm-nearest{suffix}"] = (env_id, "trm", ["--seed", str(seed), "--set", "target=nearest"], limit)
 # NQ8 KL-scale variants under the ELBO reading, and the per-token reading used before (token_mean, beta 0.3)
 for beta in ("0.3", "1.0"):
     JOBS[f"nq8-gram-b{beta}"] = ("GRAM/NQueens-8", "gram", ["--set", "kl_reduce=elbo", "--set", f"beta={beta}"], [])
 JOBS["nq8-gram-anneal-priorce"] = ("GRAM/NQueens-8", "gram", ["--set", "kl_reduce=elbo", "--set", "beta_start=4.48", "--set",
                                    "beta_anneal_steps=6000", "--set", "prior_ce_weight=1.0"], [])
 JOBS["nq8-gramtm"] = ("GRAM/NQueens-8", "gram", ["--set", "kl_reduce=token_mean", "--set", "beta=0.3"], [])
+JOBS["nq8-gram-priorce-smax0.3"] = ("GRAM/NQueens-8", "gram", ["--set", "kl_reduce=elbo", "--set", "prior_ce_weight=1.0",
+                                    "--set", "sigma_max=0.3"], [])
+JOBS["nq8-gram-nearest-smax0.3"] = ("GRAM/NQueens-8", "gram", ["--set", "kl_reduce=elbo", "--set", "target=nearest",
+                                    "--set", "sigma_max=0.3"], [])
+# CUDA graphs (torch.compile mode "reduce-overhead") on the summed-KL GRAM and on TRM: same objective, faster steps
+JOBS["nq8-gram-sum-cg"] = ("GRAM/NQueens-8", "gram", ["--set", "kl_reduce=sum", "--set", "compile_mode=reduce-overhead"], [])
+JOBS["nq8-trm-cg"] = ("GRAM/NQueens-8", "trm", ["--set", "compile_mode=reduce-overhead"], [])
 JOBS["nq8-zeromean"] = ("GRAM/NQueens-8", "gram", ["--set", "kl_reduce=elbo", "--set", "guidance_mode=zero_mean"], [])
 JOBS["nq8-zerovar"] = ("GRAM/NQueens-8", "gram", ["--set", "kl_reduce=elbo", "--set", "guidance_mode=zero_var"], [])
+#: prior temperatures every GRAM analysis also samples at (besides 1.0, the paper's)
+TEMPERATURES = ["0.5", "0.25"]
 #: small models shipped for the CPU demo (gram_agent/checkpoints/)
 DEMO = ["--preset", "small", "--set", "d_model=128", "--set", "guidance_hidden=128"]
 JOBS["demo-gram"] = ("GRAM/NQueens-8", "gram", DEMO, [])
@@ -142,7 +154,8 @@ def main() -> int:
             stamp(f"{name} {phase} finished rc={rc}")
             del running[name]
             if phase == "train" and rc == 0:
-                cmd = [sys.executable, str(HERE / "multi_solution.py"), str(work / name), *JOBS[name][3]]
+                temps = ["--temperatures", *TEMPERATURES] if JOBS[name][1] == "gram" else []
+                cmd = [sys.executable, str(HERE / "multi_solution.py"), str(work / name), *JOBS[name][3], *temps]
                 proc, log = launch(cmd, gpu, work / name / "analysis.log")
                 running[name] = ("analysis", proc, log, gpu)
             else:

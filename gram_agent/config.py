@@ -99,6 +99,13 @@ class GRAMConfig:
     #: permutations where labels are symmetric), so the prior path is trained to land on *a* solution
     #: without averaging them. Not in the paper (0 = off, the paper's objective).
     prior_ce_weight: float = 0.0
+    #: which answer a training row is scored against (CE, and the posterior's y): "label" (the row's
+    #: stored label; the paper) or "nearest" (the valid answer closest, by token NLL, to the model's own
+    #: prediction at that step: its prior sample for GRAM, its output for TRM; min over the instance's
+    #: stored solutions and label permutations). Not in the paper: on inputs with several completions a
+    #: fixed random label pulls a model towards their average; "nearest" scores whichever completion the
+    #: trajectory is heading for.
+    target: str = "label"
     loss_type: str = "softmax"  #: "softmax" CE (fp32) or "stablemax" (TRM)
     halt_weight: float = 0.5  #: BCE weight of the halting head (TRM's 0.5)
     value_weight: float = 0.5  #: MSE weight of the LPRM value head
@@ -149,6 +156,7 @@ class GRAMConfig:
             "posterior_transitions": ("last", "all"),
             "kl_reduce": ("elbo", "sum", "token_mean", "mean"),
             "loss_type": ("softmax", "stablemax"),
+            "target": ("label", "nearest"),
             "aux_rollout": ("posterior", "prior_last"),
             "lprm_target": ("solution", "exact", "token_acc"),
         }

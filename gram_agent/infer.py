@@ -129,9 +129,12 @@ class Agent:
     def rollout(self, tokens: np.ndarray | torch.Tensor, samples: int = 20, steps: int | None = None,
                 ptrm_sigma: float = 0.0, ptrm_target: str = "l", halt: bool = False,
                 seed: int | None = None, batch: int | None = None,
-                puzzle_ids: np.ndarray | None = None) -> dict[str, torch.Tensor]:
+                puzzle_ids: np.ndarray | None = None, temperature: float = 1.0) -> dict[str, torch.Tensor]:
         """N trajectories per puzzle from the prior: tokens (M, N, L), q_halt and value (M, N).
-        ``puzzle_ids`` (M,): prefix identifiers (ARC task variants); None uses id 0."""
+        ``puzzle_ids`` (M,): prefix identifiers (ARC task variants); None uses id 0.
+        ``temperature`` scales the prior's sigma (1.0: the paper's sampling; 0: its mean path)."""
+        if not (isinstance(temperature, (int, float)) and 0.0 <= temperature < float("inf")):
+            raise ValueError(f"temperature must be a finite number >= 0, got {temperature!r}")
         m = self.model
         cfg = self.config
         dev = self.device
@@ -167,6 +170,8 @@ class Agent:
                     noise = None
                     if cfg.guided:
                         noise = torch.randn((cfg.T, b, m.total_len, cfg.d_model), generator=gen, device=dev)
+                        if temperature != 1.0:
+                            noise = noise * temperature
                     pn = None
                     if ptrm_sigma > 0:
                         pn = ptrm_sigma * torch.randn((b, m.total_len, cfg.d_model), generator=gen, device=dev)
@@ -210,7 +215,7 @@ class Agent:
     # ------------------------------------------------------------------ public API
     def solve(self, obs_or_batch: Any, samples: int = 20, steps: int | None = None, select: str = "vote",
               ptrm_sigma: float = 0.0, halt: bool = False, seed: int | None = None,
-              puzzle_ids: np.ndarray | None = None) -> Any:
+              puzzle_ids: np.ndarray | None = None, temperature: float = 1.0) -> Any:
         """Answers in the env's user encoding: one per puzzle (vote/lprm/halt) or (M, N, ...) for "all".
         A single observation gives a single answer. ``puzzle_ids``: prefix identifiers (ARC), one
         per puzzle; without them the padding id 0 is used."""
@@ -224,7 +229,8 @@ class Agent:
             tok = self.tokenize(obs_or_batch)
         if puzzle_ids is not None:
             puzzle_ids = np.atleast_1d(np.asarray(puzzle_ids))
-        roll = self.rollout(tok, samples, steps, ptrm_sigma=ptrm_sigma, halt=halt, seed=seed, puzzle_ids=puzzle_ids)
+        roll = self.rollout(tok, samples, steps, ptrm_sigma=ptrm_sigma, halt=halt, seed=seed, puzzle_ids=puzzle_ids,
+                            temperature=temperature)
         out = self.env.unwrapped.detokenize(self.select(roll, select).cpu().numpy())
         if not single:
             return out
@@ -245,7 +251,7 @@ class Agent:
 
     def evaluate(self, split: str = "test", samples: int = 20, steps: int | None = None,
                  instances: int | None = None, ptrm_sigma: float = 0.0, seed: int | None = None,
-                 record: bool = False) -> dict[str, float]:
+                 record: bool = False, temperature: float = 1.0) -> dict[str, float]:
         """Env metrics over N samples per test instance, plus vote / LPRM / best-Q accuracy."""
         u = self.env.unwrapped
         ds = u.dataset(split, **self.config.dataset_kwargs)
@@ -254,7 +260,8 @@ class Agent:
         if instances:
             ids, inp = ids[:instances], inp[:instances]
             pids = None if pids is None else pids[:instances]
-        roll = self.rollout(inp, samples, steps, ptrm_sigma=ptrm_sigma, seed=seed, puzzle_ids=pids)
+        roll = self.rollout(inp, samples, steps, ptrm_sigma=ptrm_sigma, seed=seed, puzzle_ids=pids,
+                            temperature=temperature)
         cands = u.detokenize(roll["tokens"].cpu().numpy())
         res = u.evaluate(ids, cands, record=record)
         out = {k: float(v) for k, v in res["metrics"].items()}

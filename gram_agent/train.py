@@ -69,6 +69,7 @@ class Trainer:
         torch.manual_seed(cfg.seed)
         self.model = RecursiveModel(cfg, self.spec.vocab_size, self.spec.seq_len, self.spec.n_answer).to(device)
         self.model.canonical_labels = self.spec.canonical_labels
+        self.model.answer_tok.copy_(torch.as_tensor(self.spec.answer_tokens, dtype=torch.long))
         # puzzle embeddings (ARC) train by sparse SignSGD (``_puzzle_emb_step``), not AdamW
         pe = self.model.puzzle_emb
         self.puzzle_weight = pe.weight if pe is not None else None

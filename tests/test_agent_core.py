@@ -243,3 +243,26 @@ def test_nearest_answer_ce_scores_the_closest_valid_answer():
     assert model.nearest_answer_ce(sw_logits, label, None).item() > 1.0
     model.canonical_labels = True
     assert model.nearest_answer_ce(sw_logits, label, None).item() < 1e-6
+
+
+def test_nearest_answer_returns_the_closest_valid_answer_as_target():
+    """``target="nearest"`` trains on the stored solution the prediction is closest to; don't-care
+    cells take the label's class, unsupervised cells stay -100, permutations count for symmetric labels."""
+    model = RecursiveModel(small_cfg(target="nearest"), vocab_size=5, seq_len=4, n_answer=3)
+    label = torch.tensor([[0, 1, 2, -100]])
+    other = torch.tensor([[2, 2, 1, 0]])
+    sols = torch.stack([label.clamp(min=-2), other, torch.full_like(label, -2)], dim=1).to(torch.int8)
+    logits = torch.nn.functional.one_hot(other, 3).float() * 20.0
+    assert model.nearest_answer(logits, label, sols).tolist() == [[2, 2, 1, -100]]
+    sols_dc = sols.clone()
+    sols_dc[0, 1, 1] = -1  # don't care in the nearest solution: the label's class there
+    assert model.nearest_answer(logits, label, sols_dc).tolist() == [[2, 1, 1, -100]]
+    near_label = torch.nn.functional.one_hot(label.clamp(min=0), 3).float() * 20.0
+    assert model.nearest_answer(near_label, label, sols).tolist() == label.tolist()
+    assert model.nearest_answer(logits, label, None).tolist() == label.tolist()  # no alternatives stored
+    model.canonical_labels = True
+    swapped = torch.tensor([[1, 0, 2, 0]])
+    sw_logits = torch.nn.functional.one_hot(swapped, 3).float() * 20.0
+    assert model.nearest_answer(sw_logits, label, None).tolist() == [[1, 0, 2, -100]]
+    with pytest.raises(ValueError, match="target"):
+        small_cfg(target="closest")

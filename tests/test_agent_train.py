@@ -196,3 +196,42 @@ def test_beta_schedule_and_prior_ce_train_end_to_end():
     without = tr.model(h, lo, x, y_cls, y_tok, sols, noise)[0]
     tr.model.cfg = cfg
     assert base.item() > without.item()
+
+
+@pytest.mark.parametrize("kind", ["gram", "trm"])
+def test_nearest_target_scores_the_completion_the_model_heads_for(kind):
+    """With ``target="nearest"`` the loss of a multi-completion row is the CE to the completion
+    nearest the model's own prediction, never more than the CE to the row's stored label."""
+    from gram_agent import distributed as D
+    from gram_agent.train import Trainer
+
+    cfg = tiny(model=kind, max_steps=3, target="nearest")
+    tr = Trainer(env4(), cfg, torch.device("cpu"), D.setup(torch.device("cpu")))
+    assert tr.model.answer_tok.tolist() == tr.spec.answer_tokens
+    for _ in range(3):
+        tr.train_step()
+    assert all(np.isfinite(v) for v in tr.read_stats().values())
+    h, lo = tr.model.initial_state(tr.b)
+    x, y_cls, y_tok, sols, _ = tr.data.gather(tr.row)
+    noise = torch.zeros(cfg.T + 1, tr.b, tr.model.total_len, cfg.d_model)
+    tr.model.eval()
+    with torch.no_grad():
+        near = tr.model(h, lo, x, y_cls, y_tok, sols, noise)[1][1]  # CE
+        tr.model.cfg = cfg.replace(target="label")
+        fixed = tr.model(h, lo, x, y_cls, y_tok, sols, noise)[1][1]
+    tr.model.cfg = cfg
+    assert near.item() <= fixed.item() + 1e-6
+
+
+def test_prior_temperature_scales_the_sampling_noise():
+    """Temperature 0 follows the prior mean (all N samples equal), 1 is the default sampling, and a
+    negative or non-finite temperature is refused by name."""
+    agent = train(env4(), tiny(max_steps=4), device="cpu", progress=False, eval_at_end=False)
+    x = np.ones((2, 16), dtype=np.int64)
+    cold = agent.rollout(x, samples=5, seed=3, temperature=0.0)["tokens"]
+    assert (cold == cold[:, :1]).all()
+    assert torch.equal(agent.rollout(x, samples=5, seed=3)["tokens"],
+                       agent.rollout(x, samples=5, seed=3, temperature=1.0)["tokens"])
+    for bad in (-0.5, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="temperature"):
+            agent.rollout(x, samples=2, temperature=bad)

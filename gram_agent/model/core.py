@@ -77,6 +77,8 @@ class RecursiveModel(nn.Module):
         self.register_buffer("z0", z0)  # fixed random start, identical for prior and posterior
         # KL weight read inside the (compiled) step; the trainer updates it in place for schedules
         self.register_buffer("beta_now", torch.tensor(float(cfg.beta)), persistent=False)
+        # answer class -> token id, for the posterior's input under ``target="nearest"`` (set by the trainer)
+        self.register_buffer("answer_tok", torch.arange(n_answer), persistent=False)
 
     # ------------------------------------------------------------------ pieces
     def encode(self, x: torch.Tensor, puzzle_ids: torch.Tensor | None = None) -> torch.Tensor:
@@ -134,6 +136,16 @@ class RecursiveModel(nn.Module):
                 else:
                     h = u
         u, l = self.latent(h, l, ex)
+        if cfg.target == "nearest":  # the valid answer nearest to the model's own (prior) prediction
+            with torch.no_grad():
+                if g is None:
+                    h_sel = u
+                else:
+                    m_sel, s_sel = g.prior_params(u)
+                    h_sel = u + m_sel + s_sel * noise[cfg.T]  # the aux heads' prior sample
+                y_cls = self.nearest_answer(self.logits(h_sel).float(), y_cls, sols)
+                y_tok = torch.where(y_cls >= 0, self.answer_tok[y_cls.clamp(min=0)], 0)
+                yt = self.pad_prefix(y_tok.long(), 0)
         zero = torch.zeros((), device=x.device)
         kl, sig_p, sig_q = zero, zero, zero
         if g is not None:
@@ -180,9 +192,10 @@ class RecursiveModel(nn.Module):
         ])
         return loss, stats, h.detach().float(), l.detach().float(), q_halt.detach(), correct
 
-    def nearest_answer_ce(self, logits: torch.Tensor, y_cls: torch.Tensor, sols: torch.Tensor | None) -> torch.Tensor:
-        """Token-mean CE against the valid answer the logits are closest to (min over the stored
-        solutions, and over class permutations for label-symmetric tasks); batch mean."""
+    def _answer_candidates(self, logits: torch.Tensor, y_cls: torch.Tensor, sols: torch.Tensor | None):
+        """Every valid answer of each row (its label, the stored solutions and, for label-symmetric
+        tasks, their class permutations) with its token-mean NLL under ``logits``.
+        Returns (candidates (B, S, L) classes with -1 don't-care / -2 padding, nll (B, S), inf on padding)."""
         cfg = self.cfg
         logp = stablemax_log_probs(logits) if cfg.loss_type == "stablemax" else F.log_softmax(logits, dim=-1)
         mask = y_cls >= 0
@@ -198,8 +211,20 @@ class RecursiveModel(nn.Module):
         care = (cands >= 0) & mask[:, None]
         per = (nll * care).sum(-1) / ntok[:, None]
         pad_row = (cands == -2).all(-1)
-        per = torch.where(pad_row, torch.full_like(per, float("inf")), per)
-        return per.amin(-1).mean()
+        return cands, torch.where(pad_row, torch.full_like(per, float("inf")), per)
+
+    def nearest_answer_ce(self, logits: torch.Tensor, y_cls: torch.Tensor, sols: torch.Tensor | None) -> torch.Tensor:
+        """Token-mean CE against the valid answer the logits are closest to (min over the stored
+        solutions, and over class permutations for label-symmetric tasks); batch mean."""
+        return self._answer_candidates(logits, y_cls, sols)[1].amin(-1).mean()
+
+    def nearest_answer(self, logits: torch.Tensor, y_cls: torch.Tensor, sols: torch.Tensor | None) -> torch.Tensor:
+        """(B, L) classes of the valid answer nearest to ``logits`` (``target="nearest"``): the row's
+        label where the task stores no alternatives; -100 stays where the row is unsupervised and
+        don't-care cells of a stored solution take the label's class."""
+        cands, per = self._answer_candidates(logits, y_cls, sols)
+        best = cands[torch.arange(cands.shape[0], device=cands.device), per.argmin(-1)]
+        return torch.where((best >= 0) & (y_cls >= 0), best, y_cls)
 
     def correctness(self, pred: torch.Tensor, y_cls: torch.Tensor, sols: torch.Tensor | None):
         """(1[pred is a valid answer], token accuracy vs the row label), both fp32 (B,)."""
