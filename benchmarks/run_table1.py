@@ -62,11 +62,13 @@ JOBS["nq8-gram-nearest-smax0.3"] = ("GRAM/NQueens-8", "gram", ["--set", "kl_redu
                                     "--set", "sigma_max=0.3"], [])
 # CUDA graphs (torch.compile mode "reduce-overhead") on the summed-KL GRAM and on TRM: same objective, faster steps
 JOBS["nq8-gram-sum-cg"] = ("GRAM/NQueens-8", "gram", ["--set", "kl_reduce=sum", "--set", "compile_mode=reduce-overhead"], [])
+JOBS["nq8-gram-nearest-cg"] = ("GRAM/NQueens-8", "gram", ["--set", "kl_reduce=elbo", "--set", "target=nearest",
+                               "--set", "compile_mode=reduce-overhead"], [])
 JOBS["nq8-trm-cg"] = ("GRAM/NQueens-8", "trm", ["--set", "compile_mode=reduce-overhead"], [])
 JOBS["nq8-zeromean"] = ("GRAM/NQueens-8", "gram", ["--set", "kl_reduce=elbo", "--set", "guidance_mode=zero_mean"], [])
 JOBS["nq8-zerovar"] = ("GRAM/NQueens-8", "gram", ["--set", "kl_reduce=elbo", "--set", "guidance_mode=zero_var"], [])
 #: prior temperatures every GRAM analysis also samples at (besides 1.0, the paper's)
-TEMPERATURES = ["0.5", "0.25"]
+TEMPERATURES = ["0.5", "1.5", "2.0"]
 #: small models shipped for the CPU demo (gram_agent/checkpoints/)
 DEMO = ["--preset", "small", "--set", "d_model=128", "--set", "guidance_hidden=128"]
 JOBS["demo-gram"] = ("GRAM/NQueens-8", "gram", DEMO, [])
