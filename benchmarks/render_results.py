@@ -64,8 +64,13 @@ NOTES = [
 
 def variant(cfg: dict) -> str:
     """A readable configuration label from a results.json config (the grouping key)."""
+    extras = []
+    if cfg.get("target", "label") == "nearest":
+        extras.append("nearest-completion target")
+    if cfg.get("compile_mode", "default") == "reduce-overhead":
+        extras.append("CUDA graphs")
     if cfg["model"] == "trm":
-        return "TRM"
+        return ", ".join(["TRM", *extras])
     beta = cfg["beta"]
     kl = {"elbo": f"ELBO KL, beta {beta:g}", "sum": f"summed KL, beta {beta:g}",
           "token_mean": f"per-token KL, beta {beta:g}", "mean": f"mean KL, beta {beta:g}"}[cfg["kl_reduce"]]
@@ -74,10 +79,12 @@ def variant(cfg: dict) -> str:
     parts = ["GRAM", kl]
     if cfg.get("prior_ce_weight", 0) > 0:
         parts.append(f"+ prior-sample CE x{cfg['prior_ce_weight']:g}")
+    if cfg.get("sigma_max", 1.0) != 1.0:
+        parts.append(f"sigma <= {cfg['sigma_max']:g}")
     mode = cfg.get("guidance_mode", "full")
     if mode != "full":
         parts.append({"zero_mean": "zero-mean noise", "zero_var": "zero variance"}[mode])
-    return ", ".join(parts)
+    return ", ".join(parts + extras)
 
 
 def load_runs() -> list[dict]:
@@ -181,6 +188,40 @@ def ablation_table(runs: list[dict]) -> list[str]:
             lines.append(f"| {r['call']} | PTRM on {TASK_NAMES[r['task']]} TRM seed {r['seed']}, sigma={sigma} "
                          f"(best-Q acc {100 * m.get('halt_accuracy', float('nan')):.1f}) | - | {fmt([m['accuracy']])} | "
                          f"{fmt([m.get('vote_accuracy', float('nan'))])} | {fmt([m.get('coverage', float('nan'))])} |")
+    return lines
+
+
+def temperature_table(runs: list[dict]) -> list[str]:
+    """GRAM runs sampled at several prior temperatures (sigma scaled at inference; 1.0 is the paper's)."""
+    lines = ["| Call | Task | Configuration | seed | temperature | per-sample acc or conflicts | vote acc | "
+             "coverage@1 | coverage@20 |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in runs:
+        temps = r["analysis"].get("temperature") or {}
+        if not temps:
+            continue
+        for temp, m in sorted({"1.0": r["analysis"]["main"], **temps}.items(), key=lambda kv: float(kv[0])):
+            first = (f"{m['conflicts_sum_per_sample']:.1f}" if r["task"].startswith("gc")
+                     else f"{100 * m['accuracy']:.1f}")
+            lines.append(f"| {r['call']} | {TASK_NAMES[r['task']]} | {r['variant']} | {r['seed']} | {float(temp):g} | "
+                         f"{first} | {100 * m.get('vote_accuracy', float('nan')):.1f} | "
+                         f"{100 * m['coverage_at'][0]:.1f} | {100 * m['coverage']:.1f} |")
+    return lines
+
+
+def throughput_table(runs: list[dict]) -> list[str]:
+    """Training speed of the runs that had a GPU to themselves (shared GPUs say nothing clean)."""
+    lines = ["| Call | Task | Configuration | params | batch | sample-steps/s (steady) | optimiser steps/s | "
+             "est. MFU (vs 790 TFLOP/s) | peak memory (GiB) | steps in the budget |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in runs:
+        if str(r["meta"].get("jobs_per_gpu")) != "1":
+            continue
+        res = r["results"]
+        tp = res["throughput"]
+        lines.append(f"| {r['call']} | {TASK_NAMES[r['task']]} | {r['variant']} | {res['params'] / 1e6:.2f}M | "
+                     f"{res['config']['batch_size']} | {tp['sample_steps_per_s_steady']:,.0f} | "
+                     f"{tp['optimizer_steps_per_s_steady']:.1f} | {100 * tp['mfu_vs_790tflops']:.1f}% | "
+                     f"{res['peak_memory_gib']:.2f} | {res['train']['steps']} in {res['train']['train_time_s'] / 60:.1f} min |")
     return lines
 
 
@@ -308,7 +349,16 @@ def main() -> None:
         for name in plots(runs):
             lines += [f"![{name}](results/{name})", ""]
         lines += cpu_section()
-        lines += ["## Other calls: longer runs, weight decay, the previous session", "", *other_calls_table(runs), "",
+        lines += ["## Training speed (one job per GPU)", "",
+                  "*MFU* counts the model's matmul FLOPs per sample-step (forward and backward of the last",
+                  "transition, forward of the no-grad ones) against 790 TFLOP/s, the bf16 matmul rate measured on",
+                  "this H200 (device tool KINDS.md; the datasheet's dense peak is about 990).", "",
+                  *throughput_table(runs), "",
+                  "## Prior temperature at inference (GRAM)", "",
+                  "The prior's sigma scaled by the temperature when sampling (`Agent.rollout(..., temperature=)`,",
+                  "`multi_solution.py --temperatures`); 1.0 is the paper's sampling and the main tables' value.", "",
+                  *temperature_table(runs), "",
+                  "## Other calls: longer runs, weight decay, one job per GPU", "", *other_calls_table(runs), "",
                   "## Ablations and PTRM (N-Queens 8x8 unless named)", "", *ablation_table(runs), "",
                   "## Posterior diagnostics (headline GRAM runs, last logged training step)", "",
                   "*prior-sample exact*: share of training slots whose prior sample at the last transition decodes",

@@ -36,3 +36,11 @@ def test_fmt_and_grouping_count_seeds():
     assert len(g[("nq8", "TRM", "headline")]) == 2 and len(g[("nq8", "TRM", "c")]) == 1
     run = {"task": "nq8", "results": {"config": cfg()}}
     assert render.kl_per_sample(run, 0.5) == pytest.approx(32.0)  # per answer token x 64 tokens
+
+
+def test_variant_labels_name_the_target_sigma_bound_and_cuda_graphs():
+    assert render.variant(cfg(model="trm", target="nearest")) == "TRM, nearest-completion target"
+    assert render.variant(cfg(target="nearest")) == "GRAM, ELBO KL, beta 0.07, nearest-completion target"
+    assert render.variant(cfg(target="nearest", compile_mode="reduce-overhead")).endswith(
+        "nearest-completion target, CUDA graphs")
+    assert render.variant(cfg(sigma_max=0.3)) == "GRAM, ELBO KL, beta 0.07, sigma <= 0.3"
