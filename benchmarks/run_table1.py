@@ -74,6 +74,15 @@ DEMO = ["--preset", "small", "--set", "d_model=128", "--set", "guidance_hidden=1
 JOBS["demo-gram"] = ("GRAM/NQueens-8", "gram", DEMO, [])
 JOBS["demo-trm"] = ("GRAM/NQueens-8", "trm", DEMO, [])
 
+# Presets change over time (the short presets now score GRAM against the nearest completion and use the
+# ELBO reading): every GRAM job names its target and KL reading, so a job keeps the meaning its results
+# were recorded under. The demo jobs name the objective the shipped demo checkpoints were trained with.
+for _name, (_env, _model, _args, _ana) in list(JOBS.items()):
+    if _model == "gram":
+        _named = [a for a in _args if a.startswith(("target=", "kl_reduce="))]
+        _fill = [f for f in ("target=label", "kl_reduce=sum") if not any(a.startswith(f.split("=")[0]) for a in _named)]
+        JOBS[_name] = (_env, _model, [*_args, *(x for f in _fill for x in ("--set", f))], _ana)
+
 
 def gpu_count() -> int:
     try:
@@ -95,6 +104,8 @@ def main() -> int:
     p.add_argument("--keep-ckpt", nargs="*", default=[])
     p.add_argument("--deadline-min", type=float, default=0.0,
                    help="stop everything after this many minutes and keep what finished (0: no deadline)")
+    p.add_argument("--temperatures", nargs="*", default=TEMPERATURES,
+                   help="prior temperatures each GRAM analysis also samples at (none: only 1.0)")
     p.add_argument("--train-args", nargs=argparse.REMAINDER, default=[], help="passed to every train_gpu.py")
     args = p.parse_args()
     pinned = {j.split("@")[0]: int(j.split("@")[1]) for j in args.jobs if "@" in j}
@@ -156,7 +167,7 @@ def main() -> int:
             stamp(f"{name} {phase} finished rc={rc}")
             del running[name]
             if phase == "train" and rc == 0:
-                temps = ["--temperatures", *TEMPERATURES] if JOBS[name][1] == "gram" else []
+                temps = ["--temperatures", *args.temperatures] if JOBS[name][1] == "gram" and args.temperatures else []
                 cmd = [sys.executable, str(HERE / "multi_solution.py"), str(work / name), *JOBS[name][3], *temps]
                 proc, log = launch(cmd, gpu, work / name / "analysis.log")
                 running[name] = ("analysis", proc, log, gpu)

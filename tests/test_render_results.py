@@ -44,3 +44,16 @@ def test_variant_labels_name_the_target_sigma_bound_and_cuda_graphs():
     assert render.variant(cfg(target="nearest", compile_mode="reduce-overhead")).endswith(
         "nearest-completion target, CUDA graphs")
     assert render.variant(cfg(sigma_max=0.3)) == "GRAM, ELBO KL, beta 0.07, sigma <= 0.3"
+
+
+def test_every_gram_table1_job_names_its_target_and_kl_reading():
+    """Preset defaults move; a job's recorded meaning must not (run_table1 pins both per job)."""
+    jobs = pytest.importorskip("benchmarks.run_table1").JOBS
+    for name, (_, model, args, _) in jobs.items():
+        if model != "gram":
+            continue
+        sets = [a for a in args if "=" in a]
+        assert sum(a.startswith("target=") for a in sets) == 1, name
+        assert sum(a.startswith("kl_reduce=") for a in sets) == 1, name
+    assert "target=nearest" in jobs["nq8-gram-nearest"][2] and "target=label" in jobs["nq8-gram"][2]
+    assert "target=label" not in jobs["demo-trm"][2]
