@@ -38,6 +38,11 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "GRAM (ELBO KL, beta 0.5, KL balance 0.95)": ("gram", {"kl_reduce": "elbo", "beta": 0.5, "kl_balance": 0.95}),
     "GRAM (ELBO KL, beta 0.5, + prior-sample CE x0.1)": (
         "gram", {"kl_reduce": "elbo", "beta": 0.5, "prior_ce_weight": 0.1}),
+    "TRM (nearest-completion target)": ("trm", {"target": "nearest"}),
+    "GRAM (ELBO KL, beta 0.5, nearest-completion target)": ("gram", {"kl_reduce": "elbo", "beta": 0.5,
+                                                                     "target": "nearest"}),
+    "GRAM (ELBO KL, beta 0.5, nearest target on half the steps)": (
+        "gram", {"kl_reduce": "elbo", "beta": 0.5, "target": "nearest", "nearest_prob": 0.5}),
 }
 ALL = {**RUNS, **VARIANTS}
 BASE = dict(d_model=64, n_heads=2, guidance_hidden=64, batch_size=64, n_sup=8, T=2, K=2, log_every=50,

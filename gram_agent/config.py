@@ -106,6 +106,10 @@ class GRAMConfig:
     #: fixed random label pulls a model towards their average; "nearest" scores whichever completion the
     #: trajectory is heading for.
     target: str = "label"
+    #: under ``target="nearest"``: the chance that a slot is scored against the nearest completion at a
+    #: step (drawn per slot and step); the others keep the row's label, which keeps the posterior
+    #: encoding every completion. 1.0 = always the nearest.
+    nearest_prob: float = 1.0
     loss_type: str = "softmax"  #: "softmax" CE (fp32) or "stablemax" (TRM)
     halt_weight: float = 0.5  #: BCE weight of the halting head (TRM's 0.5)
     value_weight: float = 0.5  #: MSE weight of the LPRM value head
@@ -165,6 +169,8 @@ class GRAMConfig:
                 raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
         if self.prior_ce_weight > 0 and (self.aux_rollout != "prior_last" or self.model != "gram"):
             raise ValueError("prior_ce_weight needs model='gram' and aux_rollout='prior_last' (its prior sample)")
+        if not 0.0 <= self.nearest_prob <= 1.0:
+            raise ValueError(f"nearest_prob must lie in [0, 1], got {self.nearest_prob}")
         if self.beta_start < 0 or self.beta_anneal_steps < 0:
             raise ValueError(f"beta_start and beta_anneal_steps must be >= 0, got {self.beta_start}, "
                              f"{self.beta_anneal_steps}")

@@ -137,6 +137,9 @@ class Trainer:
         lt = self.model.total_len
         noise = torch.randn((cfg.T + 1, self.B, lt, cfg.d_model), generator=self.gen, device=dev,
                             dtype=self.noise_dtype)[:, self.sl] if cfg.guided else None
+        nearest_rows = None
+        if cfg.target == "nearest" and cfg.nearest_prob < 1.0:
+            nearest_rows = (torch.rand(self.B, generator=self.gen, device=dev) < cfg.nearest_prob)[self.sl]
         if cfg.beta_start > 0:
             self.model.beta_now.fill_(cfg.beta_at(self.step))
         lr = lr_at(cfg, self.step, cfg.max_steps)
@@ -144,7 +147,8 @@ class Trainer:
             gr["lr"] = lr
         self.model.train()
         with torch.autocast("cuda", dtype=getattr(torch, cfg.dtype), enabled=dev.type == "cuda"):
-            loss, stats, h, l, q_halt, correct = self._step_fn(self.h, self.l, x, y_cls, y_tok, sols, noise, pids)
+            loss, stats, h, l, q_halt, correct = self._step_fn(self.h, self.l, x, y_cls, y_tok, sols, noise, pids,
+                                                               nearest_rows)
         # DDP averages over ranks; each rank's loss is the mean over its slice, so the result
         # is the global-batch mean gradient (equal slices)
         loss.backward()

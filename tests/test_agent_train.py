@@ -217,10 +217,31 @@ def test_nearest_target_scores_the_completion_the_model_heads_for(kind):
     tr.model.eval()
     with torch.no_grad():
         near = tr.model(h, lo, x, y_cls, y_tok, sols, noise)[1][1]  # CE
+        none_rows = tr.model(h, lo, x, y_cls, y_tok, sols, noise, None, torch.zeros(tr.b, dtype=torch.bool))[1][1]
+        all_rows = tr.model(h, lo, x, y_cls, y_tok, sols, noise, None, torch.ones(tr.b, dtype=torch.bool))[1][1]
         tr.model.cfg = cfg.replace(target="label")
         fixed = tr.model(h, lo, x, y_cls, y_tok, sols, noise)[1][1]
     tr.model.cfg = cfg
     assert near.item() <= fixed.item() + 1e-6
+    # nearest_rows picks which rows take the nearest completion: none = the label target, all = default
+    assert none_rows.item() == pytest.approx(fixed.item()) and all_rows.item() == pytest.approx(near.item())
+
+
+def test_nearest_prob_mixes_targets_per_slot_and_is_validated():
+    from gram_agent import distributed as D
+    from gram_agent.train import Trainer
+
+    with pytest.raises(ValueError, match="nearest_prob"):
+        tiny(target="nearest", nearest_prob=1.5)
+    cfg = tiny(max_steps=2, target="nearest", nearest_prob=0.5)
+    tr = Trainer(env4(), cfg, torch.device("cpu"), D.setup(torch.device("cpu")))
+    seen = []
+    real = tr._step_fn
+    tr._step_fn = lambda *a: (seen.append(a[-1]), real(*a))[1]
+    for _ in range(2):
+        tr.train_step()
+    assert all(m is not None and m.dtype == torch.bool and m.shape == (tr.b,) for m in seen)
+    assert 0 < torch.stack(seen).float().mean().item() < 1
 
 
 def test_prior_temperature_scales_the_sampling_noise():

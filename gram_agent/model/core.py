@@ -109,14 +109,16 @@ class RecursiveModel(nn.Module):
         return self.decoder(h[:, self.prefix:])
 
     # ------------------------------------------------------------------ training
-    def forward(self, h, l, x, y_cls, y_tok, sols, noise, puzzle_ids=None):
+    def forward(self, h, l, x, y_cls, y_tok, sols, noise, puzzle_ids=None, nearest_rows=None):
         """One supervision step on a batch of slots (the DDP/compile unit).
 
         h, l: (B, Lt, D) fp32 carry; x: (B, L) input tokens; y_cls: (B, L) answer classes with -100
         where unsupervised; y_tok: (B, L) label tokens (0 where unsupervised) for the posterior;
         sols: (B, S, L) valid answers as classes (-1 don't-care, -2 padding rows) for aux targets;
         noise: (T + 1, B, Lt, D) standard normals (the last one for the prior sample of the aux heads);
-        puzzle_ids: (B,) identifiers for the prefix embedding, or None (id 0).
+        puzzle_ids: (B,) identifiers for the prefix embedding, or None (id 0);
+        nearest_rows: (B,) bool, the rows scored against the nearest completion this step under
+        ``target="nearest"`` (None: all of them; the others keep their label).
         Returns (loss, stats (10,), h, l, q_halt (B,), correct (B,)).
         """
         cfg = self.cfg
@@ -143,7 +145,8 @@ class RecursiveModel(nn.Module):
                 else:
                     m_sel, s_sel = g.prior_params(u)
                     h_sel = u + m_sel + s_sel * noise[cfg.T]  # the aux heads' prior sample
-                y_cls = self.nearest_answer(self.logits(h_sel).float(), y_cls, sols)
+                y_near = self.nearest_answer(self.logits(h_sel).float(), y_cls, sols)
+                y_cls = y_near if nearest_rows is None else torch.where(nearest_rows[:, None], y_near, y_cls)
                 y_tok = torch.where(y_cls >= 0, self.answer_tok[y_cls.clamp(min=0)], 0)
                 yt = self.pad_prefix(y_tok.long(), 0)
         zero = torch.zeros((), device=x.device)
