@@ -43,6 +43,10 @@ VARIANTS: dict[str, tuple[str, dict]] = {
                                                                      "target": "nearest"}),
     "GRAM (ELBO KL, beta 0.5, nearest target on half the steps)": (
         "gram", {"kl_reduce": "elbo", "beta": 0.5, "target": "nearest", "nearest_prob": 0.5}),
+    "GRAM (ELBO KL, beta 0.5, nearest target on a quarter of the steps)": (
+        "gram", {"kl_reduce": "elbo", "beta": 0.5, "target": "nearest", "nearest_prob": 0.25}),
+    "GRAM (ELBO KL, beta 0.5, nearest target on three quarters of the steps)": (
+        "gram", {"kl_reduce": "elbo", "beta": 0.5, "target": "nearest", "nearest_prob": 0.75}),
 }
 ALL = {**RUNS, **VARIANTS}
 BASE = dict(d_model=64, n_heads=2, guidance_hidden=64, batch_size=64, n_sup=8, T=2, K=2, log_every=50,
