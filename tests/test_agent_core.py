@@ -152,6 +152,13 @@ def test_config_flags_and_json_round_trip():
     cfg = preset("paper", "GRAM/NQueens-8")
     assert cfg.beta == 0.07 and cfg.d_model == 512 and cfg.K == 4 and cfg.n_sup == 16
     assert preset("paper", "GRAM/Sudoku-Extreme").K == 6
+    # the paper preset keeps the paper's objective; the short presets score GRAM against the nearest
+    # completion under the ELBO reading, and TRM keeps its own label target
+    assert (cfg.target, cfg.kl_reduce) == ("label", "elbo")
+    for name in ("fast", "small"):
+        assert (preset(name, "GRAM/NQueens-8").target, preset(name, "GRAM/NQueens-8").kl_reduce) == ("nearest", "elbo")
+        assert preset(name, "GRAM/NQueens-8", model="trm").target == "label"
+    assert GRAMConfig.from_dict({k: v for k, v in cfg.to_dict().items() if k != "target"}).target == "label"
     assert cfg.set("sigma_param=sigmoid").sigma_param == "sigmoid"
     assert cfg.set("kl_balance=0.5").kl_balance == 0.5
     assert cfg.set("train_halting=false").train_halting is False
