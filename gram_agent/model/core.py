@@ -138,13 +138,11 @@ class RecursiveModel(nn.Module):
                 else:
                     h = u
         u, l = self.latent(h, l, ex)
+        if g is not None:
+            mp, sp = g.prior_params(u)
         if cfg.target == "nearest":  # the valid answer nearest to the model's own (prior) prediction
             with torch.no_grad():
-                if g is None:
-                    h_sel = u
-                else:
-                    m_sel, s_sel = g.prior_params(u)
-                    h_sel = u + m_sel + s_sel * noise[cfg.T]  # the aux heads' prior sample
+                h_sel = u if g is None else u + mp + sp * noise[cfg.T]  # the aux heads' prior sample
                 y_near = self.nearest_answer(self.logits(h_sel).float(), y_cls, sols)
                 y_cls = y_near if nearest_rows is None else torch.where(nearest_rows[:, None], y_near, y_cls)
                 y_tok = torch.where(y_cls >= 0, self.answer_tok[y_cls.clamp(min=0)], 0)
@@ -153,7 +151,6 @@ class RecursiveModel(nn.Module):
         kl, sig_p, sig_q = zero, zero, zero
         if g is not None:
             mq, sq = g.posterior_params(u, yt)
-            mp, sp = g.prior_params(u)
             h = u + mq + sq * noise[cfg.T - 1]
             kl_el = balanced_kl(mq, sq, mp, sp, cfg.kl_balance, zero_var=cfg.guidance_mode == "zero_var")
             kl = reduce_kl(kl_el, y_cls >= 0, cfg.kl_reduce, cfg.free_bits)
