@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -99,7 +100,8 @@ def main() -> int:
                    help=f"any of {sorted(JOBS)}; 'name@g' pins a job to GPU g (default: round-robin)")
     p.add_argument("--minutes", type=float, default=6.5, help="training budget per job (wall clock)")
     p.add_argument("--preset", default="fast")
-    p.add_argument("--work", default="/tmp/gram_runs")
+    p.add_argument("--work", default=None,
+                   help="folder for the jobs' run directories and checkpoints (default: a fresh temporary one)")
     p.add_argument("--out", required=True)
     p.add_argument("--keep-ckpt", nargs="*", default=[])
     p.add_argument("--deadline-min", type=float, default=0.0,
@@ -114,7 +116,11 @@ def main() -> int:
     if unknown:
         raise SystemExit(f"unknown jobs {unknown}; expected some of {sorted(JOBS)}")
     gpus = gpu_count()
-    work, out = Path(args.work), Path(args.out)
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="gram_runs_"))
+    out = Path(args.out)
+    if out.exists() and any(out.iterdir()):
+        # a warm device machine keeps /tmp between calls: an old job folder would travel back as new
+        raise SystemExit(f"--out {out} is not empty; give each call a fresh folder (e.g. /tmp/t_$RANDOM)")
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.monotonic()
     deadline = t0 + args.deadline_min * 60 if args.deadline_min else None
