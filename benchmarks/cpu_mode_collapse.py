@@ -113,10 +113,11 @@ def main() -> int:
     p.add_argument("--out", default=str(HERE / "results" / "cpu_gc6_mode_collapse.json"))
     args = p.parse_args()
     jobs = [(name, seed, args.steps) for name in args.runs for seed in args.seeds]
+    prov = provenance()  # the commit the runs start from (commits made while they run do not count)
     t0 = time.monotonic()
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         runs = list(pool.map(run_one, jobs))
-    out = {**provenance(), "device": "cpu", "wall_s": time.monotonic() - t0, "runs": runs}
+    out = {**prov, "device": "cpu", "wall_s": time.monotonic() - t0, "runs": runs}
     Path(args.out).write_text(json.dumps(out, indent=1, default=float))
     plot(runs, Path(args.out).with_suffix(".png"))
     for r in runs:
