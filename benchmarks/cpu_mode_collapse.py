@@ -39,6 +39,7 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "GRAM (ELBO KL, beta 0.5, + prior-sample CE x0.1)": (
         "gram", {"kl_reduce": "elbo", "beta": 0.5, "prior_ce_weight": 0.1}),
     "TRM (nearest-completion target)": ("trm", {"target": "nearest"}),
+    "TRM (nearest target on three quarters of the steps)": ("trm", {"target": "nearest", "nearest_prob": 0.75}),
     "GRAM (ELBO KL, beta 0.5, nearest-completion target)": ("gram", {"kl_reduce": "elbo", "beta": 0.5,
                                                                      "target": "nearest"}),
     "GRAM (ELBO KL, beta 0.5, nearest target on half the steps)": (
