@@ -78,11 +78,11 @@ JOBS["demo-trm"] = ("GRAM/NQueens-8", "trm", DEMO, [])
 # Presets change over time (the short presets now score GRAM against the nearest completion and use the
 # ELBO reading): every GRAM job names its target and KL reading, so a job keeps the meaning its results
 # were recorded under. The demo jobs name the objective the shipped demo checkpoints were trained with.
+PINNED = {"target": "label", "kl_reduce": "sum"}  #: what a GRAM job that names neither was recorded under
 for _name, (_env, _model, _args, _ana) in list(JOBS.items()):
     if _model == "gram":
-        _named = [a for a in _args if a.startswith(("target=", "kl_reduce="))]
-        _fill = [f for f in ("target=label", "kl_reduce=sum") if not any(a.startswith(f.split("=")[0]) for a in _named)]
-        JOBS[_name] = (_env, _model, [*_args, *(x for f in _fill for x in ("--set", f))], _ana)
+        _missing = [f"{k}={v}" for k, v in PINNED.items() if not any(a.startswith(f"{k}=") for a in _args)]
+        JOBS[_name] = (_env, _model, [*_args, *(x for m in _missing for x in ("--set", m))], _ana)
 
 
 def gpu_count() -> int:

@@ -280,8 +280,6 @@ def preset(name: str = "fast", env_id: str | None = None, model: str = "gram", *
     elif name == "small":
         kw.update(d_model=256, n_heads=4, guidance_hidden=256, lr=2.5e-4, lr_warmup_steps=200,
                   weight_decay=0.1, ema=0.999, batch_size=256, eval_batch=2048, kl_reduce="elbo")
-    if name in ("fast", "small") and model == "gram":
-        kw["target"] = "nearest"
     elif name == "tiny":
         kw.update(FAST_KL)
         kw.update(d_model=64, n_heads=2, guidance_hidden=64, T=2, K=2, n_sup=6, lr=2e-3,
@@ -289,5 +287,7 @@ def preset(name: str = "fast", env_id: str | None = None, model: str = "gram", *
                   log_every=10, eval_samples=10, eval_batch=1024, checkpoint_every_s=60.0)
     if model == "trm" and name == "paper":
         kw["ema"] = 0.999
+    if model == "gram" and name in ("fast", "small"):
+        kw["target"] = "nearest"
     kw.update(overrides)
     return GRAMConfig(**kw)

@@ -138,12 +138,17 @@ class RecursiveModel(nn.Module):
                 else:
                     h = u
         u, l = self.latent(h, l, ex)
+        prior_logits = None  # the prior sample of the last transition, decoded once (aux heads, targets)
         if g is not None:
             mp, sp = g.prior_params(u)
+            h_prior = u + mp + sp * noise[cfg.T]
+            if cfg.target == "nearest" or cfg.aux_rollout == "prior_last":
+                with torch.no_grad():
+                    prior_logits = self.logits(h_prior.detach()).float()
         if cfg.target == "nearest":  # the valid answer nearest to the model's own (prior) prediction
             with torch.no_grad():
-                h_sel = u if g is None else u + mp + sp * noise[cfg.T]  # the aux heads' prior sample
-                y_near = self.nearest_answer(self.logits(h_sel).float(), y_cls, sols)
+                own = prior_logits if g is not None else self.logits(u).float()
+                y_near = self.nearest_answer(own, y_cls, sols)
                 y_cls = y_near if nearest_rows is None else torch.where(nearest_rows[:, None], y_near, y_cls)
                 y_tok = torch.where(y_cls >= 0, self.answer_tok[y_cls.clamp(min=0)], 0)
                 yt = self.pad_prefix(y_tok.long(), 0)
@@ -170,15 +175,14 @@ class RecursiveModel(nn.Module):
         # aux heads: detached state, fitted on a prior sample at the last transition (default)
         with torch.no_grad():
             if g is not None and cfg.aux_rollout == "prior_last":
-                h_aux = (u + mp + sp * noise[cfg.T]).detach()
-                pred_aux = self.logits(h_aux).float().argmax(-1)
+                h_aux = h_prior.detach()
+                pred_aux = prior_logits.argmax(-1)
             else:
                 h_aux = h.detach()
                 pred_aux = pred
             correct, racc = self.correctness(pred_aux, y_cls, sols)
         prior_ce = zero
         if g is not None and cfg.prior_ce_weight > 0:
-            h_prior = u + mp + sp * noise[cfg.T]
             prior_ce = self.nearest_answer_ce(self.logits(h_prior).float(), y_cls, sols)
         q_halt, v_logit = self.aux(h_aux[:, 0])
         halt_loss = F.binary_cross_entropy_with_logits(q_halt, correct)
