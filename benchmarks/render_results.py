@@ -78,7 +78,8 @@ def variant(cfg: dict) -> str:
     """A readable configuration label from a results.json config (the grouping key)."""
     extras = []
     if cfg.get("target", "label") == "nearest":
-        extras.append("nearest-completion target")
+        share = cfg.get("nearest_prob", 1.0)
+        extras.append("nearest-completion target" + ("" if share == 1.0 else f" on {share:g} of slots"))
     if cfg.get("compile_mode", "default") == "reduce-overhead":
         extras.append("CUDA graphs")
     if cfg["model"] == "trm":

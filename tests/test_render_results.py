@@ -44,6 +44,7 @@ def test_variant_labels_name_the_target_sigma_bound_and_cuda_graphs():
     assert render.variant(cfg(target="nearest", compile_mode="reduce-overhead")).endswith(
         "nearest-completion target, CUDA graphs")
     assert render.variant(cfg(sigma_max=0.3)) == "GRAM, ELBO KL, beta 0.07, sigma <= 0.3"
+    assert render.variant(cfg(target="nearest", nearest_prob=0.5)).endswith("nearest-completion target on 0.5 of slots")
 
 
 def test_every_gram_table1_job_names_its_target_and_kl_reading():
