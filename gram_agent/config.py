@@ -110,6 +110,14 @@ class GRAMConfig:
     #: step (drawn per slot and step); the others keep the row's label, which keeps the posterior
     #: encoding every completion. 1.0 = always the nearest.
     nearest_prob: float = 1.0
+    #: ``target="matched"`` (GRAM only; not in the paper): slots come in groups of ``match_group`` that
+    #: share one input and halt together; each step draws one completion per slot uniformly from the
+    #: input's stored solutions and assigns the drawn completions to the group's prior samples by the
+    #: cheapest one-to-one matching (token NLL, all match_group! orders tried on the device). Like
+    #: "nearest" no sample is pulled towards an average of completions, but unlike it every completion
+    #: is drawn as often as any other, so the prior is pushed to spread its samples over all of them
+    #: (minibatch optimal transport between prior samples and the completion distribution).
+    match_group: int = 4
     loss_type: str = "softmax"  #: "softmax" CE (fp32) or "stablemax" (TRM)
     halt_weight: float = 0.5  #: BCE weight of the halting head (TRM's 0.5)
     value_weight: float = 0.5  #: MSE weight of the LPRM value head
@@ -160,7 +168,7 @@ class GRAMConfig:
             "posterior_transitions": ("last", "all"),
             "kl_reduce": ("elbo", "sum", "token_mean", "mean"),
             "loss_type": ("softmax", "stablemax"),
-            "target": ("label", "nearest"),
+            "target": ("label", "nearest", "matched"),
             "aux_rollout": ("posterior", "prior_last"),
             "lprm_target": ("solution", "exact", "token_acc"),
         }
@@ -169,6 +177,12 @@ class GRAMConfig:
                 raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
         if self.prior_ce_weight > 0 and (self.aux_rollout != "prior_last" or self.model != "gram"):
             raise ValueError("prior_ce_weight needs model='gram' and aux_rollout='prior_last' (its prior sample)")
+        if self.target == "matched" and self.model != "gram":
+            raise ValueError("target='matched' needs model='gram' (it matches distinct prior samples to completions)")
+        if not 2 <= self.match_group <= 6:
+            raise ValueError(f"match_group must lie in [2, 6] (match_group! orders are tried), got {self.match_group}")
+        if self.target == "matched" and self.batch_size % self.match_group:
+            raise ValueError(f"batch_size={self.batch_size} must be divisible by match_group={self.match_group}")
         if not 0.0 <= self.nearest_prob <= 1.0:
             raise ValueError(f"nearest_prob must lie in [0, 1], got {self.nearest_prob}")
         if self.beta_start < 0 or self.beta_anneal_steps < 0:

@@ -88,6 +88,8 @@ class Trainer:
         self.B = cfg.batch_size
         self.sl = dist.slice(self.B)
         self.b = self.sl.stop - self.sl.start
+        if cfg.target == "matched" and self.b % cfg.match_group:
+            raise ValueError(f"each rank's {self.b} slots must split into groups of match_group={cfg.match_group}")
         g = torch.Generator(device=device)
         g.manual_seed(cfg.seed * 1000 + 1)
         self.gen = g
@@ -118,9 +120,11 @@ class Trainer:
 
     def _refill(self) -> None:
         cfg, dev, B, sl = self.cfg, self.device, self.B, self.sl
-        new_row = torch.randint(self.data.rows, (B,), generator=self.gen, device=dev)[sl]
-        explore = (torch.rand(B, generator=self.gen, device=dev) < cfg.halt_explore_prob)[sl]
-        rnd_min = torch.randint(2, cfg.n_sup + 1, (B,), generator=self.gen, device=dev)[sl]
+        # target="matched": groups of match_group consecutive slots share a row and halt together
+        m = cfg.match_group if cfg.target == "matched" else 1
+        new_row = torch.randint(self.data.rows, (B // m,), generator=self.gen, device=dev).repeat_interleave(m)[sl]
+        explore = (torch.rand(B // m, generator=self.gen, device=dev) < cfg.halt_explore_prob).repeat_interleave(m)[sl]
+        rnd_min = torch.randint(2, cfg.n_sup + 1, (B // m,), generator=self.gen, device=dev).repeat_interleave(m)[sl]
         hz = self.halted
         self.row = torch.where(hz, new_row, self.row)
         self.min_steps = torch.where(hz, torch.where(explore, rnd_min, 1), self.min_steps)
@@ -140,6 +144,9 @@ class Trainer:
         nearest_rows = None
         if cfg.target == "nearest" and cfg.nearest_prob < 1.0:
             nearest_rows = (torch.rand(self.B, generator=self.gen, device=dev) < cfg.nearest_prob)[self.sl]
+        match_u = None
+        if cfg.target == "matched" and sols is not None:
+            match_u = torch.rand((self.B, sols.shape[1]), generator=self.gen, device=dev)[self.sl]
         if cfg.beta_start > 0:
             self.model.beta_now.fill_(cfg.beta_at(self.step))
         lr = lr_at(cfg, self.step, cfg.max_steps)
@@ -148,7 +155,7 @@ class Trainer:
         self.model.train()
         with torch.autocast("cuda", dtype=getattr(torch, cfg.dtype), enabled=dev.type == "cuda"):
             loss, stats, h, l, q_halt, correct = self._step_fn(self.h, self.l, x, y_cls, y_tok, sols, noise, pids,
-                                                               nearest_rows)
+                                                               nearest_rows, match_u)
         # DDP averages over ranks; each rank's loss is the mean over its slice, so the result
         # is the global-batch mean gradient (equal slices)
         loss.backward()
@@ -177,6 +184,9 @@ class Trainer:
         halt = self.nstep >= cfg.n_sup
         if cfg.train_halting:
             halt = halt | ((q_halt > 0) & (self.nstep >= self.min_steps))
+        if cfg.target == "matched":  # a group halts when all its slots do
+            m = cfg.match_group
+            halt = halt.view(-1, m).all(-1).repeat_interleave(m)
         self.halted = halt
         self._acc += stats
         self._acc_n += 1

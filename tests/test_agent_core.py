@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -273,3 +275,50 @@ def test_nearest_answer_returns_the_closest_valid_answer_as_target():
     assert model.nearest_answer(sw_logits, label, None).tolist() == [[1, 0, 2, -100]]
     with pytest.raises(ValueError, match="target"):
         small_cfg(target="closest")
+
+
+def test_matched_answer_assigns_the_groups_draws_one_to_one():
+    """``target="matched"``: each slot draws a stored solution (never a padding row); the group's
+    draws go to its prior samples by the cheapest one-to-one assignment, so a slot can be trained
+    towards a completion it is not nearest to when its group drew that completion twice."""
+    model = RecursiveModel(small_cfg(target="matched", match_group=2), vocab_size=5, seq_len=4, n_answer=3)
+    a, b = torch.tensor([0, 1, 2, 0]), torch.tensor([2, 2, 1, 0])
+    label = torch.stack([a, a])
+    sols = torch.stack([a, b, torch.full_like(a, -2)])[None].expand(2, 3, 4).to(torch.int8)
+    logits = torch.nn.functional.one_hot(torch.stack([b, a]), 3).float() * 20.0  # slot 0 heads for b
+    draws_a_b = torch.tensor([[0.9, 0.1, 0.99], [0.1, 0.9, 0.99]])  # the padding row's 0.99 must not count
+    assert model.matched_answer(logits, label, sols, draws_a_b).tolist() == [b.tolist(), a.tolist()]
+    draws_a_a = torch.tensor([[0.9, 0.1, 0.99], [0.8, 0.1, 0.99]])
+    assert model.matched_answer(logits, label, sols, draws_a_a).tolist() == [a.tolist(), a.tolist()]
+    assert model.matched_answer(logits, label, None, draws_a_b).tolist() == label.tolist()
+    assert model.matched_answer(logits, label, sols, None).tolist() == label.tolist()
+    # label-symmetric tasks: the drawn colouring in the class permutation nearest the sample
+    model.canonical_labels = True
+    a_swapped = torch.tensor([1, 0, 2, 1])
+    sw = torch.nn.functional.one_hot(torch.stack([a_swapped, a]), 3).float() * 20.0
+    assert model.matched_answer(sw, label, sols, draws_a_a).tolist() == [a_swapped.tolist(), a.tolist()]
+
+
+def test_matched_answer_is_the_least_cost_assignment():
+    """Against a brute force over every order, for random costs, groups of 3 and padded tables."""
+    gen = torch.Generator().manual_seed(0)
+    model = RecursiveModel(small_cfg(target="matched", match_group=3, batch_size=6), vocab_size=5, seq_len=5, n_answer=3)
+    for _ in range(20):
+        b, n_sol, length = 6, 4, 5
+        sols = torch.randint(0, 3, (b // 3, n_sol, length), generator=gen).repeat_interleave(3, 0)
+        sols[:, 3] = -2  # one padding row per table
+        label = sols[:, 0].long()
+        logits = torch.randn(b, length, 3, generator=gen) * 3
+        u = torch.rand(b, n_sol, generator=gen)
+        got = model.matched_answer(logits, label, sols.to(torch.int8), u)
+        cands, per = model._answer_candidates(logits, label, sols.to(torch.int8))
+        draw = torch.where(per[:, 1:] < float("inf"), u, -1.0).argmax(-1)
+        for g in range(b // 3):
+            idx = range(3 * g, 3 * g + 3)
+            best = min(sum(per[i, 1 + draw[3 * g + j]].item() for i, j in zip(idx, order, strict=True))
+                       for order in itertools.permutations(range(3)))
+            nll = -torch.log_softmax(logits[list(idx)], -1).gather(-1, got[list(idx)][..., None]).squeeze(-1)
+            assert nll.mean(-1).sum().item() == pytest.approx(best, rel=1e-5)
+            # every slot's target is one of the group's draws, each draw used once
+            assert sorted(got[i].tolist() for i in idx) == sorted(sols[3 * g + j, draw[3 * g + j]].tolist()
+                                                                for j in range(3))

@@ -237,11 +237,32 @@ def test_nearest_prob_mixes_targets_per_slot_and_is_validated():
     tr = Trainer(env4(), cfg, torch.device("cpu"), D.setup(torch.device("cpu")))
     seen = []
     real = tr._step_fn
-    tr._step_fn = lambda *a: (seen.append(a[-1]), real(*a))[1]
+    tr._step_fn = lambda *a: (seen.append(a[-2]), real(*a))[1]
     for _ in range(2):
         tr.train_step()
     assert all(m is not None and m.dtype == torch.bool and m.shape == (tr.b,) for m in seen)
     assert 0 < torch.stack(seen).float().mean().item() < 1
+
+
+def test_matched_target_trains_groups_that_share_an_input_and_halt_together():
+    from gram_agent import distributed as D
+    from gram_agent.train import Trainer
+
+    for bad, match in [({"model": "trm"}, "needs model='gram'"), ({"match_group": 7}, "match_group"),
+                       ({"batch_size": 30}, "divisible by match_group")]:
+        with pytest.raises(ValueError, match=match):
+            tiny(target="matched", **bad)
+    cfg = tiny(max_steps=6, target="matched", match_group=4)
+    tr = Trainer(env4(), cfg, torch.device("cpu"), D.setup(torch.device("cpu")))
+    seen = []
+    real = tr._step_fn
+    tr._step_fn = lambda *a: (seen.append(a[-1]), real(*a))[1]
+    for _ in range(6):
+        tr.train_step()
+        rows, halted = tr.row.view(-1, 4), tr.halted.view(-1, 4)
+        assert (rows == rows[:, :1]).all() and (halted == halted[:, :1]).all()
+    assert all(u is not None and u.shape[0] == tr.b for u in seen)
+    assert all(np.isfinite(v) for v in tr.read_stats().values())
 
 
 def test_prior_temperature_scales_the_sampling_noise():

@@ -109,7 +109,7 @@ class RecursiveModel(nn.Module):
         return self.decoder(h[:, self.prefix:])
 
     # ------------------------------------------------------------------ training
-    def forward(self, h, l, x, y_cls, y_tok, sols, noise, puzzle_ids=None, nearest_rows=None):
+    def forward(self, h, l, x, y_cls, y_tok, sols, noise, puzzle_ids=None, nearest_rows=None, match_u=None):
         """One supervision step on a batch of slots (the DDP/compile unit).
 
         h, l: (B, Lt, D) fp32 carry; x: (B, L) input tokens; y_cls: (B, L) answer classes with -100
@@ -118,7 +118,8 @@ class RecursiveModel(nn.Module):
         noise: (T + 1, B, Lt, D) standard normals (the last one for the prior sample of the aux heads);
         puzzle_ids: (B,) identifiers for the prefix embedding, or None (id 0);
         nearest_rows: (B,) bool, the rows scored against the nearest completion this step under
-        ``target="nearest"`` (None: all of them; the others keep their label).
+        ``target="nearest"`` (None: all of them; the others keep their label);
+        match_u: (B, S) uniforms that draw each slot's completion under ``target="matched"``.
         Returns (loss, stats (10,), h, l, q_halt (B,), correct (B,)).
         """
         cfg = self.cfg
@@ -142,13 +143,16 @@ class RecursiveModel(nn.Module):
         if g is not None:
             mp, sp = g.prior_params(u)
             h_prior = u + mp + sp * noise[cfg.T]
-            if cfg.target == "nearest" or cfg.aux_rollout == "prior_last":
+            if cfg.target != "label" or cfg.aux_rollout == "prior_last":
                 with torch.no_grad():
                     prior_logits = self.logits(h_prior.detach()).float()
-        if cfg.target == "nearest":  # the valid answer nearest to the model's own (prior) prediction
+        if cfg.target != "label":  # a valid answer chosen by the model's own (prior) prediction
             with torch.no_grad():
                 own = prior_logits if g is not None else self.logits(u).float()
-                y_near = self.nearest_answer(own, y_cls, sols)
+                if cfg.target == "matched":
+                    y_near = self.matched_answer(own, y_cls, sols, match_u)
+                else:
+                    y_near = self.nearest_answer(own, y_cls, sols)
                 y_cls = y_near if nearest_rows is None else torch.where(nearest_rows[:, None], y_near, y_cls)
                 y_tok = torch.where(y_cls >= 0, self.answer_tok[y_cls.clamp(min=0)], 0)
                 yt = self.pad_prefix(y_tok.long(), 0)
@@ -229,6 +233,35 @@ class RecursiveModel(nn.Module):
         cands, per = self._answer_candidates(logits, y_cls, sols)
         best = cands[torch.arange(cands.shape[0], device=cands.device), per.argmin(-1)]
         return torch.where((best >= 0) & (y_cls >= 0), best, y_cls)
+
+    def matched_answer(self, logits: torch.Tensor, y_cls: torch.Tensor, sols: torch.Tensor | None,
+                       match_u: torch.Tensor | None) -> torch.Tensor:
+        """(B, L) classes under ``target="matched"``: slot i of each group of ``match_group`` (one input)
+        draws a stored solution uniformly (argmax of ``match_u`` over the non-padding rows); the group's
+        draws go to its slots by the one-to-one assignment of least total token NLL (every order tried),
+        each in its nearest class permutation for label-symmetric tasks. Without stored solutions or
+        uniforms it is the row's label; -100 and don't-care cells follow ``nearest_answer``."""
+        if sols is None or match_u is None:
+            return y_cls
+        m = self.cfg.match_group
+        cands, per = self._answer_candidates(logits, y_cls, sols)  # candidates: P blocks of (label, sols)
+        b, n_sol = y_cls.shape[0], sols.shape[1]
+        per = per.view(b, -1, n_sol + 1)[..., 1:]  # (B, P, S): the stored solutions, not the label copy
+        cost, perm_idx = per.min(1)  # (B, S): best class permutation per solution
+        valid = torch.isfinite(cost)
+        draw = torch.where(valid, match_u.float(), -1.0).argmax(-1)  # (B,) uniform over valid rows
+        g = b // m
+        cost_g, draw_g = cost.view(g, m, n_sol), draw.view(g, m)
+        pair = cost_g.gather(2, draw_g[:, None, :].expand(g, m, m))  # [g, i, j]: slot i takes draw j
+        orders = torch.tensor(list(itertools.permutations(range(m))), device=logits.device)  # (m!, m)
+        total = pair[:, torch.arange(m, device=logits.device), orders].sum(-1)  # (G, m!)
+        chosen = orders[total.argmin(-1)]  # (G, m): slot i takes draw chosen[i]
+        sol = draw_g.gather(1, chosen).reshape(b)  # (B,)
+        rows = torch.arange(b, device=logits.device)
+        flat = perm_idx[rows, sol] * (n_sol + 1) + 1 + sol
+        best = cands[rows, flat]
+        ok = (best >= 0) & (y_cls >= 0) & valid.any(-1, keepdim=True)
+        return torch.where(ok, best, y_cls)
 
     def correctness(self, pred: torch.Tensor, y_cls: torch.Tensor, sols: torch.Tensor | None):
         """(1[pred is a valid answer], token accuracy vs the row label), both fp32 (B,)."""
