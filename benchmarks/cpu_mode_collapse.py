@@ -50,6 +50,8 @@ VARIANTS: dict[str, tuple[str, dict]] = {
         "gram", {"kl_reduce": "elbo", "beta": 0.5, "target": "nearest", "nearest_prob": 0.75}),
     "GRAM (ELBO KL, beta 0.5, matched target, groups of 4)": (
         "gram", {"kl_reduce": "elbo", "beta": 0.5, "target": "matched", "match_group": 4}),
+    "GRAM (ELBO KL, beta 0.5, spread target, groups of 4)": (
+        "gram", {"kl_reduce": "elbo", "beta": 0.5, "target": "matched", "match_group": 4, "match_draw": "spread"}),
 }
 ALL = {**RUNS, **VARIANTS}
 BASE = dict(d_model=64, n_heads=2, guidance_hidden=64, batch_size=64, n_sup=8, T=2, K=2, log_every=50,

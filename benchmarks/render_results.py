@@ -80,6 +80,9 @@ def variant(cfg: dict) -> str:
     if cfg.get("target", "label") == "nearest":
         share = cfg.get("nearest_prob", 1.0)
         extras.append("nearest-completion target" + ("" if share == 1.0 else f" on {share:g} of slots"))
+    elif cfg.get("target", "label") == "matched":
+        how = "spread" if cfg.get("match_draw", "uniform") == "spread" else "matched"
+        extras.append(f"{how} target (groups of {cfg.get('match_group', 4)})")
     if cfg.get("compile_mode", "default") == "reduce-overhead":
         extras.append("CUDA graphs")
     if cfg["model"] == "trm":

@@ -49,6 +49,11 @@ for task, (env_id, answer_tokens) in TABLE1_TASKS.items():
         # the nearest target on a random share of the slots each step; the rest keep their drawn label
         "-nearest-p0.5": ["--set", "kl_reduce=elbo", "--set", "target=nearest", "--set", "nearest_prob=0.5"],
         "-nearest-p0.75": ["--set", "kl_reduce=elbo", "--set", "target=nearest", "--set", "nearest_prob=0.75"],
+        # completions drawn uniformly and matched one-to-one to groups of 4 prior samples of one input
+        "-matched": ["--set", "kl_reduce=elbo", "--set", "target=matched", "--set", "match_group=4"],
+        # groups of 4 samples of one input pushed onto distinct nearby completions (match_draw=spread)
+        "-spread": ["--set", "kl_reduce=elbo", "--set", "target=matched", "--set", "match_group=4",
+                    "--set", "match_draw=spread"],
     }
     for seed in (0, 1):
         suffix = "" if seed == 0 else f"-s{seed}"

@@ -118,6 +118,11 @@ class GRAMConfig:
     #: is drawn as often as any other, so the prior is pushed to spread its samples over all of them
     #: (minibatch optimal transport between prior samples and the completion distribution).
     match_group: int = 4
+    #: which completions a matched group is assigned: "uniform" (one drawn per slot, matched one-to-one
+    #: as above) or "spread" (no draw: slot by slot, each takes its nearest completion among those its
+    #: group has used fewer than ceil(match_group / n) times, n the input's completions; so the group's
+    #: samples are pushed onto min(match_group, n) distinct completions, each near where a sample is).
+    match_draw: str = "uniform"
     loss_type: str = "softmax"  #: "softmax" CE (fp32) or "stablemax" (TRM)
     halt_weight: float = 0.5  #: BCE weight of the halting head (TRM's 0.5)
     value_weight: float = 0.5  #: MSE weight of the LPRM value head
@@ -169,6 +174,7 @@ class GRAMConfig:
             "kl_reduce": ("elbo", "sum", "token_mean", "mean"),
             "loss_type": ("softmax", "stablemax"),
             "target": ("label", "nearest", "matched"),
+            "match_draw": ("uniform", "spread"),
             "aux_rollout": ("posterior", "prior_last"),
             "lprm_target": ("solution", "exact", "token_acc"),
         }

@@ -322,3 +322,23 @@ def test_matched_answer_is_the_least_cost_assignment():
             # every slot's target is one of the group's draws, each draw used once
             assert sorted(got[i].tolist() for i in idx) == sorted(sols[3 * g + j, draw[3 * g + j]].tolist()
                                                                 for j in range(3))
+
+
+def test_spread_matching_pushes_a_collapsed_group_onto_distinct_completions():
+    """``match_draw="spread"``: four samples all heading for completion a are split 2/2 over the
+    input's two completions (cap ceil(4/2)); with one completion all four keep it; each slot's pick
+    is its nearest among those still free."""
+    model = RecursiveModel(small_cfg(target="matched", match_group=4, match_draw="spread"),
+                           vocab_size=5, seq_len=4, n_answer=3)
+    a, b = torch.tensor([0, 1, 2, 0]), torch.tensor([2, 2, 1, 0])
+    label = a.expand(4, 4)
+    pad = torch.full_like(a, -2)
+    sols = torch.stack([a, b, pad])[None].expand(4, 3, 4).to(torch.int8)
+    toward_a = torch.nn.functional.one_hot(label, 3).float() * 20.0
+    assert model.matched_answer(toward_a, label, sols, None).tolist() == [a.tolist()] * 2 + [b.tolist()] * 2
+    mixed = torch.nn.functional.one_hot(torch.stack([b, a, b, a]), 3).float() * 20.0
+    assert model.matched_answer(mixed, label, sols, None).tolist() == [b.tolist(), a.tolist(), b.tolist(), a.tolist()]
+    only_a = torch.stack([a, pad, pad])[None].expand(4, 3, 4).to(torch.int8)
+    assert model.matched_answer(mixed, label, only_a, None).tolist() == [a.tolist()] * 4
+    with pytest.raises(ValueError, match="match_draw"):
+        small_cfg(target="matched", match_draw="greedy")

@@ -45,6 +45,8 @@ def test_variant_labels_name_the_target_sigma_bound_and_cuda_graphs():
         "nearest-completion target, CUDA graphs")
     assert render.variant(cfg(sigma_max=0.3)) == "GRAM, ELBO KL, beta 0.07, sigma <= 0.3"
     assert render.variant(cfg(target="nearest", nearest_prob=0.5)).endswith("nearest-completion target on 0.5 of slots")
+    assert render.variant(cfg(target="matched", match_group=4)).endswith("matched target (groups of 4)")
+    assert render.variant(cfg(target="matched", match_draw="spread")).endswith("spread target (groups of 4)")
 
 
 def test_every_gram_table1_job_names_its_target_and_kl_reading():

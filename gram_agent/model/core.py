@@ -239,9 +239,12 @@ class RecursiveModel(nn.Module):
         """(B, L) classes under ``target="matched"``: slot i of each group of ``match_group`` (one input)
         draws a stored solution uniformly (argmax of ``match_u`` over the non-padding rows); the group's
         draws go to its slots by the one-to-one assignment of least total token NLL (every order tried),
-        each in its nearest class permutation for label-symmetric tasks. Without stored solutions or
-        uniforms it is the row's label; -100 and don't-care cells follow ``nearest_answer``."""
-        if sols is None or match_u is None:
+        each in its nearest class permutation for label-symmetric tasks. ``match_draw="spread"`` draws
+        nothing: slot by slot, each takes its nearest completion not yet used ceil(m / n) times by its
+        group. Without stored solutions (or uniforms, "uniform") it is the row's label; -100 and
+        don't-care cells follow ``nearest_answer``."""
+        spread = self.cfg.match_draw == "spread"
+        if sols is None or (match_u is None and not spread):
             return y_cls
         m = self.cfg.match_group
         cands, per = self._answer_candidates(logits, y_cls, sols)  # candidates: P blocks of (label, sols)
@@ -249,14 +252,25 @@ class RecursiveModel(nn.Module):
         per = per.view(b, -1, n_sol + 1)[..., 1:]  # (B, P, S): the stored solutions, not the label copy
         cost, perm_idx = per.min(1)  # (B, S): best class permutation per solution
         valid = torch.isfinite(cost)
-        draw = torch.where(valid, match_u.float(), -1.0).argmax(-1)  # (B,) uniform over valid rows
         g = b // m
-        cost_g, draw_g = cost.view(g, m, n_sol), draw.view(g, m)
-        pair = cost_g.gather(2, draw_g[:, None, :].expand(g, m, m))  # [g, i, j]: slot i takes draw j
-        orders = torch.tensor(list(itertools.permutations(range(m))), device=logits.device)  # (m!, m)
-        total = pair[:, torch.arange(m, device=logits.device), orders].sum(-1)  # (G, m!)
-        chosen = orders[total.argmin(-1)]  # (G, m): slot i takes draw chosen[i]
-        sol = draw_g.gather(1, chosen).reshape(b)  # (B,)
+        cost_g = cost.view(g, m, n_sol)
+        if spread:  # slot by slot, the nearest completion the group has not used up
+            cap = torch.ceil(m / valid.view(g, m, n_sol)[:, 0].sum(-1).clamp(min=1))[:, None]  # (G, 1)
+            used = torch.zeros(g, n_sol, device=logits.device)
+            picks = []
+            for i in range(m):
+                pick = cost_g[:, i].masked_fill(used >= cap, float("inf")).argmin(-1)  # (G,)
+                used = used.scatter_add(1, pick[:, None], torch.ones_like(pick[:, None], dtype=used.dtype))
+                picks.append(pick)
+            sol = torch.stack(picks, 1).reshape(b)
+        else:
+            draw = torch.where(valid, match_u.float(), -1.0).argmax(-1)  # (B,) uniform over valid rows
+            draw_g = draw.view(g, m)
+            pair = cost_g.gather(2, draw_g[:, None, :].expand(g, m, m))  # [g, i, j]: slot i takes draw j
+            orders = torch.tensor(list(itertools.permutations(range(m))), device=logits.device)  # (m!, m)
+            total = pair[:, torch.arange(m, device=logits.device), orders].sum(-1)  # (G, m!)
+            chosen = orders[total.argmin(-1)]  # (G, m): slot i takes draw chosen[i]
+            sol = draw_g.gather(1, chosen).reshape(b)  # (B,)
         rows = torch.arange(b, device=logits.device)
         flat = perm_idx[rows, sol] * (n_sol + 1) + 1 + sol
         best = cands[rows, flat]
