@@ -60,3 +60,11 @@ def test_every_gram_table1_job_names_its_target_and_kl_reading():
         assert sum(a.startswith("kl_reduce=") for a in sets) == 1, name
     assert "target=nearest" in jobs["nq8-gram-nearest"][2] and "target=label" in jobs["nq8-gram"][2]
     assert "target=label" not in jobs["demo-trm"][2]
+
+
+def test_one_answer_ceiling_is_the_mean_of_one_over_the_number_of_completions():
+    analysis = {"main": {"accuracy_by_num_solutions": {"1": {"instances": 2, "accuracy": 1.0},
+                                                       "4": {"instances": 2, "accuracy": 0.5}}}}
+    assert render.one_answer_ceiling(analysis) == pytest.approx((1 + 1 + 0.25 + 0.25) / 4)
+    runs = [{"task": "nq8", "mode": "full", "analysis": analysis}]
+    assert "N-Queens 8x8 62.5%" in render.ceiling_line(runs)
