@@ -349,10 +349,14 @@ def plots(runs: list[dict]) -> list[str]:
     def short(label: str) -> str:
         return label.replace("GRAM, ", "GRAM ").replace(" over 6000 steps", "")
 
-    def panels(tasks, name, series, title, xlabel, ylabel, logx=False):
-        """One panel per task; ``series(run)`` gives (x, y) or None; TRM dashed, GRAM solid."""
+    def panels(tasks, name, series, title, xlabel, ylabel, logx=False, level=None):
+        """One panel per task; ``series(run)`` gives (x, y) or None; TRM dashed, GRAM solid;
+        ``level(task)`` an optional horizontal reference line (value, label)."""
         fig, axes = plt.subplots(1, len(tasks), figsize=(4.6 * len(tasks) + 1, 5.0))
         for ax, task in zip(np.atleast_1d(axes), tasks, strict=True):
+            ref = level(task) if level else None
+            if ref is not None:
+                ax.axhline(ref[0], color="black", lw=0.8, ls=":", label=ref[1])
             for r in head:
                 xy = series(r) if r["task"] == task else None
                 if xy is not None:
@@ -379,9 +383,14 @@ def plots(runs: list[dict]) -> list[str]:
         ks = sorted(by or {}, key=int)
         return None if not by else ([int(k) for k in ks], [100 * by[k]["accuracy"] for k in ks])
 
+    def one_answer(task):
+        vals = [one_answer_ceiling(r["analysis"]) for r in head
+                if r["task"] == task and "accuracy_by_num_solutions" in r["analysis"]["main"]]
+        return None if not vals else (100 * max(vals), "one answer per input reaches at most")
+
     return [
         panels(list(TASK_NAMES), "table1_coverage_vs_samples.png", coverage, TASK_NAMES.get,
-               "samples N", "coverage (%)"),
+               "samples N", "coverage (%)", level=one_answer),
         panels(["nq8", "nq10"], "table1_accuracy_vs_solutions.png", by_solutions,
                lambda t: f"{TASK_NAMES[t]}: accuracy vs valid completions", "valid completions of the input",
                "per-sample accuracy (%)", logx=True),

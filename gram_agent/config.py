@@ -104,7 +104,7 @@ class GRAMConfig:
     #: prediction at that step: its prior sample for GRAM, its output for TRM; min over the instance's
     #: stored solutions and label permutations). Not in the paper: on inputs with several completions a
     #: fixed random label pulls a model towards their average; "nearest" scores whichever completion the
-    #: trajectory is heading for.
+    #: trajectory is heading for. "matched": see ``match_group``.
     target: str = "label"
     #: under ``target="nearest"``: the chance that a slot is scored against the nearest completion at a
     #: step (drawn per slot and step); the others keep the row's label, which keeps the posterior
@@ -116,7 +116,9 @@ class GRAMConfig:
     #: cheapest one-to-one matching (token NLL, all match_group! orders tried on the device). Like
     #: "nearest" no sample is pulled towards an average of completions, but unlike it every completion
     #: is drawn as often as any other, so the prior is pushed to spread its samples over all of them
-    #: (minibatch optimal transport between prior samples and the completion distribution).
+    #: (minibatch optimal transport between prior samples and the completion distribution). Measured:
+    #: it and "spread" lowered accuracy on every task tried (benchmarks/RESULTS.md); a target that does
+    #: not follow the prior sample lets the posterior carry the answer, as the label target does.
     match_group: int = 4
     #: which completions a matched group is assigned: "uniform" (one drawn per slot, matched one-to-one
     #: as above) or "spread" (no draw: slot by slot, each takes its nearest completion among those its
