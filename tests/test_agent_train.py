@@ -227,17 +227,23 @@ def test_nearest_target_scores_the_completion_the_model_heads_for(kind):
     assert none_rows.item() == pytest.approx(fixed.item()) and all_rows.item() == pytest.approx(near.item())
 
 
-def test_nearest_prob_mixes_targets_per_slot_and_is_validated():
+def trainer_recording_step_arg(cfg, index: int):
+    """A CPU Trainer whose training-step calls record their argument at ``index`` (nearest_rows: -2,
+    match_u: -1), so a test sees what the trainer drew for the step."""
     from gram_agent import distributed as D
     from gram_agent.train import Trainer
 
-    with pytest.raises(ValueError, match="nearest_prob"):
-        tiny(target="nearest", nearest_prob=1.5)
-    cfg = tiny(max_steps=2, target="nearest", nearest_prob=0.5)
     tr = Trainer(env4(), cfg, torch.device("cpu"), D.setup(torch.device("cpu")))
     seen = []
     real = tr._step_fn
-    tr._step_fn = lambda *a: (seen.append(a[-2]), real(*a))[1]
+    tr._step_fn = lambda *a: (seen.append(a[index]), real(*a))[1]
+    return tr, seen
+
+
+def test_nearest_prob_mixes_targets_per_slot_and_is_validated():
+    with pytest.raises(ValueError, match="nearest_prob"):
+        tiny(target="nearest", nearest_prob=1.5)
+    tr, seen = trainer_recording_step_arg(tiny(max_steps=2, target="nearest", nearest_prob=0.5), -2)
     for _ in range(2):
         tr.train_step()
     assert all(m is not None and m.dtype == torch.bool and m.shape == (tr.b,) for m in seen)
@@ -245,18 +251,11 @@ def test_nearest_prob_mixes_targets_per_slot_and_is_validated():
 
 
 def test_matched_target_trains_groups_that_share_an_input_and_halt_together():
-    from gram_agent import distributed as D
-    from gram_agent.train import Trainer
-
     for bad, match in [({"model": "trm"}, "needs model='gram'"), ({"match_group": 7}, "match_group"),
                        ({"batch_size": 30}, "divisible by match_group")]:
         with pytest.raises(ValueError, match=match):
             tiny(target="matched", **bad)
-    cfg = tiny(max_steps=6, target="matched", match_group=4)
-    tr = Trainer(env4(), cfg, torch.device("cpu"), D.setup(torch.device("cpu")))
-    seen = []
-    real = tr._step_fn
-    tr._step_fn = lambda *a: (seen.append(a[-1]), real(*a))[1]
+    tr, seen = trainer_recording_step_arg(tiny(max_steps=6, target="matched", match_group=4), -1)
     for _ in range(6):
         tr.train_step()
         rows, halted = tr.row.view(-1, 4), tr.halted.view(-1, 4)

@@ -79,6 +79,9 @@ class RecursiveModel(nn.Module):
         self.register_buffer("beta_now", torch.tensor(float(cfg.beta)), persistent=False)
         # answer class -> token id, for the posterior's input under ``target="nearest"`` (set by the trainer)
         self.register_buffer("answer_tok", torch.arange(n_answer), persistent=False)
+        #: every order of a matched group's draws (target="matched"), built once rather than each step
+        orders = torch.tensor(list(itertools.permutations(range(cfg.match_group))))
+        self.register_buffer("match_orders", orders, persistent=False)
 
     # ------------------------------------------------------------------ pieces
     def encode(self, x: torch.Tensor, puzzle_ids: torch.Tensor | None = None) -> torch.Tensor:
@@ -267,7 +270,7 @@ class RecursiveModel(nn.Module):
             draw = torch.where(valid, match_u.float(), -1.0).argmax(-1)  # (B,) uniform over valid rows
             draw_g = draw.view(g, m)
             pair = cost_g.gather(2, draw_g[:, None, :].expand(g, m, m))  # [g, i, j]: slot i takes draw j
-            orders = torch.tensor(list(itertools.permutations(range(m))), device=logits.device)  # (m!, m)
+            orders = self.match_orders  # (m!, m)
             total = pair[:, torch.arange(m, device=logits.device), orders].sum(-1)  # (G, m!)
             chosen = orders[total.argmin(-1)]  # (G, m): slot i takes draw chosen[i]
             sol = draw_g.gather(1, chosen).reshape(b)  # (B,)
