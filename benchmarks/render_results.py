@@ -95,6 +95,10 @@ def variant(cfg: dict) -> str:
         extras.append(f"{how} target (groups of {cfg.get('match_group', 4)})")
     if cfg.get("compile_mode", "default") == "reduce-overhead":
         extras.append("CUDA graphs")
+    if cfg.get("init_from"):
+        # the run folder the weights came from (call/job), not the machine's absolute path
+        parts = [x for x in Path(cfg["init_from"]).parts if x not in ("ckpt", "last", "best")]
+        extras.append("started from " + "/".join(parts[-2:]))
     if cfg["model"] == "trm":
         return ", ".join(["TRM", *extras])
     beta = cfg["beta"]

@@ -148,6 +148,11 @@ class GRAMConfig:
     max_steps: int = 0  #: optimiser steps (0: until the time budget / epochs)
     epochs: float = 0.0  #: alternative stop: epochs of training rows (0: unused)
     seed: int = 0
+    #: checkpoint folder (``<checkpoint_dir>/last`` or ``best``, or a packed ``ckpt``) whose weights start
+    #: this run: fine-tuning a trained model under another objective (e.g. the label target after the
+    #: nearest one). The optimiser, counters and data order start fresh; the architecture must match.
+    #: Ignored once the run has its own checkpoint to resume from. "" = random initialisation.
+    init_from: str = ""
 
     # ---- runtime
     dtype: str = "bfloat16"  #: autocast dtype on CUDA (CPU always fp32)

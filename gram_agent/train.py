@@ -85,6 +85,8 @@ class Trainer:
         if self.ema is not None:
             for p in self.ema.parameters():
                 p.requires_grad_(False)
+        if cfg.init_from:
+            self._init_weights(cfg.init_from)
         self.B = cfg.batch_size
         self.sl = dist.slice(self.B)
         self.b = self.sl.stop - self.sl.start
@@ -108,6 +110,16 @@ class Trainer:
         self._acc_n = 0
         self._halted_correct = torch.zeros(2, device=device)
         self.skipped = torch.zeros((), device=device)  # optimiser steps skipped for non-finite grads
+
+    def _init_weights(self, path: str) -> None:
+        """Start from a trained model's weights (its EMA copy where saved: what it was evaluated with)."""
+        files = [os.path.join(path, f) for f in ("ema.safetensors", "weights.safetensors")]
+        found = [f for f in files if os.path.exists(f)]
+        if not found:
+            raise FileNotFoundError(f"init_from={path!r}: expected a checkpoint folder holding {' or '.join(files)}")
+        load_weights(self.model, found[0])
+        if self.ema is not None:
+            self.ema.load_state_dict(self.model.state_dict())
 
     # ------------------------------------------------------------------ carry
     def _init_carry(self) -> None:

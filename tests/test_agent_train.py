@@ -276,3 +276,29 @@ def test_prior_temperature_scales_the_sampling_noise():
     for bad in (-0.5, float("nan"), float("inf")):
         with pytest.raises(ValueError, match="temperature"):
             agent.rollout(x, samples=2, temperature=bad)
+
+
+def test_init_from_starts_a_new_objective_from_trained_weights(tmp_path):
+    """Fine-tuning: a run started from a saved model holds its weights (raw and EMA) at step 0,
+    then trains on under its own objective; a folder without weights or another architecture
+    is refused."""
+    from gram_agent import distributed as D
+    from gram_agent.train import Trainer
+
+    first = train(env4(), tiny(max_steps=6), device="cpu", progress=False, eval_at_end=False)
+    first.save(str(tmp_path / "a"))
+    cfg = tiny(max_steps=3, target="nearest", ema=0.9, init_from=str(tmp_path / "a"))
+    tr = Trainer(env4(), cfg, torch.device("cpu"), D.setup(torch.device("cpu")))
+    saved = _weights(first.model)
+    for model in (tr.model, tr.ema):
+        got = _weights(model)
+        for k in saved:
+            assert torch.equal(got[k], saved[k]), k
+    tuned = train(env4(), cfg, device="cpu", progress=False, eval_at_end=False)
+    assert tuned.meta["train"]["steps"] == 3
+    assert any(not torch.equal(v, saved[k]) for k, v in _weights(tuned.model).items())
+    with pytest.raises(FileNotFoundError, match="init_from"):
+        train(env4(), tiny(max_steps=1, init_from=str(tmp_path)), device="cpu", progress=False, eval_at_end=False)
+    with pytest.raises(RuntimeError, match="size mismatch"):
+        train(env4(), tiny(max_steps=1, d_model=16, init_from=str(tmp_path / "a")), device="cpu", progress=False,
+              eval_at_end=False)

@@ -21,6 +21,8 @@ def test_variant_labels_name_every_setting_that_changes_the_objective():
     anneal = render.variant(cfg(beta_start=4.48, beta_anneal_steps=6000))
     assert anneal == "GRAM, ELBO KL, beta 4.48->0.07 over 6000 steps"
     assert render.variant(cfg(prior_ce_weight=1.0)).endswith("+ prior-sample CE x1")
+    tuned = render.variant(cfg(init_from="/tmp/w/benchmarks/results/table1/s3-call3/nq8-gram-nearest-cg/ckpt"))
+    assert tuned == "GRAM, ELBO KL, beta 0.07, started from s3-call3/nq8-gram-nearest-cg"
     assert render.variant(cfg(guidance_mode="zero_var")).endswith("zero variance")
     # configs written before the schedule / prior-CE fields existed still get a label
     old = {k: v for k, v in cfg(kl_reduce="sum").items() if k not in ("beta_start", "prior_ce_weight")}
