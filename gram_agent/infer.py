@@ -10,7 +10,9 @@ value), halting-head best-Q (PTRM's rule), or all N candidates.
 from __future__ import annotations
 
 import json
+import math
 import os
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -21,6 +23,8 @@ from gram_agent.data import TaskSpec, instance_puzzle_ids
 from gram_agent.model.core import RecursiveModel
 
 SELECT = ("vote", "lprm", "halt", "all")
+#: a prior temperature: one number for every supervision step, or one per step
+Temperature = float | Sequence[float]
 
 
 def make_env(env: Any) -> Any:
@@ -129,16 +133,17 @@ class Agent:
     def rollout(self, tokens: np.ndarray | torch.Tensor, samples: int = 20, steps: int | None = None,
                 ptrm_sigma: float = 0.0, ptrm_target: str = "l", halt: bool = False,
                 seed: int | None = None, batch: int | None = None,
-                puzzle_ids: np.ndarray | None = None, temperature: float = 1.0) -> dict[str, torch.Tensor]:
+                puzzle_ids: np.ndarray | None = None, temperature: Temperature = 1.0) -> dict[str, torch.Tensor]:
         """N trajectories per puzzle from the prior: tokens (M, N, L), q_halt and value (M, N).
         ``puzzle_ids`` (M,): prefix identifiers (ARC task variants); None uses id 0.
-        ``temperature`` scales the prior's sigma (1.0: the paper's sampling; 0: its mean path)."""
-        if not (isinstance(temperature, (int, float)) and 0.0 <= temperature < float("inf")):
-            raise ValueError(f"temperature must be a finite number >= 0, got {temperature!r}")
+        ``temperature`` scales the prior's sigma (1.0: the paper's sampling; 0: its mean path); a
+        sequence gives one value per supervision step (``steps`` of them), e.g. wide early steps that
+        pick a completion and narrow late ones that settle it."""
         m = self.model
         cfg = self.config
         dev = self.device
         steps = steps or cfg.n_sup
+        temps = temperature_schedule(temperature, steps)
         x = torch.as_tensor(np.asarray(tokens), device=dev).long()
         n_puz = x.shape[0]
         stochastic = cfg.guided or ptrm_sigma > 0
@@ -166,12 +171,12 @@ class Agent:
                 ex = m.encode(xb, None if pr is None else pr[s:s + bs])
                 h, l = m.initial_state(b)
                 frozen = None
-                for _ in range(steps):
+                for step in range(steps):
                     noise = None
                     if cfg.guided:
                         noise = torch.randn((cfg.T, b, m.total_len, cfg.d_model), generator=gen, device=dev)
-                        if temperature != 1.0:
-                            noise = noise * temperature
+                        if temps[step] != 1.0:
+                            noise = noise * temps[step]
                     pn = None
                     if ptrm_sigma > 0:
                         pn = ptrm_sigma * torch.randn((b, m.total_len, cfg.d_model), generator=gen, device=dev)
@@ -215,7 +220,7 @@ class Agent:
     # ------------------------------------------------------------------ public API
     def solve(self, obs_or_batch: Any, samples: int = 20, steps: int | None = None, select: str = "vote",
               ptrm_sigma: float = 0.0, halt: bool = False, seed: int | None = None,
-              puzzle_ids: np.ndarray | None = None, temperature: float = 1.0) -> Any:
+              puzzle_ids: np.ndarray | None = None, temperature: Temperature = 1.0) -> Any:
         """Answers in the env's user encoding: one per puzzle (vote/lprm/halt) or (M, N, ...) for "all".
         A single observation gives a single answer. ``puzzle_ids``: prefix identifiers (ARC), one
         per puzzle; without them the padding id 0 is used."""
@@ -251,7 +256,7 @@ class Agent:
 
     def evaluate(self, split: str = "test", samples: int = 20, steps: int | None = None,
                  instances: int | None = None, ptrm_sigma: float = 0.0, seed: int | None = None,
-                 record: bool = False, temperature: float = 1.0) -> dict[str, float]:
+                 record: bool = False, temperature: Temperature = 1.0) -> dict[str, float]:
         """Env metrics over N samples per test instance, plus vote / LPRM / best-Q accuracy."""
         u = self.env.unwrapped
         ds = u.dataset(split, **self.config.dataset_kwargs)
@@ -275,6 +280,23 @@ class Agent:
             ev = u.evaluate(ids, sel, record=False)
             out[f"{how}_accuracy"] = float(ev["metrics"].get("accuracy", np.asarray(ev["valid"]).mean()))
         return out
+
+
+def temperature_schedule(temperature: Temperature, steps: int) -> list[float]:
+    """One prior temperature per supervision step, each a finite number >= 0."""
+    if isinstance(temperature, (int, float)) and not isinstance(temperature, bool):
+        temps = [float(temperature)] * steps
+    elif isinstance(temperature, Sequence) and not isinstance(temperature, str):
+        temps = [float(t) for t in temperature]
+        if len(temps) != steps:
+            raise ValueError(f"a temperature schedule needs one value per supervision step ({steps}), "
+                             f"got {len(temps)}")
+    else:
+        raise ValueError(f"temperature must be a number or a sequence of {steps} numbers, got {temperature!r}")
+    bad = [t for t in temps if not 0.0 <= t < math.inf]
+    if bad:
+        raise ValueError(f"temperature must be a finite number >= 0, got {bad[0]!r}")
+    return temps
 
 
 def _one_attempt(answers: Any) -> Any:

@@ -265,17 +265,26 @@ def test_matched_target_trains_groups_that_share_an_input_and_halt_together():
 
 
 def test_prior_temperature_scales_the_sampling_noise():
-    """Temperature 0 follows the prior mean (all N samples equal), 1 is the default sampling, and a
-    negative or non-finite temperature is refused by name."""
+    """Temperature 0 follows the prior mean (all N samples equal), 1 is the default sampling, a
+    per-step schedule applies one value per supervision step, and a negative or non-finite
+    temperature or a schedule of the wrong length is refused by name."""
     agent = train(env4(), tiny(max_steps=4), device="cpu", progress=False, eval_at_end=False)
     x = np.ones((2, 16), dtype=np.int64)
     cold = agent.rollout(x, samples=5, seed=3, temperature=0.0)["tokens"]
     assert (cold == cold[:, :1]).all()
     assert torch.equal(agent.rollout(x, samples=5, seed=3)["tokens"],
                        agent.rollout(x, samples=5, seed=3, temperature=1.0)["tokens"])
-    for bad in (-0.5, float("nan"), float("inf")):
+    for bad in (-0.5, float("nan"), float("inf"), [1.0, -1.0, 1.0], "hot"):
         with pytest.raises(ValueError, match="temperature"):
-            agent.rollout(x, samples=2, temperature=bad)
+            agent.rollout(x, samples=2, steps=3, temperature=bad)
+    # a schedule: one value per supervision step; a constant one is the scalar
+    steps = agent.config.n_sup
+    assert torch.equal(agent.rollout(x, samples=5, seed=3, temperature=[0.7] * steps)["tokens"],
+                       agent.rollout(x, samples=5, seed=3, temperature=0.7)["tokens"])
+    cold_schedule = agent.rollout(x, samples=5, seed=3, steps=steps + 2, temperature=[0.0] * (steps + 2))["tokens"]
+    assert (cold_schedule == cold_schedule[:, :1]).all()
+    with pytest.raises(ValueError, match="one value per supervision step"):
+        agent.rollout(x, samples=2, temperature=[1.0] * (steps - 1))
 
 
 def test_init_from_starts_a_new_objective_from_trained_weights(tmp_path):

@@ -1,0 +1,131 @@
+"""Prior-temperature schedules at inference, chosen on training inputs and reported on the test split.
+
+    python benchmarks/temperature_schedule.py RUN_DIR [RUN_DIR ...] [--samples 20] [--min-accuracy 0.99]
+
+A GRAM sample's noise matters most in the early supervision steps, where the trajectory picks a
+completion; late steps only settle it. A schedule samples wide early (``hot`` for the first
+``hot_steps`` steps) and narrow late (``cool``), optionally with extra settling steps beyond the
+training horizon. Each schedule is scored on the first M *training* inputs (the selection split:
+no test input is looked at to choose) and on the test split. The chosen schedule is the one with
+the highest selection coverage among those whose selection accuracy reaches ``--min-accuracy``
+(the constant temperature 1.0, the paper's sampling, when none does).
+
+Writes RUN_DIR/schedules.json (every schedule's metrics on both splits, the choice) and
+RUN_DIR/schedules.png (test accuracy against test coverage, the choice marked).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from benchmarks.common import provenance  # noqa: E402
+from benchmarks.multi_solution import analyse  # noqa: E402
+
+#: (hot, hot_steps, cool, extra settling steps); hot_steps 0 = the constant temperature ``hot``
+GRID: list[tuple[float, int, float, int]] = [
+    (1.0, 0, 1.0, 0), (1.5, 0, 1.5, 0), (2.0, 0, 2.0, 0),
+    (2.0, 2, 0.5, 0), (2.0, 4, 0.5, 0), (2.0, 8, 0.5, 0),
+    (3.0, 2, 0.5, 0), (3.0, 4, 0.5, 0), (3.0, 8, 0.5, 0),
+    (3.0, 4, 0.5, 8),
+]
+
+
+def schedule(hot: float, hot_steps: int, cool: float, extra: int, n_sup: int) -> list[float]:
+    """One temperature per supervision step: ``hot`` for the first ``hot_steps``, then ``cool``."""
+    if hot_steps == 0:
+        return [hot] * (n_sup + extra)
+    return [hot] * hot_steps + [cool] * (n_sup + extra - hot_steps)
+
+
+def name(hot: float, hot_steps: int, cool: float, extra: int) -> str:
+    base = f"T {hot:g}" if hot_steps == 0 else f"T {hot:g} for {hot_steps} steps, then {cool:g}"
+    return base + (f", +{extra} steps" if extra else "")
+
+
+def choose(rows: list[dict], min_accuracy: float) -> str:
+    """The schedule with the best selection coverage among those accurate enough on selection inputs."""
+    ok = [r for r in rows if r["select"]["accuracy"] >= min_accuracy]
+    if not ok:
+        return name(1.0, 0, 1.0, 0)
+    return max(ok, key=lambda r: (r["select"]["coverage"], r["select"]["accuracy"]))["name"]
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("run_dirs", nargs="+", help="folders holding ckpt/ (an Agent saved by train_gpu.py)")
+    p.add_argument("--samples", type=int, default=20)
+    p.add_argument("--select-instances", type=int, default=772, help="first M training inputs used to choose")
+    p.add_argument("--test-instances", type=int, default=0, help="first M test inputs (0: all)")
+    p.add_argument("--min-accuracy", type=float, default=0.99, help="per-sample accuracy a choice must keep")
+    p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--batch", type=int, default=8192, help="trajectories per forward")
+    args = p.parse_args()
+
+    from tqdm.auto import tqdm
+
+    from gram_agent.infer import Agent
+
+    for run_dir in args.run_dirs:
+        t0 = time.monotonic()
+        agent = Agent.load(os.path.join(run_dir, "ckpt"))
+        if not agent.config.guided:
+            raise SystemExit(f"{run_dir}: a temperature schedule needs a GRAM checkpoint (guided prior)")
+        env, n_sup = agent.env, agent.config.n_sup
+        splits = {}
+        for split, m in (("select", args.select_instances), ("test", args.test_instances)):
+            ds = env.unwrapped.dataset("train" if split == "select" else "test", **agent.config.dataset_kwargs)
+            ids, inputs = ds.instance_ids, ds.instance_inputs
+            splits[split] = (ids[:m], inputs[:m]) if m else (ids, inputs)
+        rows = []
+        for hot, hot_steps, cool, extra in tqdm(GRID, desc=os.path.basename(run_dir.rstrip("/"))):
+            temps = schedule(hot, hot_steps, cool, extra, n_sup)
+            row = {"name": name(hot, hot_steps, cool, extra), "temperatures": temps}
+            for split, (ids, inputs) in splits.items():
+                roll = agent.rollout(inputs, samples=args.samples, steps=len(temps), seed=args.seed,
+                                     batch=args.batch, temperature=temps)
+                cands = env.unwrapped.detokenize(roll["tokens"].cpu().numpy())
+                row[split] = analyse(env, ids, cands, roll, agent)
+            rows.append(row)
+        chosen = choose(rows, args.min_accuracy)
+        out = {**provenance(), "run_dir": run_dir, "samples": args.samples, "min_accuracy": args.min_accuracy,
+               "select_split": "train", "select_instances": len(splits["select"][0]),
+               "test_instances": len(splits["test"][0]), "trained_steps": agent.meta.get("step"),
+               "schedules": rows, "chosen": chosen, "time_s": time.monotonic() - t0}
+        with open(os.path.join(run_dir, "schedules.json"), "w") as f:
+            json.dump(out, f, indent=1)
+        plot(rows, chosen, os.path.join(run_dir, "schedules.png"), run_dir)
+        best = next(r for r in rows if r["name"] == chosen)
+        print(json.dumps({"run": run_dir, "chosen": chosen,
+                          "test": {k: best["test"].get(k) for k in ("accuracy", "coverage", "vote_accuracy")}}))
+    return 0
+
+
+def plot(rows: list[dict], chosen: str, path: str, title: str) -> None:
+    """Test accuracy against test coverage, one point per schedule; the choice as a star."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 5))
+    for r in rows:
+        x, y = 100 * r["test"]["coverage"], 100 * r["test"]["accuracy"]
+        ax.scatter(x, y, marker="*" if r["name"] == chosen else "o", s=160 if r["name"] == chosen else 30)
+        ax.annotate(r["name"], (x, y), fontsize=6, xytext=(3, 3), textcoords="offset points")
+    ax.set_xlabel("test coverage@N (%)")
+    ax.set_ylabel("test per-sample accuracy (%)")
+    ax.set_title(f"prior temperature schedules: {title}\n(star: chosen on training inputs)", fontsize=9)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
