@@ -55,7 +55,7 @@ for task, (env_id, answer_tokens) in TABLE1_TASKS.items():
         "-spread": ["--set", "kl_reduce=elbo", "--set", "target=matched", "--set", "match_group=4",
                     "--set", "match_draw=spread"],
     }
-    for seed in (0, 1):
+    for seed in (0, 1, 2):
         suffix = "" if seed == 0 else f"-s{seed}"
         ptrm = ["--ptrm-sigma", "0.1", "0.3", "1.0"] if task == "nq8" else []
         for vname, extra in variants.items():
