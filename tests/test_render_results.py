@@ -70,3 +70,25 @@ def test_one_answer_ceiling_is_the_mean_of_one_over_the_number_of_completions():
     assert render.one_answer_ceiling(analysis) == pytest.approx((1 + 1 + 0.25 + 0.25) / 4)
     runs = [{"task": "nq8", "mode": "full", "analysis": analysis}]
     assert "N-Queens 8x8 62.5%" in render.ceiling_line(runs)
+
+
+def test_schedule_rows_report_the_choice_made_on_training_inputs():
+    """A swept run gets a second row holding the chosen schedule's test metrics; the choice is the
+    best training-input coverage among schedules accurate enough there, never a test number."""
+    sched = pytest.importorskip("benchmarks.temperature_schedule")
+    assert sched.schedule(3.0, 2, 0.5, 0, 4) == [3.0, 3.0, 0.5, 0.5]
+    assert sched.schedule(1.5, 0, 1.5, 2, 4) == [1.5] * 6
+    rows = [{"name": n, "select": {"accuracy": a, "coverage": c}, "test": {"accuracy": a, "coverage": t}}
+            for n, a, c, t in (("T 1", 1.0, 0.80, 0.80), ("T 2", 0.90, 0.95, 0.99), ("hot", 0.995, 0.90, 0.85))]
+    assert sched.choose(rows, 0.99) == "hot"  # T 2 has the best coverage but misses the accuracy bar
+    assert sched.choose(rows, 0.999) == "T 1"
+    assert sched.choose(rows[1:2], 0.99) == "T 1"  # none accurate enough: the paper's sampling
+    run = {"variant": "GRAM, ELBO KL, beta 0.07", "task": "nq8", "call": "c", "seed": 0, "schedule": None,
+           "analysis": {"main": {"accuracy": 1.0, "coverage": 0.8}, "temperature": {"2.0": {}}, "test_instances": 9}}
+    sweep = {"schedules": rows, "chosen": "hot", "test_instances": 772}
+    row = render.schedule_run(run, sweep)
+    assert row["variant"] == f"GRAM, ELBO KL, beta 0.07, {render.SCHEDULED}"
+    assert row["analysis"]["main"] == rows[2]["test"] and row["analysis"]["temperature"] == {}
+    assert run["analysis"]["main"]["coverage"] == 0.8  # the trained run's own row is untouched
+    table = render.schedule_table([run, row])
+    assert len(table) == 2 + len(rows) and "**hot**" in table[-1] and "| 99.5 | 90.0 | 99.5 |" in table[-1]
