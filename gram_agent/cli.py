@@ -1,7 +1,7 @@
 """``gram`` command line: train, eval, demo.
 
     gram train --env GRAM/NQueens-8 --minutes 8 [--model gram|trm] [--preset fast] [--checkpoint-dir runs/nq8]
-    gram eval --checkpoint runs/nq8/best --samples 20 [--ptrm-sigma 0.3]
+    gram eval --checkpoint runs/nq8/best --samples 20 [--ptrm-sigma 0.3] [--temperature 3x2,0.5x14]
     gram demo            # GRAM vs TRM on N-Queens-8 test inputs, on a CPU in a few minutes
 """
 
@@ -43,12 +43,33 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def parse_temperature(text: str) -> float | list[float]:
+    """``"1.5"`` -> 1.5 (every step); ``"3x2,0.5x14"`` -> [3, 3, 0.5, ...] (one value per supervision step)."""
+    if "," not in text and "x" not in text:
+        return _number(text)
+    temps: list[float] = []
+    for part in text.split(","):
+        value, _, count = part.partition("x")
+        if count and not count.strip().isdigit():
+            raise argparse.ArgumentTypeError(f"temperature part {part!r}: expected VALUE or VALUExCOUNT, e.g. 0.5x14")
+        temps += [_number(value)] * (int(count) if count else 1)
+    return temps
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"temperature {text!r}: expected a number, or VALUExCOUNT parts "
+                                         "joined by commas (e.g. 3x2,0.5x14)") from None
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from gram_agent.infer import Agent
 
     agent = Agent.load(args.checkpoint, device=args.device)
     m = agent.evaluate(args.split, samples=args.samples, steps=args.steps, instances=args.instances,
-                       ptrm_sigma=args.ptrm_sigma)
+                       ptrm_sigma=args.ptrm_sigma, temperature=args.temperature)
     print(json.dumps({k: round(v, 4) for k, v in m.items()}, indent=1))
     return 0
 
@@ -123,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--split", default="test")
     e.add_argument("--instances", type=int, default=None)
     e.add_argument("--ptrm-sigma", type=float, default=0.0)
+    e.add_argument("--temperature", type=parse_temperature, default=1.0,
+                   help="prior temperature (GRAM): one number, or one per supervision step as VALUExCOUNT "
+                        "parts, e.g. 3x2,0.5x14 (the N-Queens-8 schedule in benchmarks/RESULTS.md)")
     e.add_argument("--device", default=None)
     d = sub.add_parser("demo", help="GRAM vs TRM on N-Queens-8 (CPU, a few minutes)")
     d.add_argument("--minutes", type=float, default=1.5, help="CPU training per model when no checkpoint ships")

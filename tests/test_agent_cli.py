@@ -21,3 +21,22 @@ def test_cli_train_then_eval(tmp_path, capsys):
     assert main(["eval", "--checkpoint", f"{ck}/last", "--samples", "2", "--instances", "3", "--device", "cpu"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert {"accuracy", "coverage", "vote_accuracy"} <= set(out)
+    # a per-step temperature schedule: tiny preset has n_sup supervision steps, one value each
+    from gram_agent.config import preset
+
+    n_sup = preset("tiny").n_sup
+    sched = f"3x1,0.5x{n_sup - 1}"
+    assert main(["eval", "--checkpoint", f"{ck}/last", "--samples", "2", "--instances", "3", "--device", "cpu",
+                 "--temperature", sched]) == 0
+    assert "coverage" in json.loads(capsys.readouterr().out)
+
+
+def test_cli_temperature_parsing():
+    from gram_agent.cli import parse_temperature
+
+    assert parse_temperature("1.5") == 1.5
+    assert parse_temperature("3x2,0.5x3") == [3.0, 3.0, 0.5, 0.5, 0.5]
+    assert parse_temperature("2,1") == [2.0, 1.0]
+    for bad in ("hot", "3xtwo", "3x2,,1"):
+        with pytest.raises(Exception, match="temperature"):
+            parse_temperature(bad)
