@@ -127,6 +127,8 @@ def main() -> int:
                    help="stop everything after this many minutes and keep what finished (0: no deadline)")
     p.add_argument("--temperatures", nargs="*", default=TEMPERATURES,
                    help="prior temperatures each GRAM analysis also samples at (none: only 1.0)")
+    p.add_argument("--schedules", action="store_true",
+                   help="after each GRAM analysis, sweep prior-temperature schedules (temperature_schedule.py)")
     p.add_argument("--train-args", nargs=argparse.REMAINDER, default=[], help="passed to every train_gpu.py")
     args = p.parse_args()
     pinned = {j.split("@")[0]: int(j.split("@")[1]) for j in args.jobs if "@" in j}
@@ -156,7 +158,8 @@ def main() -> int:
         """Copy a job's files to --out as soon as they exist, so a killed run keeps what finished."""
         run_dir, dest = work / name, out / name
         dest.mkdir(parents=True, exist_ok=True)
-        for f in ("results.json", "analysis.json", "stdout.log", "analysis.log"):
+        for f in ("results.json", "analysis.json", "stdout.log", "analysis.log", "schedules.json", "schedules.png",
+                  "schedules.log"):
             if (run_dir / f).exists():
                 shutil.copy(run_dir / f, dest / f)
         if name in args.keep_ckpt and (run_dir / "ckpt").exists():
@@ -197,6 +200,14 @@ def main() -> int:
                 cmd = [sys.executable, str(HERE / "multi_solution.py"), str(work / name), *JOBS[name][3], *temps]
                 proc, log = launch(cmd, gpu, work / name / "analysis.log")
                 running[name] = ("analysis", proc, log, gpu)
+            elif phase == "analysis" and rc == 0 and args.schedules and JOBS[name][1] == "gram":
+                # the same test inputs as the analysis (NQ10: its first 2,000)
+                limit = JOBS[name][3][1:2] if JOBS[name][3][:1] == ["--instances"] else []
+                cmd = [sys.executable, str(HERE / "temperature_schedule.py"), str(work / name),
+                       *(["--test-instances", *limit] if limit else [])]
+                proc, log = launch(cmd, gpu, work / name / "schedules.log")
+                running[name] = ("schedules", proc, log, gpu)
+                stamp(f"started {name} schedules: {' '.join(cmd[1:])}")
             else:
                 collect(name)
         time.sleep(1.0)

@@ -40,6 +40,8 @@ def schedule(hot: float, hot_steps: int, cool: float, extra: int, n_sup: int) ->
     """One temperature per supervision step: ``hot`` for the first ``hot_steps``, then ``cool``."""
     if hot_steps == 0:
         return [hot] * (n_sup + extra)
+    if hot_steps >= n_sup + extra:
+        raise ValueError(f"{hot_steps} hot steps leave no cool step in {n_sup + extra} supervision steps")
     return [hot] * hot_steps + [cool] * (n_sup + extra - hot_steps)
 
 
@@ -83,7 +85,8 @@ def main() -> int:
             ids, inputs = ds.instance_ids, ds.instance_inputs
             splits[split] = (ids[:m], inputs[:m]) if m else (ids, inputs)
         rows = []
-        for hot, hot_steps, cool, extra in tqdm(GRID, desc=os.path.basename(run_dir.rstrip("/"))):
+        grid = [g for g in GRID if g[1] < n_sup + g[3]]  # a short horizon drops the schedules it cannot hold
+        for hot, hot_steps, cool, extra in tqdm(grid, desc=os.path.basename(run_dir.rstrip("/"))):
             temps = schedule(hot, hot_steps, cool, extra, n_sup)
             row = {"name": name(hot, hot_steps, cool, extra), "temperatures": temps}
             for split, (ids, inputs) in splits.items():

@@ -78,6 +78,8 @@ def test_schedule_rows_report_the_choice_made_on_training_inputs():
     sched = pytest.importorskip("benchmarks.temperature_schedule")
     assert sched.schedule(3.0, 2, 0.5, 0, 4) == [3.0, 3.0, 0.5, 0.5]
     assert sched.schedule(1.5, 0, 1.5, 2, 4) == [1.5] * 6
+    with pytest.raises(ValueError, match="no cool step"):
+        sched.schedule(3.0, 4, 0.5, 0, 4)
     rows = [{"name": n, "select": {"accuracy": a, "coverage": c}, "test": {"accuracy": a, "coverage": t}}
             for n, a, c, t in (("T 1", 1.0, 0.80, 0.80), ("T 2", 0.90, 0.95, 0.99), ("hot", 0.995, 0.90, 0.85))]
     assert sched.choose(rows, 0.99) == "hot"  # T 2 has the best coverage but misses the accuracy bar
