@@ -376,6 +376,14 @@ def schedule_table(runs: list[dict]) -> list[str]:
     return lines
 
 
+def sweep_rule(runs: list[dict]) -> list[str]:
+    """How the sweeps chose, read from their files (selection inputs and the accuracy bar)."""
+    rules = sorted({(r["schedule"]["select_instances"], r["schedule"]["min_accuracy"]) for r in runs if r["schedule"]})
+    said = " / ".join(f"the first {n} *training* inputs, accuracy >= {100 * a:g}%" for n, a in rules) or "-"
+    return [f"Each schedule is scored on selection inputs and on the test split ({said}); the chosen one",
+            "(bold) has the best selection coverage among those that keep that per-sample accuracy there."]
+
+
 def family(label: str) -> str:
     """A variant label without its beta (the paper's per task), so one colour means one objective."""
     return re.sub(r", beta [0-9.]+", "", label)
@@ -480,8 +488,7 @@ def main() -> None:
                   "## Prior-temperature schedules, chosen on training inputs (GRAM)", "",
                   "`benchmarks/temperature_schedule.py`: the prior's sigma scaled per supervision step, wide in",
                   "the first steps (where a trajectory picks its completion) and narrow after (where it settles).",
-                  "Each schedule is scored on the first 772 *training* inputs and on the test split; the chosen one",
-                  "(bold) has the best training-input coverage among those keeping per-sample accuracy >= 99% there.",
+                  *sweep_rule(runs),
                   "No test number takes part in the choice. Its test numbers are the Table 1 rows marked",
                   f"*{SCHEDULED}*.", "",
                   *schedule_table(runs), "",
