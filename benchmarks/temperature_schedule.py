@@ -58,6 +58,25 @@ def choose(rows: list[dict], min_accuracy: float) -> str:
     return max(ok, key=lambda r: (r["select"]["coverage"], r["select"]["accuracy"]))["name"]
 
 
+def sweep(agent, splits: dict[str, tuple], samples: int, seed: int, batch: int | None = None,
+          desc: str = "schedules", progress: bool = True) -> list[dict]:
+    """Every schedule of ``GRID`` that fits the agent's horizon, scored on each split's (ids, inputs)."""
+    from tqdm.auto import tqdm
+
+    env, n_sup = agent.env, agent.config.n_sup
+    rows = []
+    grid = [g for g in GRID if g[1] < n_sup + g[3]]  # a short horizon drops the schedules it cannot hold
+    for hot, hot_steps, cool, extra in tqdm(grid, desc=desc, disable=not progress):
+        temps = schedule(hot, hot_steps, cool, extra, n_sup)
+        row = {"name": name(hot, hot_steps, cool, extra), "temperatures": temps}
+        for split, (ids, inputs) in splits.items():
+            roll = agent.rollout(inputs, samples=samples, steps=len(temps), seed=seed, batch=batch, temperature=temps)
+            cands = env.unwrapped.detokenize(roll["tokens"].cpu().numpy())
+            row[split] = analyse(env, ids, cands, roll, agent)
+        rows.append(row)
+    return rows
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("run_dirs", nargs="+", help="folders holding ckpt/ (an Agent saved by train_gpu.py)")
@@ -69,8 +88,6 @@ def main() -> int:
     p.add_argument("--batch", type=int, default=8192, help="trajectories per forward")
     args = p.parse_args()
 
-    from tqdm.auto import tqdm
-
     from gram_agent.infer import Agent
 
     for run_dir in args.run_dirs:
@@ -78,23 +95,14 @@ def main() -> int:
         agent = Agent.load(os.path.join(run_dir, "ckpt"))
         if not agent.config.guided:
             raise SystemExit(f"{run_dir}: a temperature schedule needs a GRAM checkpoint (guided prior)")
-        env, n_sup = agent.env, agent.config.n_sup
+        env = agent.env
         splits = {}
         for split, m in (("select", args.select_instances), ("test", args.test_instances)):
             ds = env.unwrapped.dataset("train" if split == "select" else "test", **agent.config.dataset_kwargs)
             ids, inputs = ds.instance_ids, ds.instance_inputs
             splits[split] = (ids[:m], inputs[:m]) if m else (ids, inputs)
-        rows = []
-        grid = [g for g in GRID if g[1] < n_sup + g[3]]  # a short horizon drops the schedules it cannot hold
-        for hot, hot_steps, cool, extra in tqdm(grid, desc=os.path.basename(run_dir.rstrip("/"))):
-            temps = schedule(hot, hot_steps, cool, extra, n_sup)
-            row = {"name": name(hot, hot_steps, cool, extra), "temperatures": temps}
-            for split, (ids, inputs) in splits.items():
-                roll = agent.rollout(inputs, samples=args.samples, steps=len(temps), seed=args.seed,
-                                     batch=args.batch, temperature=temps)
-                cands = env.unwrapped.detokenize(roll["tokens"].cpu().numpy())
-                row[split] = analyse(env, ids, cands, roll, agent)
-            rows.append(row)
+        rows = sweep(agent, splits, samples=args.samples, seed=args.seed, batch=args.batch,
+                     desc=os.path.basename(run_dir.rstrip("/")))
         chosen = choose(rows, args.min_accuracy)
         out = {**provenance(), "run_dir": run_dir, "samples": args.samples, "min_accuracy": args.min_accuracy,
                "select_split": "train", "select_instances": len(splits["select"][0]),
