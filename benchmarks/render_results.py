@@ -338,6 +338,13 @@ def cpu_section() -> list[str]:
         by: dict[str, list[dict]] = defaultdict(list)
         for r in data["runs"]:
             by[r["name"]].append(r["main"])
+        for r in data["runs"]:  # GRAM under the schedule chosen on training graphs (--schedule-graphs)
+            sweep = r.get("schedules")
+            if sweep:
+                chosen = next(x for x in sweep["rows"] if x["name"] == sweep["chosen"])
+                part = "" if sweep["select_instances"] >= r["main"]["instances"] else \
+                    f" [first {sweep['select_instances']} test graphs]"
+                by[f"{r['name']}, temperature schedule chosen on training graphs{part}"].append(chosen["test"])
         lines += [f"`{data['command']}` took {data['wall_s'] / 60:.1f} minutes on the {data['device']} "
                   f"(commit {data['commit']}, {data['date']}): D=64, {data['runs'][0]['steps']} optimiser steps "
                   "per run, 20 samples per test graph, 100 test graphs.", "",
@@ -347,6 +354,10 @@ def cpu_section() -> list[str]:
             lines.append(f"| {name} | {fmt([m['accuracy'] for m in main])} | {fmt([m['coverage_at'][0] for m in main])} | "
                          f"{fmt([m['coverage'] for m in main])} | {fmt([m['vote_accuracy'] for m in main])} | "
                          f"{fmt([m['conflicts_sum_per_sample'] for m in main], 1.0)} |")
+        swept = [r for r in data["runs"] if r.get("schedules")]
+        if swept:
+            lines += ["", "Schedules chosen on training graphs (each keeps at least temperature 1.0's accuracy there): "
+                      + "; ".join(f"{r['name']} seed {r['seed']}: {r['schedules']['chosen']}" for r in swept) + "."]
         png = path.with_suffix(".png").name
         lines += ["", f"![{png}](results/{png})", ""]
     return lines

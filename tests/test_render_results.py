@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 render = pytest.importorskip("benchmarks.render_results")
@@ -94,3 +96,19 @@ def test_schedule_rows_report_the_choice_made_on_training_inputs():
     assert run["analysis"]["main"]["coverage"] == 0.8  # the trained run's own row is untouched
     table = render.schedule_table([run, row])
     assert len(table) == 2 + len(rows) and "**hot**" in table[-1] and "| 99.5 | 90.0 | 99.5 |" in table[-1]
+
+
+def test_cpu_section_adds_the_chosen_schedule_row(tmp_path, monkeypatch):
+    main = {"accuracy": 0.3, "coverage": 0.4, "coverage_at": [0.05, 0.4], "vote_accuracy": 0.35,
+            "conflicts_sum_per_sample": 90.0, "instances": 100.0}
+    hot = {**main, "accuracy": 0.5, "coverage": 0.6, "coverage_at": [0.1, 0.6]}
+    run = {"name": "GRAM (x)", "seed": 0, "steps": 5, "main": main,
+           "schedules": {"rows": [{"name": "T 1", "test": main}, {"name": "hot", "test": hot}], "chosen": "hot",
+                         "select_instances": 100, "min_accuracy": 0.3}}
+    data = {"command": "cmd", "wall_s": 60.0, "device": "cpu", "commit": "abc", "date": "d", "runs": [run]}
+    (tmp_path / "cpu_gc6_mode_collapse_x.json").write_text(json.dumps(data))
+    monkeypatch.setattr(render, "RESULTS", tmp_path)
+    text = "\n".join(render.cpu_section())
+    assert "| GRAM (x) | 30.0 (1 seed) |" in text
+    assert "| GRAM (x), temperature schedule chosen on training graphs | 50.0 (1 seed) |" in text
+    assert "GRAM (x) seed 0: hot" in text
