@@ -23,6 +23,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from benchmarks.common import TABLE1_TASKS  # noqa: E402
+from benchmarks.temperature_schedule import row_named  # noqa: E402
 from gram_agent.config import PAPER_BETA  # noqa: E402
 
 RESULTS = HERE / "results"
@@ -155,7 +156,7 @@ SCHEDULED = "temperature schedule chosen on training inputs"
 def schedule_run(run: dict, sweep: dict) -> dict:
     """A run's row under the prior-temperature schedule chosen on training inputs: its test metrics
     (benchmarks/temperature_schedule.py) in place of the temperature-1.0 analysis."""
-    chosen = next(r for r in sweep["schedules"] if r["name"] == sweep["chosen"])
+    chosen = row_named(sweep["schedules"], sweep["chosen"])
     analysis = {**run["analysis"], "main": chosen["test"], "temperature": {},
                 "test_instances": sweep["test_instances"]}
     return {**run, "variant": f"{run['variant']}, {SCHEDULED}", "analysis": analysis, "schedule": sweep}
@@ -341,7 +342,7 @@ def cpu_section() -> list[str]:
         for r in data["runs"]:  # GRAM under the schedule chosen on training graphs (--schedule-graphs)
             sweep = r.get("schedules")
             if sweep:
-                chosen = next(x for x in sweep["rows"] if x["name"] == sweep["chosen"])
+                chosen = row_named(sweep["rows"], sweep["chosen"])
                 part = "" if sweep["select_instances"] >= r["main"]["instances"] else \
                     f" [first {sweep['select_instances']} test graphs]"
                 by[f"{r['name']}, temperature schedule chosen on training graphs{part}"].append(chosen["test"])

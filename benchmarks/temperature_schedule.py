@@ -50,11 +50,20 @@ def name(hot: float, hot_steps: int, cool: float, extra: int) -> str:
     return base + (f", +{extra} steps" if extra else "")
 
 
+#: the paper's sampling (temperature 1.0 at every step): the fallback choice and the CPU sweeps' accuracy bar
+PAPER_SAMPLING = name(1.0, 0, 1.0, 0)
+
+
+def row_named(rows: list[dict], label: str) -> dict:
+    """The sweep row of one schedule (by its ``name``)."""
+    return next(r for r in rows if r["name"] == label)
+
+
 def choose(rows: list[dict], min_accuracy: float) -> str:
     """The schedule with the best selection coverage among those accurate enough on selection inputs."""
     ok = [r for r in rows if r["select"]["accuracy"] >= min_accuracy]
     if not ok:
-        return name(1.0, 0, 1.0, 0)
+        return PAPER_SAMPLING
     return max(ok, key=lambda r: (r["select"]["coverage"], r["select"]["accuracy"]))["name"]
 
 
@@ -111,7 +120,7 @@ def main() -> int:
         with open(os.path.join(run_dir, "schedules.json"), "w") as f:
             json.dump(out, f, indent=1)
         plot(rows, chosen, os.path.join(run_dir, "schedules.png"), run_dir)
-        best = next(r for r in rows if r["name"] == chosen)
+        best = row_named(rows, chosen)
         print(json.dumps({"run": run_dir, "chosen": chosen,
                           "test": {k: best["test"].get(k) for k in ("accuracy", "coverage", "vote_accuracy")}}))
     return 0

@@ -134,9 +134,13 @@ class Trainer:
         cfg, dev, B, sl = self.cfg, self.device, self.B, self.sl
         # target="matched": groups of match_group consecutive slots share a row and halt together
         m = cfg.match_group if cfg.target == "matched" else 1
-        new_row = torch.randint(self.data.rows, (B // m,), generator=self.gen, device=dev).repeat_interleave(m)[sl]
-        explore = (torch.rand(B // m, generator=self.gen, device=dev) < cfg.halt_explore_prob).repeat_interleave(m)[sl]
-        rnd_min = torch.randint(2, cfg.n_sup + 1, (B // m,), generator=self.gen, device=dev).repeat_interleave(m)[sl]
+
+        def per_slot(per_group: torch.Tensor) -> torch.Tensor:
+            return per_group.repeat_interleave(m)[sl]
+
+        new_row = per_slot(torch.randint(self.data.rows, (B // m,), generator=self.gen, device=dev))
+        explore = per_slot(torch.rand(B // m, generator=self.gen, device=dev) < cfg.halt_explore_prob)
+        rnd_min = per_slot(torch.randint(2, cfg.n_sup + 1, (B // m,), generator=self.gen, device=dev))
         hz = self.halted
         self.row = torch.where(hz, new_row, self.row)
         self.min_steps = torch.where(hz, torch.where(explore, rnd_min, 1), self.min_steps)
