@@ -42,6 +42,8 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "TRM (nearest target on three quarters of the steps)": ("trm", {"target": "nearest", "nearest_prob": 0.75}),
     "GRAM (ELBO KL, beta 0.5, nearest-completion target)": ("gram", {"kl_reduce": "elbo", "beta": 0.5,
                                                                      "target": "nearest"}),
+    "GRAM (ELBO KL, beta 0.5, nearest target, canonical colourings only)": (
+        "gram", {"kl_reduce": "elbo", "beta": 0.5, "target": "nearest", "target_permutations": False}),
     "GRAM (ELBO KL, beta 0.5, nearest target on half the steps)": (
         "gram", {"kl_reduce": "elbo", "beta": 0.5, "target": "nearest", "nearest_prob": 0.5}),
     "GRAM (ELBO KL, beta 0.5, nearest target on a quarter of the steps)": (

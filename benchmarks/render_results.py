@@ -101,6 +101,8 @@ def variant(cfg: dict) -> str:
     elif cfg.get("target", "label") == "matched":
         how = "spread" if cfg.get("match_draw", "uniform") == "spread" else "matched"
         extras.append(f"{how} target (groups of {cfg.get('match_group', 4)})")
+    if not cfg.get("target_permutations", True) and cfg.get("target", "label") != "label":
+        extras.append("canonical colourings only")
     if cfg.get("compile_mode", "default") == "reduce-overhead":
         extras.append("CUDA graphs")
     if cfg.get("init_from"):

@@ -46,6 +46,8 @@ for task, (env_id, answer_tokens) in TABLE1_TASKS.items():
         "-priorce": ["--set", "kl_reduce=elbo", "--set", "prior_ce_weight=1.0"],
         "-nearest": ["--set", "kl_reduce=elbo", "--set", "target=nearest"],
         "-sum-nearest": ["--set", "kl_reduce=sum", "--set", "target=nearest"],
+        "-nearest-canon": ["--set", "kl_reduce=elbo", "--set", "target=nearest", "--set", "target_permutations=False"],
+        "-sum-nearest-canon": ["--set", "kl_reduce=sum", "--set", "target=nearest", "--set", "target_permutations=False"],
         # the nearest target on a random share of the slots each step; the rest keep their drawn label
         "-nearest-p0.5": ["--set", "kl_reduce=elbo", "--set", "target=nearest", "--set", "nearest_prob=0.5"],
         "-nearest-p0.75": ["--set", "kl_reduce=elbo", "--set", "target=nearest", "--set", "nearest_prob=0.75"],

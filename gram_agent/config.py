@@ -110,6 +110,12 @@ class GRAMConfig:
     #: step (drawn per slot and step); the others keep the row's label, which keeps the posterior
     #: encoding every completion. 1.0 = always the nearest.
     nearest_prob: float = 1.0
+    #: on label-symmetric tasks (the colourings), whether the nearest / matched / prior-CE targets may
+    #: be any colour permutation of a stored canonical colouring (True) or only the canonical form
+    #: itself (False; the paper's labels are canonical). With permutations allowed, a sampled latent
+    #: can spend its choice on colour names (6 equivalent answers, log 6 = 1.8 nats) instead of on
+    #: which distinct colouring to give, which coverage counts. Not in the paper.
+    target_permutations: bool = True
     #: ``target="matched"`` (GRAM only; not in the paper): slots come in groups of ``match_group`` that
     #: share one input and halt together; each step draws one completion per slot uniformly from the
     #: input's stored solutions and assigns the drawn completions to the group's prior samples by the
@@ -238,6 +244,8 @@ class GRAMConfig:
             raise ValueError(f"unknown config field {name!r}")
         cur = getattr(self, name)
         if isinstance(cur, bool):
+            if raw.lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+                raise ValueError(f"{name} takes true/false (or 1/0, yes/no, on/off), got {raw!r}")
             val: Any = raw.lower() in ("1", "true", "yes", "on")
         elif isinstance(cur, int):
             val = int(raw)

@@ -164,6 +164,9 @@ def test_config_flags_and_json_round_trip():
     assert cfg.set("sigma_param=sigmoid").sigma_param == "sigmoid"
     assert cfg.set("kl_balance=0.5").kl_balance == 0.5
     assert cfg.set("train_halting=false").train_halting is False
+    assert cfg.set("target_permutations=False").target_permutations is False
+    with pytest.raises(ValueError, match="true/false"):
+        cfg.set("train_halting=flase")  # a typo is refused, not read as False
     assert GRAMConfig.from_dict(cfg.to_dict()) == cfg
     with pytest.raises(ValueError):
         GRAMConfig(sigma_param="nope")
@@ -275,6 +278,27 @@ def test_nearest_answer_returns_the_closest_valid_answer_as_target():
     assert model.nearest_answer(sw_logits, label, None).tolist() == [[1, 0, 2, -100]]
     with pytest.raises(ValueError, match="target"):
         small_cfg(target="closest")
+
+
+def test_nearest_answer_without_permutations_keeps_the_stored_canonical_forms():
+    """``target_permutations=False``: on a label-symmetric task the target is one of the stored
+    colourings as stored, never a relabelling of one, so a colour-swapped prediction is pulled to
+    the stored solution nearest token by token."""
+    model = RecursiveModel(small_cfg(target="nearest", target_permutations=False), vocab_size=5, seq_len=4,
+                           n_answer=3)
+    model.canonical_labels = True
+    label = torch.tensor([[0, 1, 2, 0]])
+    other = torch.tensor([[0, 1, 1, 2]])
+    sols = torch.stack([label, other], dim=1).to(torch.int8)
+    swapped = torch.tensor([[1, 0, 2, 1]])  # the label with classes 0 and 1 swapped
+    sw_logits = torch.nn.functional.one_hot(swapped, 3).float() * 20.0
+    target = model.nearest_answer(sw_logits, label, sols)
+    assert target.tolist() in (label.tolist(), other.tolist())
+    assert target.tolist() == label.tolist()  # 1 token agrees with the label, none with the other
+    assert model.nearest_answer_ce(sw_logits, label, sols).item() > 1.0  # the swap itself is not free
+    with_perms = RecursiveModel(small_cfg(target="nearest"), vocab_size=5, seq_len=4, n_answer=3)
+    with_perms.canonical_labels = True
+    assert with_perms.nearest_answer(sw_logits, label, sols).tolist() == swapped.tolist()
 
 
 def test_matched_answer_assigns_the_groups_draws_one_to_one():

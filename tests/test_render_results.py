@@ -51,6 +51,9 @@ def test_variant_labels_name_the_target_sigma_bound_and_cuda_graphs():
     assert render.variant(cfg(target="nearest", nearest_prob=0.5)).endswith("nearest-completion target on 0.5 of slots")
     assert render.variant(cfg(target="matched", match_group=4)).endswith("matched target (groups of 4)")
     assert render.variant(cfg(target="matched", match_draw="spread")).endswith("spread target (groups of 4)")
+    assert render.variant(cfg(target="nearest", target_permutations=False)).endswith(
+        "nearest-completion target, canonical colourings only")
+    assert render.variant(cfg(target_permutations=False)) == "GRAM, ELBO KL, beta 0.07"  # labels are canonical
 
 
 def test_every_gram_table1_job_names_its_target_and_kl_reading():

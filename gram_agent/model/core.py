@@ -212,7 +212,7 @@ class RecursiveModel(nn.Module):
         mask = y_cls >= 0
         ntok = mask.sum(-1).clamp(min=1)
         cands = y_cls[:, None] if sols is None else torch.cat([y_cls[:, None], sols.long()], dim=1)  # (B, S, L)
-        if self.canonical_labels:
+        if self.canonical_labels and cfg.target_permutations:
             perms = torch.tensor(list(itertools.permutations(range(self.n_answer))), device=logits.device)
             mapped = perms[:, cands.clamp(min=0)]  # (P, B, S, L)
             cands = torch.where(cands >= 0, mapped, cands).permute(1, 0, 2, 3).flatten(1, 2)
