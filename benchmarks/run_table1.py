@@ -54,6 +54,9 @@ for task, (env_id, answer_tokens) in TABLE1_TASKS.items():
         # completions drawn uniformly and matched one-to-one to groups of 4 prior samples of one input
         "-matched": ["--set", "kl_reduce=elbo", "--set", "target=matched", "--set", "match_group=4"],
         # groups of 4 samples of one input pushed onto distinct nearby completions (match_draw=spread)
+        # each of 4 drawn completions pulls the group's sample nearest to it; the rest keep their nearest
+        "-imle-canon": ["--set", "kl_reduce=elbo", "--set", "target=matched", "--set", "match_group=4",
+                        "--set", "match_draw=imle", "--set", "target_permutations=False"],
         "-spread": ["--set", "kl_reduce=elbo", "--set", "target=matched", "--set", "match_group=4",
                     "--set", "match_draw=spread"],
     }

@@ -129,7 +129,10 @@ class GRAMConfig:
     #: which completions a matched group is assigned: "uniform" (one drawn per slot, matched one-to-one
     #: as above) or "spread" (no draw: slot by slot, each takes its nearest completion among those its
     #: group has used fewer than ceil(match_group / n) times, n the input's completions; so the group's
-    #: samples are pushed onto min(match_group, n) distinct completions, each near where a sample is).
+    #: samples are pushed onto min(match_group, n) distinct completions, each near where a sample is),
+    #: or "imle" (implicit maximum likelihood: each drawn completion pulls only the group's sample
+    #: nearest to it, the other samples keep their own nearest completion, so every completion keeps
+    #: a sample near it while most samples are scored where they already are).
     match_draw: str = "uniform"
     loss_type: str = "softmax"  #: "softmax" CE (fp32) or "stablemax" (TRM)
     halt_weight: float = 0.5  #: BCE weight of the halting head (TRM's 0.5)
@@ -187,7 +190,7 @@ class GRAMConfig:
             "kl_reduce": ("elbo", "sum", "token_mean", "mean"),
             "loss_type": ("softmax", "stablemax"),
             "target": ("label", "nearest", "matched"),
-            "match_draw": ("uniform", "spread"),
+            "match_draw": ("uniform", "spread", "imle"),
             "aux_rollout": ("posterior", "prior_last"),
             "lprm_target": ("solution", "exact", "token_acc"),
         }

@@ -323,6 +323,52 @@ def test_matched_answer_assigns_the_groups_draws_one_to_one():
     assert model.matched_answer(sw, label, sols, draws_a_a).tolist() == [a_swapped.tolist(), a.tolist()]
 
 
+def test_imle_draws_pull_only_their_nearest_sample():
+    """``match_draw="imle"``: a drawn completion is given to the group's sample nearest to it; a
+    sample no draw claimed keeps its own nearest completion (it is never pulled to a far one)."""
+    model = RecursiveModel(small_cfg(target="matched", match_group=2, match_draw="imle"), vocab_size=5, seq_len=4,
+                           n_answer=3)
+    a, b = torch.tensor([0, 1, 2, 0]), torch.tensor([2, 2, 1, 0])
+    label = torch.stack([a, a])
+    sols = torch.stack([a, b, torch.full_like(a, -2)])[None].expand(2, 3, 4).to(torch.int8)
+    both_a = torch.nn.functional.one_hot(torch.stack([a, a]), 3).float() * 20.0
+    slot1_nearer_b = both_a.clone()
+    slot1_nearer_b[1, 0] = torch.tensor([0.0, 0.0, 20.0])  # slot 1 agrees with b on one more token
+    draws_b_b = torch.tensor([[0.1, 0.9, 0.99], [0.2, 0.9, 0.99]])
+    # both draws are b: they claim slot 1 (nearest to b); slot 0 is unclaimed and stays at a
+    assert model.matched_answer(slot1_nearer_b, label, sols, draws_b_b).tolist() == [a.tolist(), b.tolist()]
+    draws_a_a = torch.tensor([[0.9, 0.1, 0.99], [0.9, 0.2, 0.99]])
+    assert model.matched_answer(slot1_nearer_b, label, sols, draws_a_a).tolist() == [a.tolist(), a.tolist()]
+
+
+def test_imle_targets_against_a_brute_force():
+    """Random costs, groups of 3, padded tables: each slot's target is its nearest claiming draw, or
+    its own nearest completion when no draw has it as nearest sample."""
+    gen = torch.Generator().manual_seed(1)
+    model = RecursiveModel(small_cfg(target="matched", match_group=3, batch_size=6, match_draw="imle"),
+                           vocab_size=5, seq_len=5, n_answer=3)
+    for _ in range(20):
+        b, n_sol, length = 6, 4, 5
+        sols = torch.randint(0, 3, (b // 3, n_sol, length), generator=gen).repeat_interleave(3, 0)
+        sols[:, 3] = -2
+        label = sols[:, 0].long()
+        logits = torch.randn(b, length, 3, generator=gen) * 3
+        u = torch.rand(b, n_sol, generator=gen)
+        got = model.matched_answer(logits, label, sols.to(torch.int8), u)
+        _, per = model._answer_candidates(logits, label, sols.to(torch.int8))
+        cost = per[:, 1:]
+        draw = torch.where(cost < float("inf"), u, -1.0).argmax(-1)
+        for g in range(b // 3):
+            idx = list(range(3 * g, 3 * g + 3))
+            claims = {i: [] for i in idx}
+            for j in idx:
+                claims[min(idx, key=lambda i: cost[i, draw[j]].item())].append(int(draw[j]))
+            for i in idx:
+                want = min(claims[i], key=lambda d: cost[i, d].item()) if claims[i] else int(cost[i].argmin())
+                nll = -torch.log_softmax(logits[i], -1).gather(-1, got[i][:, None]).squeeze(-1).mean()
+                assert nll.item() == pytest.approx(cost[i, want].item(), rel=1e-5)
+
+
 def test_matched_answer_is_the_least_cost_assignment():
     """Against a brute force over every order, for random costs, groups of 3 and padded tables."""
     gen = torch.Generator().manual_seed(0)

@@ -51,6 +51,7 @@ def test_variant_labels_name_the_target_sigma_bound_and_cuda_graphs():
     assert render.variant(cfg(target="nearest", nearest_prob=0.5)).endswith("nearest-completion target on 0.5 of slots")
     assert render.variant(cfg(target="matched", match_group=4)).endswith("matched target (groups of 4)")
     assert render.variant(cfg(target="matched", match_draw="spread")).endswith("spread target (groups of 4)")
+    assert render.variant(cfg(target="matched", match_draw="imle")).endswith("IMLE target (groups of 4)")
     assert render.variant(cfg(target="nearest", target_permutations=False)).endswith(
         "nearest-completion target, canonical colourings only")
     assert render.variant(cfg(target_permutations=False)) == "GRAM, ELBO KL, beta 0.07"  # labels are canonical
@@ -90,6 +91,13 @@ def test_schedule_rows_report_the_choice_made_on_training_inputs():
     assert sched.choose(rows, 0.99) == "hot"  # T 2 has the best coverage but misses the accuracy bar
     assert sched.choose(rows, 0.999) == "T 1"
     assert sched.choose(rows[1:2], 0.99) == "T 1"  # none accurate enough: the paper's sampling
+    assert sched.accuracy_bar(rows, 0.99) == 0.99  # temperature 1.0 is above the ceiling
+    weak = [{**r, "select": {**r["select"], "accuracy": a}} for r, a in zip(rows, (0.8, 0.7, 0.85), strict=True)]
+    assert sched.accuracy_bar(weak, 0.99) == pytest.approx(0.8)  # temperature 1.0's own accuracy
+    assert sched.choose(weak, sched.accuracy_bar(weak, 0.99)) == "hot"  # at least T 1's accuracy, wider
+    weak[2]["select"]["accuracy"] = 0.79
+    assert sched.choose(weak, sched.accuracy_bar(weak, 0.99)) == "T 1"  # less accurate than T 1: refused
+
     run = {"variant": "GRAM, ELBO KL, beta 0.07", "task": "nq8", "call": "c", "seed": 0, "schedule": None,
            "analysis": {"main": {"accuracy": 1.0, "coverage": 0.8}, "temperature": {"2.0": {}}, "test_instances": 9}}
     sweep = {"schedules": rows, "chosen": "hot", "test_instances": 772}
@@ -99,6 +107,22 @@ def test_schedule_rows_report_the_choice_made_on_training_inputs():
     assert run["analysis"]["main"]["coverage"] == 0.8  # the trained run's own row is untouched
     table = render.schedule_table([run, row])
     assert len(table) == 2 + len(rows) and "**hot**" in table[-1] and "| 99.5 | 90.0 | 99.5 |" in table[-1]
+
+
+def test_rechoose_applies_the_rule_to_a_stored_sweep_and_records_the_earlier_choice(tmp_path):
+    sched = pytest.importorskip("benchmarks.temperature_schedule")
+    rows = [{"name": "T 1", "select": {"accuracy": 0.9, "coverage": 0.2}},
+            {"name": "hot", "select": {"accuracy": 0.92, "coverage": 0.3}},
+            {"name": "T 2", "select": {"accuracy": 0.7, "coverage": 0.4}}]
+    path = tmp_path / "schedules.json"
+    path.write_text(json.dumps({"schedules": rows, "chosen": "T 1", "min_accuracy": 0.99}))
+    out = sched.rechoose(str(path), 0.99)
+    assert (out["chosen"], out["min_accuracy"]) == ("hot", 0.9)
+    stored = json.loads(path.read_text())
+    assert stored["chosen"] == "hot" and stored["rechosen"]["before"] == {"chosen": "T 1", "min_accuracy": 0.99}
+    assert stored["schedules"] == rows  # the scored rows are kept as they were
+    sched.rechoose(str(path), 0.99)  # the rule again: nothing changes, the record stays
+    assert json.loads(path.read_text()) == stored
 
 
 def test_cpu_section_adds_the_chosen_schedule_row(tmp_path, monkeypatch):

@@ -244,8 +244,10 @@ class RecursiveModel(nn.Module):
         draws go to its slots by the one-to-one assignment of least total token NLL (every order tried),
         each in its nearest class permutation for label-symmetric tasks. ``match_draw="spread"`` draws
         nothing: slot by slot, each takes its nearest completion not yet used ceil(m / n) times by its
-        group. Without stored solutions (or uniforms, "uniform") it is the row's label; -100 and
-        don't-care cells follow ``nearest_answer``."""
+        group. ``match_draw="imle"`` (implicit maximum likelihood): each of the group's draws claims
+        the slot nearest to it; a claimed slot takes its nearest claiming draw, an unclaimed slot its
+        own nearest completion. Without stored solutions (or uniforms, "uniform"/"imle") it is the
+        row's label; -100 and don't-care cells follow ``nearest_answer``."""
         spread = self.cfg.match_draw == "spread"
         if sols is None or (match_u is None and not spread):
             return y_cls
@@ -270,10 +272,16 @@ class RecursiveModel(nn.Module):
             draw = torch.where(valid, match_u.float(), -1.0).argmax(-1)  # (B,) uniform over valid rows
             draw_g = draw.view(g, m)
             pair = cost_g.gather(2, draw_g[:, None, :].expand(g, m, m))  # [g, i, j]: slot i takes draw j
-            orders = self.match_orders  # (m!, m)
-            total = pair[:, torch.arange(m, device=logits.device), orders].sum(-1)  # (G, m!)
-            chosen = orders[total.argmin(-1)]  # (G, m): slot i takes draw chosen[i]
-            sol = draw_g.gather(1, chosen).reshape(b)  # (B,)
+            if self.cfg.match_draw == "imle":  # every draw pulls only the sample nearest to it
+                claims = pair.argmin(1)[:, None, :] == torch.arange(m, device=logits.device)[None, :, None]
+                claimed = torch.where(claims, pair, float("inf"))  # [g, i, j]: draw j claimed slot i
+                take = draw_g.gather(1, claimed.argmin(-1))  # (G, m) the nearest claiming draw
+                sol = torch.where(claims.any(-1), take, cost_g.argmin(-1)).reshape(b)
+            else:
+                orders = self.match_orders  # (m!, m)
+                total = pair[:, torch.arange(m, device=logits.device), orders].sum(-1)  # (G, m!)
+                chosen = orders[total.argmin(-1)]  # (G, m): slot i takes draw chosen[i]
+                sol = draw_g.gather(1, chosen).reshape(b)  # (B,)
         rows = torch.arange(b, device=logits.device)
         flat = perm_idx[rows, sol] * (n_sol + 1) + 1 + sol
         best = cands[rows, flat]
