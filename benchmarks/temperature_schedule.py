@@ -39,6 +39,9 @@ GRID: list[tuple[float, int, float, int]] = [
     (2.0, 2, 0.5, 0), (2.0, 4, 0.5, 0), (2.0, 8, 0.5, 0),
     (3.0, 2, 0.5, 0), (3.0, 4, 0.5, 0), (3.0, 8, 0.5, 0),
     (3.0, 4, 0.5, 8),
+    # hotter starts (added in session 6 for the colourings, whose prior sigma sits near its 0.1 floor;
+    # earlier sweeps hold the ten above)
+    (6.0, 2, 0.5, 0), (6.0, 4, 0.5, 0), (10.0, 2, 0.5, 0), (6.0, 2, 1.0, 0),
 ]
 
 
