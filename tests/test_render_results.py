@@ -70,12 +70,15 @@ def test_every_gram_table1_job_names_its_target_and_kl_reading():
     assert "target=label" not in jobs["demo-trm"][2]
 
 
-def test_one_answer_ceiling_is_the_mean_of_one_over_the_number_of_completions():
+def test_coverage_ceilings_are_the_mean_of_min_answers_n_over_n():
     analysis = {"main": {"accuracy_by_num_solutions": {"1": {"instances": 2, "accuracy": 1.0},
-                                                       "4": {"instances": 2, "accuracy": 0.5}}}}
-    assert render.one_answer_ceiling(analysis) == pytest.approx((1 + 1 + 0.25 + 0.25) / 4)
+                                                       "4": {"instances": 1, "accuracy": 0.5},
+                                                       "40": {"instances": 1, "accuracy": 0.5}}}}
+    assert render.coverage_ceiling(analysis) == pytest.approx((1 + 1 + 0.25 + 0.025) / 4)
+    assert render.coverage_ceiling(analysis, 20) == pytest.approx((1 + 1 + 1 + 0.5) / 4)
     runs = [{"task": "nq8", "mode": "full", "analysis": analysis}]
-    assert "N-Queens 8x8 62.5%" in render.ceiling_line(runs)
+    line = render.ceiling_line(runs)
+    assert "N-Queens 8x8 56.9%" in line and "N-Queens 8x8 87.5%" in line
 
 
 def test_schedule_rows_report_the_choice_made_on_training_inputs():
