@@ -66,7 +66,7 @@ NOTES = [
     "learnt several completions per input, and the noise of the first steps is what picks among them.",
     "With the summed KL and the nearest target (one job per GPU) GRAM reaches the paper's accuracy on",
     "N-Queens 10x10 and the paper's conflict counts on both colourings, but its posterior has closed",
-    "(KL near 0, sigma at its floor; diagnostics table below): it behaves like an accurate TRM with a little",
+    "(KL near 0, sigma still at its starting value 0.1; diagnostics table below): it behaves like an accurate TRM with a little",
     "noise, and its coverage sits 2-4.5 points above the one-answer ceiling. On N-Queens 10x10 that ceiling",
     "(59.4% on our first 2,000 test inputs) is itself above the paper's GRAM coverage (57.5%), so there",
     "the paper's coverage number is passed by accuracy alone. On the colourings GRAM's coverage stays at",
