@@ -25,3 +25,25 @@ def test_run_one_scores_twenty_samples_and_trm_is_flat():
     assert sweep["chosen"] in rows and sweep["select_instances"] == 10
     assert all(len(r["temperatures"]) >= g["config"]["n_sup"] for r in rows.values())
     assert rows[sweep["chosen"]]["select"]["accuracy"] >= rows["T 1"]["select"]["accuracy"]
+
+
+def test_sweep_only_runs_the_named_schedules_beside_temperature_one():
+    import gymnasium as gym
+
+    import gram_agent
+    import gram_envs  # noqa: F401
+    from benchmarks.cpu_mode_collapse import BASE
+    from benchmarks.temperature_schedule import PAPER_SAMPLING, sweep
+    from gram_agent.config import preset
+
+    env = gym.make("GRAM/GraphColoring-v0", n=6)
+    cfg = preset("tiny", None, model="gram", seed=0, max_steps=2, **BASE)
+    agent = gram_agent.train(env, cfg, device="cpu", progress=False, eval_at_end=False)
+    ds = env.unwrapped.dataset("test")
+    splits = {"select": (ds.instance_ids[:4], ds.instance_inputs[:4])}
+    hot = "T 20 for 2 steps, then 0.5"
+    rows = sweep(agent, splits, samples=2, seed=0, progress=False, only=[hot])
+    assert [r["name"] for r in rows] == [PAPER_SAMPLING, hot]
+    assert rows[1]["temperatures"][:3] == [20.0, 20.0, 0.5]
+    with pytest.raises(ValueError, match="unknown schedules"):
+        sweep(agent, splits, samples=2, seed=0, progress=False, only=["T 7"])

@@ -205,7 +205,8 @@ class RecursiveModel(nn.Module):
 
     def _answer_candidates(self, logits: torch.Tensor, y_cls: torch.Tensor, sols: torch.Tensor | None):
         """Every valid answer of each row (its label, the stored solutions and, for label-symmetric
-        tasks, their class permutations) with its token-mean NLL under ``logits``.
+        tasks unless ``target_permutations`` is off, their class permutations) with its token-mean
+        NLL under ``logits``.
         Returns (candidates (B, S, L) classes with -1 don't-care / -2 padding, nll (B, S), inf on padding)."""
         cfg = self.cfg
         logp = stablemax_log_probs(logits) if cfg.loss_type == "stablemax" else F.log_softmax(logits, dim=-1)
