@@ -52,6 +52,9 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "GRAM (ELBO KL, beta 0.5, nearest target, canonical colourings only, sigma init 0.5)": (
         "gram", {"kl_reduce": "elbo", "beta": 0.5, "target": "nearest", "target_permutations": False,
                  "sigma_init": 0.5}),
+    "GRAM (ELBO KL, beta 0.5, nearest target, canonical colourings only, hot start 6 for 2 steps)": (
+        "gram", {"kl_reduce": "elbo", "beta": 0.5, "target": "nearest", "target_permutations": False,
+                 "hot_start_steps": 2, "hot_start_temperature": 6.0}),
     "GRAM (ELBO KL, beta 0.5, nearest target on half the steps)": (
         "gram", {"kl_reduce": "elbo", "beta": 0.5, "target": "nearest", "nearest_prob": 0.5}),
     "GRAM (ELBO KL, beta 0.5, nearest target on a quarter of the steps)": (
@@ -68,10 +71,10 @@ BASE = dict(d_model=64, n_heads=2, guidance_hidden=64, batch_size=64, n_sup=8, T
             lr=1e-3, lr_warmup_steps=100, ema=0.0, compile=False)
 
 
-def run_one(job: tuple[str, int, int, int]) -> dict:
+def run_one(job: tuple[str, int, int, int, list[str] | None]) -> dict:
     """Train and analyse one (configuration, seed) in its own process (one CPU thread). With
-    ``schedule_graphs`` > 0, GRAM also sweeps prior-temperature schedules on that many test graphs,
-    chosen on as many training graphs."""
+    ``schedule_graphs`` > 0, GRAM also sweeps prior-temperature schedules (all of the grid, or the
+    named ones beside temperature 1.0) on that many test graphs, chosen on as many training graphs."""
     import gymnasium as gym
     import torch
 
@@ -80,7 +83,7 @@ def run_one(job: tuple[str, int, int, int]) -> dict:
     from benchmarks.multi_solution import analyse
     from gram_agent.config import preset
 
-    name, seed, steps, schedule_graphs = job
+    name, seed, steps, schedule_graphs, only = job
     torch.set_num_threads(1)
     model, extra = ALL[name]
     env = gym.make("GRAM/GraphColoring-v0", n=6)
@@ -102,7 +105,7 @@ def run_one(job: tuple[str, int, int, int]) -> dict:
         m = schedule_graphs
         splits = {"select": (train_ds.instance_ids[:m], train_ds.instance_inputs[:m]),
                   "test": (ds.instance_ids[:m], ds.instance_inputs[:m])}
-        rows = sweep(agent, splits, samples=20, seed=1234, progress=False)
+        rows = sweep(agent, splits, samples=20, seed=1234, progress=False, only=only)
         bar = accuracy_bar(rows, 0.99)  # the GPU sweeps' rule: no GC6 model here is 99% accurate
         out["schedules"] = {"rows": rows, "chosen": choose(rows, bar), "min_accuracy": bar, "select_instances": m}
     return out
@@ -142,8 +145,11 @@ def main() -> int:
     p.add_argument("--schedule-graphs", type=int, default=0,
                    help="GRAM runs also sweep prior-temperature schedules (benchmarks/temperature_schedule.py) on "
                         "the first N test graphs, chosen on the first N training graphs (100: the whole test split)")
+    p.add_argument("--schedules-only", nargs="+", default=None, metavar="NAME",
+                   help="sweep only these schedules of temperature_schedule.GRID (and temperature 1.0)")
     args = p.parse_args()
-    jobs = [(name, seed, args.steps, args.schedule_graphs) for name in args.runs for seed in args.seeds]
+    jobs = [(name, seed, args.steps, args.schedule_graphs, args.schedules_only)
+            for name in args.runs for seed in args.seeds]
     prov = provenance()  # the commit the runs start from (commits made while they run do not count)
     t0 = time.monotonic()
     with ProcessPoolExecutor(max_workers=args.workers) as pool:

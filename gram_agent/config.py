@@ -116,6 +116,13 @@ class GRAMConfig:
     #: can spend its choice on colour names (6 equivalent answers, log 6 = 1.8 nats) instead of on
     #: which distinct colouring to give, which coverage counts. Not in the paper.
     target_permutations: bool = True
+    #: the training counterpart of a hot-start sampling schedule (not in the paper): in the first
+    #: ``hot_start_steps`` supervision steps of each slot the prior's noise (its transitions and the
+    #: sample that picks the nearest target) is scaled by ``hot_start_temperature``; the posterior's
+    #: is not. Under ``target="nearest"`` the model is then trained to settle wherever a hot start
+    #: heads, on a valid completion, rather than to be robust to its noise. 0 steps = off.
+    hot_start_steps: int = 0
+    hot_start_temperature: float = 1.0
     #: ``target="matched"`` (GRAM only; not in the paper): slots come in groups of ``match_group`` that
     #: share one input and halt together; each step draws one completion per slot uniformly from the
     #: input's stored solutions and assigns the drawn completions to the group's prior samples by the
@@ -205,6 +212,11 @@ class GRAMConfig:
             raise ValueError(f"match_group must lie in [2, 6] (match_group! orders are tried), got {self.match_group}")
         if self.target == "matched" and self.batch_size % self.match_group:
             raise ValueError(f"batch_size={self.batch_size} must be divisible by match_group={self.match_group}")
+        if self.hot_start_steps < 0 or not self.hot_start_temperature > 0:
+            raise ValueError(f"hot_start_steps must be >= 0 and hot_start_temperature > 0, got "
+                             f"{self.hot_start_steps}, {self.hot_start_temperature}")
+        if self.hot_start_steps > 0 and self.model != "gram":
+            raise ValueError("hot_start_steps needs model='gram' (it scales the prior's noise)")
         if not 0.0 <= self.nearest_prob <= 1.0:
             raise ValueError(f"nearest_prob must lie in [0, 1], got {self.nearest_prob}")
         if self.beta_start < 0 or self.beta_anneal_steps < 0:

@@ -50,6 +50,16 @@ def lr_at(cfg: GRAMConfig, step: int, total: int) -> float:
     return cfg.lr * (cfg.lr_min_ratio + (1 - cfg.lr_min_ratio) * 0.5 * (1 + math.cos(math.pi * p)))
 
 
+def hot_start_noise(noise: torch.Tensor, hot: torch.Tensor, temperature: float) -> torch.Tensor:
+    """Scale the prior's standard normals (every transition's but the posterior's, index T-1 of the
+    T+1) by ``temperature`` on the ``hot`` slots: a prior sigma ``temperature`` times wider there."""
+    scale = torch.ones(noise.shape[:2], dtype=noise.dtype, device=noise.device)
+    prior = torch.ones(noise.shape[0], dtype=torch.bool, device=noise.device)
+    prior[-2] = False
+    scale = torch.where(prior[:, None] & hot[None, :], temperature, scale)
+    return noise * scale[..., None, None]
+
+
 class Trainer:
     """Holds the model, optimiser, EMA, carry and generators of one run (no global state)."""
 
@@ -157,6 +167,8 @@ class Trainer:
         lt = self.model.total_len
         noise = torch.randn((cfg.T + 1, self.B, lt, cfg.d_model), generator=self.gen, device=dev,
                             dtype=self.noise_dtype)[:, self.sl] if cfg.guided else None
+        if noise is not None and cfg.hot_start_steps > 0:
+            noise = hot_start_noise(noise, self.nstep < cfg.hot_start_steps, cfg.hot_start_temperature)
         nearest_rows = None
         if cfg.target == "nearest" and cfg.nearest_prob < 1.0:
             nearest_rows = (torch.rand(self.B, generator=self.gen, device=dev) < cfg.nearest_prob)[self.sl]

@@ -250,6 +250,36 @@ def test_nearest_prob_mixes_targets_per_slot_and_is_validated():
     assert 0 < torch.stack(seen).float().mean().item() < 1
 
 
+def test_hot_start_noise_widens_only_the_priors_noise_on_hot_slots():
+    from gram_agent.train import hot_start_noise
+
+    noise = torch.randn(4, 3, 2, 5)  # T=3: transitions 0, 1 and the prior sample (3) are the prior's
+    hot = torch.tensor([True, False, True])
+    out = hot_start_noise(noise, hot, 4.0)
+    for t in range(4):
+        for b in range(3):
+            want = 4.0 if (hot[b] and t != 2) else 1.0
+            assert torch.equal(out[t, b], noise[t, b] * want)
+    for bad in ({"hot_start_steps": -1}, {"hot_start_temperature": 0.0}):
+        with pytest.raises(ValueError, match="hot_start"):
+            tiny(**bad)
+    with pytest.raises(ValueError, match="needs model='gram'"):
+        tiny(model="trm", hot_start_steps=2)
+
+
+def test_hot_start_training_scales_the_first_steps_noise():
+    """Same seed, same draws: on every slot's first supervision step the prior's noise is
+    ``hot_start_temperature`` times the plain run's, the posterior's is unchanged."""
+    base, seen_base = trainer_recording_step_arg(tiny(max_steps=1), 6)
+    hot, seen_hot = trainer_recording_step_arg(tiny(max_steps=1, hot_start_steps=1, hot_start_temperature=3.0), 6)
+    base.train_step()
+    hot.train_step()
+    (a,), (b,) = seen_base, seen_hot
+    t_post = a.shape[0] - 2
+    assert torch.allclose(b[t_post], a[t_post])
+    assert torch.allclose(torch.cat([b[:t_post], b[t_post + 1:]]), 3.0 * torch.cat([a[:t_post], a[t_post + 1:]]))
+
+
 def test_matched_target_trains_groups_that_share_an_input_and_halt_together():
     for bad, match in [({"model": "trm"}, "needs model='gram'"), ({"match_group": 7}, "match_group"),
                        ({"batch_size": 30}, "divisible by match_group")]:
