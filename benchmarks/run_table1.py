@@ -46,6 +46,7 @@ for task, (env_id, answer_tokens) in TABLE1_TASKS.items():
         "-priorce": ["--set", "kl_reduce=elbo", "--set", "prior_ce_weight=1.0"],
         "-nearest": ["--set", "kl_reduce=elbo", "--set", "target=nearest"],
         "-sum-nearest": ["--set", "kl_reduce=sum", "--set", "target=nearest"],
+        # colourings: the nearest of the stored canonical colourings only, not of their colour renamings
         "-nearest-canon": ["--set", "kl_reduce=elbo", "--set", "target=nearest", "--set", "target_permutations=False"],
         "-sum-nearest-canon": ["--set", "kl_reduce=sum", "--set", "target=nearest", "--set", "target_permutations=False"],
         # the nearest target on a random share of the slots each step; the rest keep their drawn label
@@ -53,10 +54,10 @@ for task, (env_id, answer_tokens) in TABLE1_TASKS.items():
         "-nearest-p0.75": ["--set", "kl_reduce=elbo", "--set", "target=nearest", "--set", "nearest_prob=0.75"],
         # completions drawn uniformly and matched one-to-one to groups of 4 prior samples of one input
         "-matched": ["--set", "kl_reduce=elbo", "--set", "target=matched", "--set", "match_group=4"],
-        # groups of 4 samples of one input pushed onto distinct nearby completions (match_draw=spread)
         # each of 4 drawn completions pulls the group's sample nearest to it; the rest keep their nearest
         "-imle-canon": ["--set", "kl_reduce=elbo", "--set", "target=matched", "--set", "match_group=4",
                         "--set", "match_draw=imle", "--set", "target_permutations=False"],
+        # groups of 4 samples of one input pushed onto distinct nearby completions (match_draw=spread)
         "-spread": ["--set", "kl_reduce=elbo", "--set", "target=matched", "--set", "match_group=4",
                     "--set", "match_draw=spread"],
     }
