@@ -40,7 +40,7 @@ GRID: list[tuple[float, int, float, int]] = [
     (3.0, 2, 0.5, 0), (3.0, 4, 0.5, 0), (3.0, 8, 0.5, 0),
     (3.0, 4, 0.5, 8),
     # hotter starts (added in session 6 for the colourings, whose prior sigma stays near 0.15 where
-    # N-Queens 8x8's reaches 0.55; earlier sweeps hold the ten above)
+    # N-Queens 8x8's reaches 0.55; sweeps before s6-call3 hold only the ten above)
     (6.0, 2, 0.5, 0), (6.0, 4, 0.5, 0), (10.0, 2, 0.5, 0), (6.0, 2, 1.0, 0),
     (20.0, 2, 0.5, 0), (50.0, 2, 0.5, 0),
 ]
@@ -130,7 +130,8 @@ def main() -> int:
     p.add_argument("--samples", type=int, default=20)
     p.add_argument("--select-instances", type=int, default=772, help="first M training inputs used to choose")
     p.add_argument("--test-instances", type=int, default=0, help="first M test inputs (0: all)")
-    p.add_argument("--min-accuracy", type=float, default=0.99, help="per-sample accuracy a choice must keep")
+    p.add_argument("--min-accuracy", type=float, default=0.99,
+                   help="cap on the selection accuracy a choice must keep (temperature 1.0's where that is lower)")
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--batch", type=int, default=8192, help="trajectories per forward")
     p.add_argument("--only", nargs="+", default=None, metavar="NAME",

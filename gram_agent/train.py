@@ -53,10 +53,8 @@ def lr_at(cfg: GRAMConfig, step: int, total: int) -> float:
 def hot_start_noise(noise: torch.Tensor, hot: torch.Tensor, temperature: float) -> torch.Tensor:
     """Scale the prior's standard normals (every transition's but the posterior's, index T-1 of the
     T+1) by ``temperature`` on the ``hot`` slots: a prior sigma ``temperature`` times wider there."""
-    scale = torch.ones(noise.shape[:2], dtype=noise.dtype, device=noise.device)
-    prior = torch.ones(noise.shape[0], dtype=torch.bool, device=noise.device)
-    prior[-2] = False
-    scale = torch.where(prior[:, None] & hot[None, :], temperature, scale)
+    prior = torch.arange(noise.shape[0], device=noise.device) != noise.shape[0] - 2
+    scale = torch.where(prior[:, None] & hot[None, :], temperature, 1.0).to(noise.dtype)
     return noise * scale[..., None, None]
 
 

@@ -243,7 +243,8 @@ class RecursiveModel(nn.Module):
         """(B, L) classes under ``target="matched"``: slot i of each group of ``match_group`` (one input)
         draws a stored solution uniformly (argmax of ``match_u`` over the non-padding rows); the group's
         draws go to its slots by the one-to-one assignment of least total token NLL (every order tried),
-        each in its nearest class permutation for label-symmetric tasks. ``match_draw="spread"`` draws
+        each in its nearest class permutation for label-symmetric tasks (the stored form itself when
+        ``target_permutations`` is off). ``match_draw="spread"`` draws
         nothing: slot by slot, each takes its nearest completion not yet used ceil(m / n) times by its
         group. ``match_draw="imle"`` (implicit maximum likelihood): each of the group's draws claims
         the slot nearest to it; a claimed slot takes its nearest claiming draw, an unclaimed slot its
