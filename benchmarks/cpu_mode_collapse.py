@@ -47,6 +47,11 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "GRAM (ELBO KL, beta 0.5, IMLE target, groups of 4, canonical colourings only)": (
         "gram", {"kl_reduce": "elbo", "beta": 0.5, "target": "matched", "match_group": 4, "match_draw": "imle",
                  "target_permutations": False}),
+    "GRAM (prior-sample training, IMLE target, groups of 4, canonical colourings only)": (
+        "gram", {"train_rollout": "prior", "target": "matched", "match_group": 4, "match_draw": "imle",
+                 "target_permutations": False}),
+    "GRAM (prior-sample training, nearest target, canonical colourings only)": (
+        "gram", {"train_rollout": "prior", "target": "nearest", "target_permutations": False}),
     "GRAM (ELBO KL, beta 0.5, sigma init 0.5)": ("gram", {"kl_reduce": "elbo", "beta": 0.5, "sigma_init": 0.5}),
     "GRAM (ELBO KL, beta 0.5, sigma init 0.9)": ("gram", {"kl_reduce": "elbo", "beta": 0.5, "sigma_init": 0.9}),
     "GRAM (ELBO KL, beta 0.5, nearest target, canonical colourings only, sigma init 0.5)": (

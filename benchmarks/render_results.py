@@ -115,6 +115,9 @@ def variant(cfg: dict) -> str:
         extras.append(f"{how} target (groups of {cfg.get('match_group', 4)})")
     if not cfg.get("target_permutations", True) and cfg.get("target", "label") != "label":
         extras.append("canonical colourings only")
+    if cfg.get("hot_start_steps", 0) > 0:
+        extras.append(f"hot-start training (prior noise x{cfg['hot_start_temperature']:g} "
+                      f"for {cfg['hot_start_steps']} steps)")
     if cfg.get("compile_mode", "default") == "reduce-overhead":
         extras.append("CUDA graphs")
     if cfg.get("init_from"):
@@ -126,7 +129,9 @@ def variant(cfg: dict) -> str:
     beta = cfg["beta"]
     kl = {"elbo": f"ELBO KL, beta {beta:g}", "sum": f"summed KL, beta {beta:g}",
           "token_mean": f"per-token KL, beta {beta:g}", "mean": f"mean KL, beta {beta:g}"}[cfg["kl_reduce"]]
-    if cfg.get("beta_start", 0) > 0:
+    if cfg.get("train_rollout", "posterior") == "prior":
+        kl = "prior-sample training (no posterior, no KL)"
+    elif cfg.get("beta_start", 0) > 0:
         kl = kl.replace(f"beta {beta:g}", f"beta {cfg['beta_start']:g}->{beta:g} over {cfg['beta_anneal_steps']} steps")
     parts = ["GRAM", kl]
     if cfg.get("prior_ce_weight", 0) > 0:

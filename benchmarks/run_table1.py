@@ -57,6 +57,15 @@ for task, (env_id, answer_tokens) in TABLE1_TASKS.items():
         # each of 4 drawn completions pulls the group's sample nearest to it; the rest keep their nearest
         "-imle-canon": ["--set", "kl_reduce=elbo", "--set", "target=matched", "--set", "match_group=4",
                         "--set", "match_draw=imle", "--set", "target_permutations=False"],
+        # the CE trains the prior sample itself (no posterior, no KL; config train_rollout), with the
+        # IMLE or the nearest target chosen from that same sample (kl_reduce is named only to pin the job)
+        "-prior-imle-canon": ["--set", "kl_reduce=elbo", "--set", "train_rollout=prior", "--set", "target=matched", "--set", "match_group=4",
+                              "--set", "match_draw=imle", "--set", "target_permutations=False"],
+        "-prior-nearest-canon": ["--set", "kl_reduce=elbo", "--set", "train_rollout=prior", "--set", "target=nearest",
+                                 "--set", "target_permutations=False"],
+        # the canonical nearest target with the prior's noise x6 in each slot's first 2 steps (training)
+        "-nearest-canon-hot": ["--set", "kl_reduce=elbo", "--set", "target=nearest", "--set", "target_permutations=False",
+                               "--set", "hot_start_steps=2", "--set", "hot_start_temperature=6"],
         # groups of 4 samples of one input pushed onto distinct nearby completions (match_draw=spread)
         "-spread": ["--set", "kl_reduce=elbo", "--set", "target=matched", "--set", "match_group=4",
                     "--set", "match_draw=spread"],

@@ -75,6 +75,13 @@ class GRAMConfig:
     #: never paid (no loss term sees them), so the core learns to rely on information the prior
     #: cannot supply at test time; "last" makes every nat of y that reaches the state pay its KL.
     posterior_transitions: str = "last"
+    #: which sample of the last transition the CE trains (not in the paper, whose objective is
+    #: "posterior"): "prior" trains the prior sample h = u + mu_p + sigma_p * eps itself (gradients
+    #: reach mu_p and sigma_p through eps), with no posterior and no KL. Paired with a target chosen
+    #: from that same sample ("nearest", or "matched" with ``match_draw="imle"``) nothing can carry
+    #: the answer past the prior, so the only way to fit a drawn completion is for the prior's noise
+    #: to select it (IMLE in its original form, the generator trained on its own samples).
+    train_rollout: str = "posterior"
     guidance_mode: str = "full"  #: "full" | "zero_mean" (mu=0, learned sigma) | "zero_var" (sigma=0, learned mu)
 
     # ---- objective
@@ -194,6 +201,7 @@ class GRAMConfig:
             "posterior_input": ("add", "concat"),
             "guidance_mode": ("full", "zero_mean", "zero_var"),
             "posterior_transitions": ("last", "all"),
+            "train_rollout": ("posterior", "prior"),
             "kl_reduce": ("elbo", "sum", "token_mean", "mean"),
             "loss_type": ("softmax", "stablemax"),
             "target": ("label", "nearest", "matched"),
@@ -212,6 +220,8 @@ class GRAMConfig:
             raise ValueError(f"match_group must lie in [2, 6] (match_group! orders are tried), got {self.match_group}")
         if self.target == "matched" and self.batch_size % self.match_group:
             raise ValueError(f"batch_size={self.batch_size} must be divisible by match_group={self.match_group}")
+        if self.train_rollout == "prior" and self.model != "gram":
+            raise ValueError("train_rollout='prior' needs model='gram' (TRM has no prior to sample)")
         if self.hot_start_steps < 0 or not self.hot_start_temperature > 0:
             raise ValueError(f"hot_start_steps must be >= 0 and hot_start_temperature > 0, got "
                              f"{self.hot_start_steps}, {self.hot_start_temperature}")

@@ -49,8 +49,11 @@ def wrap(model: torch.nn.Module, d: Dist, device: torch.device) -> torch.nn.Modu
     from torch.nn.parallel import DistributedDataParallel
 
     ids = [device.index] if device.type == "cuda" else None
-    # buffers (the fixed z0, RoPE tables) are identical by construction: nothing to broadcast
-    return DistributedDataParallel(model, device_ids=ids, broadcast_buffers=False)
+    # buffers (the fixed z0, RoPE tables) are identical by construction: nothing to broadcast;
+    # training the prior sample (config train_rollout) leaves the posterior head without gradients
+    cfg = getattr(model, "cfg", None)
+    unused = getattr(cfg, "train_rollout", "posterior") == "prior"
+    return DistributedDataParallel(model, device_ids=ids, broadcast_buffers=False, find_unused_parameters=unused)
 
 
 def broadcast_flag(flag: bool, d: Dist, device: torch.device) -> bool:

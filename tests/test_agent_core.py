@@ -412,3 +412,37 @@ def test_spread_matching_pushes_a_collapsed_group_onto_distinct_completions():
     assert model.matched_answer(mixed, label, only_a, None).tolist() == [a.tolist()] * 4
     with pytest.raises(ValueError, match="match_draw"):
         small_cfg(target="matched", match_draw="greedy")
+
+
+def test_prior_rollout_trains_the_prior_sample_without_a_posterior():
+    """``train_rollout="prior"``: the CE is taken on h = u + mu_p + sigma_p * eps_T (the prior
+    sample), so its gradients reach the prior head and never the posterior's, no KL is paid, and the
+    posterior's noise draw does not change the loss. TRM, which has no prior, is refused by name."""
+    with pytest.raises(ValueError, match="train_rollout='prior' needs model='gram'"):
+        small_cfg(model="trm", train_rollout="prior")
+    with pytest.raises(ValueError, match="train_rollout must be one of"):
+        small_cfg(train_rollout="both")
+    torch.manual_seed(0)
+    model = RecursiveModel(small_cfg(train_rollout="prior", sigma_init=0.5), vocab_size=3, seq_len=9, n_answer=2)
+    h, l, x, y_cls, y_tok, sols, noise = batch(model)
+    loss, stats, h_out, *_ = model(h, l, x, y_cls, y_tok, sols, noise)
+    assert stats[2].item() == 0.0 and stats[7].item() == stats[8].item()  # no KL; sigma_q reports sigma_p
+    loss.backward()
+    g = model.guidance
+    assert all(p.grad is None for p in g.posterior.parameters())
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in g.prior.parameters())
+    # the returned state is the prior sample, rebuilt by hand from the same noise
+    with torch.no_grad():
+        ex, hh, ll = model.encode(x), h, l
+        for t in range(model.cfg.T - 1):
+            u, ll = model.latent(hh, ll, ex)
+            mp, sp = g.prior_params(u)
+            hh = u + mp + sp * noise[t]
+        u, ll = model.latent(hh, ll, ex)
+        mp, sp = g.prior_params(u)
+        assert torch.allclose(h_out, u + mp + sp * noise[model.cfg.T], atol=1e-5)
+        other = noise.clone()
+        other[model.cfg.T - 1] = torch.randn_like(other[0])  # the posterior's draw: unused
+        assert torch.allclose(model(h, l, x, y_cls, y_tok, sols, other)[0], loss)
+        other[model.cfg.T] = torch.randn_like(other[0])  # the prior sample's draw: it is the trained sample
+        assert not torch.allclose(model(h, l, x, y_cls, y_tok, sols, other)[0], loss)

@@ -341,3 +341,16 @@ def test_init_from_starts_a_new_objective_from_trained_weights(tmp_path):
     with pytest.raises(RuntimeError, match="size mismatch"):
         train(env4(), tiny(max_steps=1, d_model=16, init_from=str(tmp_path / "a")), device="cpu", progress=False,
               eval_at_end=False)
+
+
+@pytest.mark.parametrize("target", [{"target": "nearest"}, {"target": "matched", "match_draw": "imle"}])
+def test_prior_rollout_trains_end_to_end_without_kl(target):
+    """``train_rollout="prior"`` trains with the targets chosen from the prior sample, pays no KL
+    and moves the prior's sigma away from its initial value (its only gradient is the CE's)."""
+    tr, _ = trainer_recording_step_arg(tiny(max_steps=8, train_rollout="prior", sigma_init=0.3, **target), -1)
+    for _ in range(8):
+        tr.train_step()
+    stats = tr.read_stats()
+    assert all(np.isfinite(v) for v in stats.values())
+    assert stats["kl"] == 0.0 and stats["sigma_p"] == pytest.approx(stats["sigma_q"])
+    assert stats["sigma_p"] != pytest.approx(0.3, abs=1e-6)

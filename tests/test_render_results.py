@@ -55,6 +55,10 @@ def test_variant_labels_name_the_target_sigma_bound_and_cuda_graphs():
     assert render.variant(cfg(target="nearest", target_permutations=False)).endswith(
         "nearest-completion target, canonical colourings only")
     assert render.variant(cfg(target_permutations=False)) == "GRAM, ELBO KL, beta 0.07"  # labels are canonical
+    assert render.variant(cfg(train_rollout="prior", target="nearest")) == (
+        "GRAM, prior-sample training (no posterior, no KL), nearest-completion target")
+    assert render.variant(cfg(target="nearest", hot_start_steps=2, hot_start_temperature=6.0)).endswith(
+        "nearest-completion target, hot-start training (prior noise x6 for 2 steps)")
 
 
 def test_every_gram_table1_job_names_its_target_and_kl_reading():

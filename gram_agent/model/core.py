@@ -161,7 +161,10 @@ class RecursiveModel(nn.Module):
                 yt = self.pad_prefix(y_tok.long(), 0)
         zero = torch.zeros((), device=x.device)
         kl, sig_p, sig_q = zero, zero, zero
-        if g is not None:
+        if g is not None and cfg.train_rollout == "prior":  # the prior sample itself; no posterior, no KL
+            h = h_prior
+            sig_p = sig_q = sp.mean().detach()
+        elif g is not None:
             mq, sq = g.posterior_params(u, yt)
             h = u + mq + sq * noise[cfg.T - 1]
             kl_el = balanced_kl(mq, sq, mp, sp, cfg.kl_balance, zero_var=cfg.guidance_mode == "zero_var")
