@@ -144,6 +144,8 @@ def main() -> int:
                    help="prior temperatures each GRAM analysis also samples at (none: only 1.0)")
     p.add_argument("--schedules", action="store_true",
                    help="after each GRAM analysis, sweep prior-temperature schedules (temperature_schedule.py)")
+    p.add_argument("--schedule-only", nargs="+", default=None, metavar="NAME",
+                   help="with --schedules: sweep only these schedules (and temperature 1.0), passed as --only")
     p.add_argument("--train-args", nargs=argparse.REMAINDER, default=[], help="passed to every train_gpu.py")
     args = p.parse_args()
     pinned = {j.split("@")[0]: int(j.split("@")[1]) for j in args.jobs if "@" in j}
@@ -219,7 +221,8 @@ def main() -> int:
                 # the same test inputs as the analysis (NQ10: its first 2,000)
                 limit = JOBS[name][3][1:2] if JOBS[name][3][:1] == ["--instances"] else []
                 cmd = [sys.executable, str(HERE / "temperature_schedule.py"), str(work / name),
-                       *(["--test-instances", *limit] if limit else [])]
+                       *(["--test-instances", *limit] if limit else []),
+                       *(["--only", *args.schedule_only] if args.schedule_only else [])]
                 proc, log = launch(cmd, gpu, work / name / "schedules.log")
                 running[name] = ("schedules", proc, log, gpu)
                 stamp(f"started {name} schedules: {' '.join(cmd[1:])}")

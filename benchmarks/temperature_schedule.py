@@ -43,6 +43,9 @@ GRID: list[tuple[float, int, float, int]] = [
     # N-Queens 8x8's reaches 0.55; sweeps before s6-call3 hold only the ten above)
     (6.0, 2, 0.5, 0), (6.0, 4, 0.5, 0), (10.0, 2, 0.5, 0), (6.0, 2, 1.0, 0),
     (20.0, 2, 0.5, 0), (50.0, 2, 0.5, 0),
+    # hotter still (session 7): a prior-sample-trained colouring model ends with sigma near 0.05, and
+    # its coverage was still rising at 50 (results/table1/s7-call1)
+    (100.0, 2, 0.5, 0), (200.0, 2, 0.5, 0), (50.0, 4, 0.5, 0),
 ]
 
 
