@@ -23,11 +23,14 @@ TABLE1_TASKS: dict[str, tuple[str, int]] = {
 
 def provenance() -> dict[str, str]:
     """Command, commit, machine and date: written next to every result."""
+    here = Path(__file__).resolve().parent
     try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False,
-            cwd=Path(__file__).resolve().parent,
-        ).stdout.strip()
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                check=False, cwd=here).stdout.strip()
+        # a run from uncommitted edits of tracked files is not that commit's code: say so
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                               text=True, check=False, cwd=here).stdout.strip()
+        commit += "+dirty" if commit and dirty else ""
     except OSError:
         commit = ""
     return {

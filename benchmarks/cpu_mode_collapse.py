@@ -52,6 +52,9 @@ VARIANTS: dict[str, tuple[str, dict]] = {
                  "target_permutations": False}),
     "GRAM (prior-sample training, nearest target, canonical colourings only)": (
         "gram", {"train_rollout": "prior", "target": "nearest", "target_permutations": False}),
+    "GRAM (prior-sample training, nearest target, canonical colourings only, hot start 50 for 2 steps)": (
+        "gram", {"train_rollout": "prior", "target": "nearest", "target_permutations": False,
+                 "hot_start_steps": 2, "hot_start_temperature": 50.0}),
     "GRAM (ELBO KL, beta 0.5, sigma init 0.5)": ("gram", {"kl_reduce": "elbo", "beta": 0.5, "sigma_init": 0.5}),
     "GRAM (ELBO KL, beta 0.5, sigma init 0.9)": ("gram", {"kl_reduce": "elbo", "beta": 0.5, "sigma_init": 0.9}),
     "GRAM (ELBO KL, beta 0.5, nearest target, canonical colourings only, sigma init 0.5)": (

@@ -13,5 +13,8 @@ $PY -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --imp
 # python-constraint 1.4.0 is source-only: build its (pure-Python) wheel here.
 $PY -m pip wheel -q --no-deps -w .carry "python-constraint==1.4.0"
 # the project itself travels as the working tree (PYTHONPATH=$PWD), not as a wheel
-git rev-parse --short HEAD > .carry/GIT_COMMIT 2>/dev/null || true
+# (marked +dirty when tracked files differ from that commit: the device then runs uncommitted code)
+commit=$(git rev-parse --short HEAD 2>/dev/null || true)
+if [ -n "$commit" ] && ! git diff --quiet HEAD --; then commit="$commit+dirty"; fi
+echo "$commit" > .carry/GIT_COMMIT
 ls -la .carry

@@ -1,0 +1,28 @@
+"""Result provenance: a run from uncommitted edits must not pass for the commit it started from."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from benchmarks import common
+
+
+@pytest.mark.parametrize(("status", "expected"), [("", "abc1234"), (" M gram_agent/train.py", "abc1234+dirty")])
+def test_provenance_marks_a_dirty_working_tree(monkeypatch, status, expected):
+    def fake_run(cmd, **_kw):
+        out = "abc1234\n" if cmd[:2] == ["git", "rev-parse"] else status
+        return subprocess.CompletedProcess(cmd, 0, stdout=out, stderr="")
+
+    monkeypatch.setattr(common.subprocess, "run", fake_run)
+    assert common.provenance()["commit"] == expected
+
+
+def test_provenance_without_git_falls_back_to_the_environment(monkeypatch):
+    def no_git(*_a, **_kw):
+        raise OSError("git not found")
+
+    monkeypatch.setattr(common.subprocess, "run", no_git)
+    monkeypatch.setenv("GIT_COMMIT", "feed123")
+    assert common.provenance()["commit"] == "feed123"
