@@ -55,6 +55,10 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "GRAM (prior-sample training, nearest target, canonical colourings only, hot start 50 for 2 steps)": (
         "gram", {"train_rollout": "prior", "target": "nearest", "target_permutations": False,
                  "hot_start_steps": 2, "hot_start_temperature": 50.0}),
+    "GRAM (prior-sample training, nearest target, canonical colourings only, random start std 1)": (
+        "gram", {"train_rollout": "prior", "target": "nearest", "target_permutations": False, "start_noise": 1.0}),
+    "GRAM (prior-sample training, nearest target, canonical colourings only, random start std 2)": (
+        "gram", {"train_rollout": "prior", "target": "nearest", "target_permutations": False, "start_noise": 2.0}),
     "GRAM (ELBO KL, beta 0.5, sigma init 0.5)": ("gram", {"kl_reduce": "elbo", "beta": 0.5, "sigma_init": 0.5}),
     "GRAM (ELBO KL, beta 0.5, sigma init 0.9)": ("gram", {"kl_reduce": "elbo", "beta": 0.5, "sigma_init": 0.9}),
     "GRAM (ELBO KL, beta 0.5, nearest target, canonical colourings only, sigma init 0.5)": (

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,6 +83,13 @@ class GRAMConfig:
     #: the answer past the prior, so the only way to fit a drawn completion is for the prior's noise
     #: to select it (IMLE in its original form, the generator trained on its own samples).
     train_rollout: str = "posterior"
+    #: std of fresh Gaussian noise added to the high-level state h at the start of every trajectory
+    #: (each refilled training slot and each inference sample), on top of the fixed z0 (not in the
+    #: paper). With a target chosen from the model's own sample, training then starts from the random
+    #: states that a hot-start schedule reaches at inference, and learns to settle each on a valid
+    #: answer; unlike ``hot_start_temperature`` its scale is fixed, so the model cannot shrink its
+    #: sigma to escape it. 0 = off (z0 alone).
+    start_noise: float = 0.0
     guidance_mode: str = "full"  #: "full" | "zero_mean" (mu=0, learned sigma) | "zero_var" (sigma=0, learned mu)
 
     # ---- objective
@@ -222,6 +230,10 @@ class GRAMConfig:
             raise ValueError(f"batch_size={self.batch_size} must be divisible by match_group={self.match_group}")
         if self.train_rollout == "prior" and self.model != "gram":
             raise ValueError("train_rollout='prior' needs model='gram' (TRM has no prior to sample)")
+        if not (self.start_noise >= 0 and math.isfinite(self.start_noise)):
+            raise ValueError(f"start_noise must be a finite value >= 0, got {self.start_noise}")
+        if self.start_noise > 0 and self.model != "gram":
+            raise ValueError("start_noise needs model='gram' (TRM's samples are one deterministic path)")
         if self.hot_start_steps < 0 or not self.hot_start_temperature > 0:
             raise ValueError(f"hot_start_steps must be >= 0 and hot_start_temperature > 0, got "
                              f"{self.hot_start_steps}, {self.hot_start_temperature}")

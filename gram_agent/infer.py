@@ -169,7 +169,7 @@ class Agent:
             b = xb.shape[0]
             with torch.autocast("cuda", dtype=getattr(torch, cfg.dtype), enabled=amp):
                 ex = m.encode(xb, None if pr is None else pr[s:s + bs])
-                h, l = m.initial_state(b)
+                h, l = m.initial_state(b, gen)  # config start_noise: a random start per sample
                 frozen = None
                 for step in range(steps):
                     noise = None

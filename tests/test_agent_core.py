@@ -446,3 +446,16 @@ def test_prior_rollout_trains_the_prior_sample_without_a_posterior():
         assert torch.allclose(model(h, l, x, y_cls, y_tok, sols, other)[0], loss)
         other[model.cfg.T] = torch.randn_like(other[0])  # the prior sample's draw: it is the trained sample
         assert not torch.allclose(model(h, l, x, y_cls, y_tok, sols, other)[0], loss)
+
+
+def test_start_noise_makes_mean_path_samples_differ():
+    """At temperature 0 every GRAM sample follows the prior mean from z0, so all are equal; with
+    ``start_noise`` each sample starts from its own random state, and a seed repeats them. (One
+    supervision step: an untrained core contracts every start onto one state within a few.)"""
+    x = np.ones((2, 9), dtype=np.int64)
+    flat = make_agent("gram").rollout(x, samples=6, steps=1, temperature=0.0, seed=3)["tokens"]
+    assert (flat == flat[:, :1]).all()
+    agent = make_agent("gram", start_noise=3.0)
+    a = agent.rollout(x, samples=6, steps=1, temperature=0.0, seed=3)["tokens"]
+    assert not (a == a[:, :1]).all()
+    assert torch.equal(a, agent.rollout(x, samples=6, steps=1, temperature=0.0, seed=3)["tokens"])

@@ -354,3 +354,25 @@ def test_prior_rollout_trains_end_to_end_without_kl(target):
     assert all(np.isfinite(v) for v in stats.values())
     assert stats["kl"] == 0.0 and stats["sigma_p"] == pytest.approx(stats["sigma_q"])
     assert stats["sigma_p"] != pytest.approx(0.3, abs=1e-6)
+
+
+def test_start_noise_gives_each_refilled_slot_its_own_random_start():
+    """``start_noise``: a refilled slot starts from z0 plus fresh noise of that std (its own draw);
+    a slot that carries on keeps its state; TRM and a negative std are refused by name."""
+    for bad, match in [({"model": "trm"}, "start_noise needs model='gram'"), ({}, "start_noise must be")]:
+        with pytest.raises(ValueError, match=match):
+            tiny(start_noise=-1.0 if not bad else 0.5, **bad)
+    tr, _ = trainer_recording_step_arg(tiny(max_steps=4, start_noise=2.0, train_halting=False), -1)
+    tr._refill()
+    z0 = tr.model.z0[0]
+    dev = tr.h - z0
+    assert dev.std().item() == pytest.approx(2.0, rel=0.05)
+    assert not torch.allclose(dev[0], dev[1])  # each slot its own start
+    tr.halted = torch.zeros_like(tr.halted)
+    tr.halted[0] = True
+    before = tr.h.clone()
+    tr._refill()
+    assert torch.equal(tr.h[1:], before[1:]) and not torch.equal(tr.h[0], before[0])
+    plain, _ = trainer_recording_step_arg(tiny(max_steps=4), -1)
+    plain._refill()
+    assert torch.equal(plain.h, plain.model.z0[0].expand_as(plain.h))

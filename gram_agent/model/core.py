@@ -94,8 +94,13 @@ class RecursiveModel(nn.Module):
             e = torch.cat([pre, e], dim=1)
         return e
 
-    def initial_state(self, batch: int) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.z0[0].expand(batch, -1, -1).clone(), self.z0[1].expand(batch, -1, -1).clone()
+    def initial_state(self, batch: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(h, l) at the start of a trajectory: the fixed z0, with ``cfg.start_noise`` times fresh
+        standard normals added to h when a generator is given (a random start per trajectory)."""
+        h, l = self.z0[0].expand(batch, -1, -1).clone(), self.z0[1].expand(batch, -1, -1).clone()
+        if generator is not None and self.cfg.start_noise > 0:
+            h = h + self.cfg.start_noise * torch.randn(h.shape, generator=generator, device=h.device, dtype=h.dtype)
+        return h, l
 
     def latent(self, h: torch.Tensor, l: torch.Tensor, ex: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """K low-level steps, then u = f_H(h, l)."""
