@@ -115,6 +115,8 @@ def variant(cfg: dict) -> str:
         extras.append(f"{how} target (groups of {cfg.get('match_group', 4)})")
     if not cfg.get("target_permutations", True) and cfg.get("target", "label") != "label":
         extras.append("canonical colourings only")
+    if cfg.get("start_noise", 0) > 0:
+        extras.append(f"random start (std {cfg['start_noise']:g})")
     if cfg.get("hot_start_steps", 0) > 0:
         extras.append(f"hot-start training (prior noise x{cfg['hot_start_temperature']:g} "
                       f"for {cfg['hot_start_steps']} steps)")

@@ -63,6 +63,11 @@ for task, (env_id, answer_tokens) in TABLE1_TASKS.items():
                               "--set", "match_draw=imle", "--set", "target_permutations=False"],
         "-prior-nearest-canon": ["--set", "kl_reduce=elbo", "--set", "train_rollout=prior", "--set", "target=nearest",
                                  "--set", "target_permutations=False"],
+        # the same with a random start per slot and per sample (config start_noise, std 1 or 2)
+        "-prior-nearest-canon-start1": ["--set", "kl_reduce=elbo", "--set", "train_rollout=prior", "--set", "target=nearest",
+                                        "--set", "target_permutations=False", "--set", "start_noise=1.0"],
+        "-prior-nearest-canon-start2": ["--set", "kl_reduce=elbo", "--set", "train_rollout=prior", "--set", "target=nearest",
+                                        "--set", "target_permutations=False", "--set", "start_noise=2.0"],
         # the canonical nearest target with the prior's noise x6 in each slot's first 2 steps (training)
         "-nearest-canon-hot": ["--set", "kl_reduce=elbo", "--set", "target=nearest", "--set", "target_permutations=False",
                                "--set", "hot_start_steps=2", "--set", "hot_start_temperature=6"],

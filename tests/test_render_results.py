@@ -57,6 +57,7 @@ def test_variant_labels_name_the_target_sigma_bound_and_cuda_graphs():
     assert render.variant(cfg(target_permutations=False)) == "GRAM, ELBO KL, beta 0.07"  # labels are canonical
     assert render.variant(cfg(train_rollout="prior", target="nearest")) == (
         "GRAM, prior-sample training (no posterior, no KL), nearest-completion target")
+    assert render.variant(cfg(target="nearest", start_noise=2.0)).endswith("nearest-completion target, random start (std 2)")
     assert render.variant(cfg(target="nearest", hot_start_steps=2, hot_start_temperature=6.0)).endswith(
         "nearest-completion target, hot-start training (prior noise x6 for 2 steps)")
 
