@@ -81,7 +81,9 @@ class GRAMConfig:
     #: reach mu_p and sigma_p through eps), with no posterior and no KL. Paired with a target chosen
     #: from that same sample ("nearest", or "matched" with ``match_draw="imle"``) nothing can carry
     #: the answer past the prior, so the only way to fit a drawn completion is for the prior's noise
-    #: to select it (IMLE in its original form, the generator trained on its own samples).
+    #: to select it (IMLE in its original form, the generator trained on its own samples). Measured
+    #: on the colourings (benchmarks/RESULTS.md): with "nearest", the highest coverage at about 98%
+    #: accuracy here once sampled with hot or random starts (``start_noise``); with IMLE it did not learn.
     train_rollout: str = "posterior"
     #: std of fresh Gaussian noise added to the high-level state h at the start of every trajectory
     #: (each refilled training slot and each inference sample), on top of the fixed z0 (not in the

@@ -13,6 +13,8 @@ Per-step loss (eq. 14 as a minimisation):
 where the aux heads see a detached state and, by default (``aux_rollout="prior_last"``), a
 *prior* sample at the last transition: the posterior sees y and is right almost at once, so
 heads fitted on it would learn to halt at step 1 and rank nothing (the trap [W] reports).
+With ``train_rollout="prior"`` (not in the paper) the CE is taken on that prior sample instead, and
+there is no posterior and no KL term.
 """
 
 from __future__ import annotations
