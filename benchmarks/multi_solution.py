@@ -1,6 +1,6 @@
 """Multi-solution analysis of a trained checkpoint (the paper's Table 1, Fig. 4 right, Fig. 15).
 
-    python benchmarks/multi_solution.py RUN_DIR [--samples 20] [--ptrm-sigma 0.1 0.3]
+    python benchmarks/multi_solution.py RUN_DIR [--samples 20] [--ptrm-sigma 0.1 0.3] [--out FILE]
 
 Reads RUN_DIR/ckpt (an Agent saved by train_gpu.py), draws N trajectories per test
 instance in one batch, scores them with the env's own ``evaluate`` and writes
@@ -13,7 +13,9 @@ RUN_DIR/analysis.json with:
 - ``conflicts_sum_per_sample``: conflict edges summed over the test set for one sample
   per instance (mean over the N samples): the paper's "conflict edges" reading (a sum);
 - ``accuracy_by_num_solutions``: per-sample accuracy grouped by how many valid
-  completions the input has (Fig. 4 right);
+  completions the input has (Fig. 4 right), and ``coverage_by_num_solutions``: the
+  distinct valid completions found per input and the coverage, grouped the same way (do
+  the samples miss completions because there are too few samples, or never reach them?);
 - ``ptrm``: the same metrics for test-time noise on the checkpoint (PTRM), per sigma;
 - ``temperature``: the same metrics with the prior's sigma scaled (GRAM), per temperature.
 """
@@ -45,6 +47,18 @@ def coverage_curve(solution_index: np.ndarray, num_solutions: np.ndarray) -> lis
     return curve
 
 
+def coverage_by_num_solutions(solution_index: np.ndarray, num_solutions: np.ndarray) -> dict[int, dict]:
+    """Per number n of valid completions: how many inputs have n, the mean number of distinct valid
+    completions their samples found, and their mean coverage (found / n)."""
+    found = np.array([len(set(row[row >= 0].tolist())) for row in solution_index], dtype=float)
+    out = {}
+    for k in np.unique(num_solutions):
+        sel = num_solutions == k
+        out[int(k)] = {"instances": int(sel.sum()), "found_mean": float(found[sel].mean()),
+                       "coverage": float((found[sel] / max(int(k), 1)).mean())}
+    return out
+
+
 def analyse(env, ids: np.ndarray, cands: np.ndarray, roll=None, agent=None) -> dict:
     """Every metric above from one (instances, N, ...) candidate array."""
     u = env.unwrapped
@@ -61,6 +75,7 @@ def analyse(env, ids: np.ndarray, cands: np.ndarray, roll=None, agent=None) -> d
             sel = nsol == k
             by[int(k)] = {"instances": int(sel.sum()), "accuracy": float(valid[sel].mean())}
         out["accuracy_by_num_solutions"] = by
+        out["coverage_by_num_solutions"] = coverage_by_num_solutions(np.asarray(res["solution_index"]), nsol)
     if roll is not None and agent is not None:
         for how in ("vote", "lprm", "halt"):
             sel = u.detokenize(agent.select(roll, how).cpu().numpy())[:, None]
@@ -77,6 +92,7 @@ def main() -> int:
     p.add_argument("--instances", type=int, default=0, help="analyse the first M test instances (0: all)")
     p.add_argument("--temperatures", type=float, nargs="*", default=[],
                    help="also sample the prior with sigma scaled by each (GRAM only; 1.0 is the main run)")
+    p.add_argument("--out", default=None, help="where to write the analysis (default: RUN_DIR/analysis.json)")
     args = p.parse_args()
     t0 = time.monotonic()
 
@@ -104,7 +120,11 @@ def main() -> int:
         c = env.unwrapped.detokenize(r["tokens"].cpu().numpy())
         out["temperature"][str(temp)] = analyse(env, ids, c, r, agent)
     out["analysis_time_s"] = time.monotonic() - t0
-    with open(os.path.join(args.run_dir, "analysis.json"), "w") as f:
+    if args.out:  # a side analysis of a stored run: say what was run and on which code
+        from benchmarks.common import provenance
+
+        out = {**provenance(), "device": str(agent.device), **out}
+    with open(args.out or os.path.join(args.run_dir, "analysis.json"), "w") as f:
         json.dump(out, f, indent=1)
     main = out["main"]
     print(json.dumps({"run": args.run_dir, "accuracy": main.get("accuracy"), "coverage": main.get("coverage"),
