@@ -59,6 +59,9 @@ VARIANTS: dict[str, tuple[str, dict]] = {
         "gram", {"train_rollout": "prior", "target": "nearest", "target_permutations": False, "start_noise": 1.0}),
     "GRAM (prior-sample training, nearest target, canonical colourings only, random start std 2)": (
         "gram", {"train_rollout": "prior", "target": "nearest", "target_permutations": False, "start_noise": 2.0}),
+    "GRAM (prior-sample training, IMLE on 0.1 of slots else nearest, canonical colourings only, random start std 1)": (
+        "gram", {"train_rollout": "prior", "target": "matched", "match_group": 4, "match_draw": "imle",
+                 "match_prob": 0.1, "target_permutations": False, "start_noise": 1.0}),
     "GRAM (ELBO KL, beta 0.5, sigma init 0.5)": ("gram", {"kl_reduce": "elbo", "beta": 0.5, "sigma_init": 0.5}),
     "GRAM (ELBO KL, beta 0.5, sigma init 0.9)": ("gram", {"kl_reduce": "elbo", "beta": 0.5, "sigma_init": 0.9}),
     "GRAM (ELBO KL, beta 0.5, nearest target, canonical colourings only, sigma init 0.5)": (

@@ -129,7 +129,9 @@ def variant(cfg: dict) -> str:
         extras.append("nearest-completion target" + ("" if share == 1.0 else f" on {share:g} of slots"))
     elif cfg.get("target", "label") == "matched":
         how = {"spread": "spread", "imle": "IMLE"}.get(cfg.get("match_draw", "uniform"), "matched")
-        extras.append(f"{how} target (groups of {cfg.get('match_group', 4)})")
+        share = cfg.get("match_prob", 1.0)
+        extras.append(f"{how} target (groups of {cfg.get('match_group', 4)})"
+                      + ("" if share == 1.0 else f" on {share:g} of slots, nearest elsewhere"))
     if not cfg.get("target_permutations", True) and cfg.get("target", "label") != "label":
         extras.append("canonical colourings only")
     if cfg.get("start_noise", 0) > 0:

@@ -68,6 +68,12 @@ for task, (env_id, answer_tokens) in TABLE1_TASKS.items():
                                         "--set", "target_permutations=False", "--set", "start_noise=1.0"],
         "-prior-nearest-canon-start2": ["--set", "kl_reduce=elbo", "--set", "train_rollout=prior", "--set", "target=nearest",
                                         "--set", "target_permutations=False", "--set", "start_noise=2.0"],
+        # random starts (std 1) with IMLE pulls on a tenth of the slots and the nearest target elsewhere
+        # (config match_prob): the nearest target alone never trains towards colourings it never visits
+        "-prior-imle0.1-canon-start1": ["--set", "kl_reduce=elbo", "--set", "train_rollout=prior",
+                                        "--set", "target=matched", "--set", "match_group=4", "--set", "match_draw=imle",
+                                        "--set", "match_prob=0.1", "--set", "target_permutations=False",
+                                        "--set", "start_noise=1.0"],
         # the canonical nearest target with the prior's noise x6 in each slot's first 2 steps (training)
         "-nearest-canon-hot": ["--set", "kl_reduce=elbo", "--set", "target=nearest", "--set", "target_permutations=False",
                                "--set", "hot_start_steps=2", "--set", "hot_start_temperature=6"],

@@ -158,6 +158,12 @@ class GRAMConfig:
     #: nearest to it, the other samples keep their own nearest completion, so every completion keeps
     #: a sample near it while most samples are scored where they already are).
     match_draw: str = "uniform"
+    #: under ``target="matched"``: the chance that a slot is scored against its matched completion at
+    #: a step (drawn per slot and step); the others take their own nearest completion, as under
+    #: "nearest". A small share of IMLE pulls towards drawn completions, beside the nearest target, is
+    #: meant to reach completions the model never visits (which the nearest target alone never
+    #: trains towards). 1.0 = always the matched one. Not in the paper.
+    match_prob: float = 1.0
     loss_type: str = "softmax"  #: "softmax" CE (fp32) or "stablemax" (TRM)
     halt_weight: float = 0.5  #: BCE weight of the halting head (TRM's 0.5)
     value_weight: float = 0.5  #: MSE weight of the LPRM value head
@@ -243,6 +249,8 @@ class GRAMConfig:
             raise ValueError("hot_start_steps needs model='gram' (it scales the prior's noise)")
         if not 0.0 <= self.nearest_prob <= 1.0:
             raise ValueError(f"nearest_prob must lie in [0, 1], got {self.nearest_prob}")
+        if not 0.0 <= self.match_prob <= 1.0:
+            raise ValueError(f"match_prob must lie in [0, 1], got {self.match_prob}")
         if self.beta_start < 0 or self.beta_anneal_steps < 0:
             raise ValueError(f"beta_start and beta_anneal_steps must be >= 0, got {self.beta_start}, "
                              f"{self.beta_anneal_steps}")

@@ -173,6 +173,8 @@ class Trainer:
         nearest_rows = None
         if cfg.target == "nearest" and cfg.nearest_prob < 1.0:
             nearest_rows = (torch.rand(self.B, generator=self.gen, device=dev) < cfg.nearest_prob)[self.sl]
+        elif cfg.target == "matched" and cfg.match_prob < 1.0:  # these slots take their own nearest instead
+            nearest_rows = (torch.rand(self.B, generator=self.gen, device=dev) >= cfg.match_prob)[self.sl]
         match_u = None
         if cfg.target == "matched" and sols is not None:
             match_u = torch.rand((self.B, sols.shape[1]), generator=self.gen, device=dev)[self.sl]

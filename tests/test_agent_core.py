@@ -459,3 +459,28 @@ def test_start_noise_makes_mean_path_samples_differ():
     a = agent.rollout(x, samples=6, steps=1, temperature=0.0, seed=3)["tokens"]
     assert not (a == a[:, :1]).all()
     assert torch.equal(a, agent.rollout(x, samples=6, steps=1, temperature=0.0, seed=3)["tokens"])
+
+
+def test_match_prob_lets_flagged_slots_keep_their_own_nearest_completion():
+    """``match_prob``: under ``target="matched"`` the rows flagged in ``nearest_rows`` are scored
+    against their own nearest completion, the rest against the matched one; without flags every
+    row takes the matched one, and under ``target="nearest"`` unflagged rows keep their label."""
+    with pytest.raises(ValueError, match="match_prob must lie in"):
+        small_cfg(match_prob=1.5)
+    model = RecursiveModel(small_cfg(target="matched", match_group=2, match_draw="imle"), vocab_size=5, seq_len=4,
+                           n_answer=3)
+    a, b = torch.tensor([0, 1, 2, 0]), torch.tensor([2, 2, 1, 0])
+    label = torch.stack([a, a])
+    sols = torch.stack([a, b, torch.full_like(a, -2)])[None].expand(2, 3, 4).to(torch.int8)
+    own = torch.nn.functional.one_hot(torch.stack([a, a]), 3).float() * 20.0
+    own[1, 0] = torch.tensor([0.0, 0.0, 20.0])  # slot 1 is nearer b, but both sit nearest to a
+    draws_b_b = torch.tensor([[0.1, 0.9, 0.99], [0.2, 0.9, 0.99]])
+    matched = model.matched_answer(own, label, sols, draws_b_b)
+    assert matched.tolist() == [a.tolist(), b.tolist()]  # the draws pull slot 1 to b
+    assert torch.equal(model.training_target(own, label, sols, None, draws_b_b), matched)
+    keep_own = torch.tensor([False, True])
+    assert model.training_target(own, label, sols, keep_own, draws_b_b).tolist() == [a.tolist(), a.tolist()]
+    nearest = RecursiveModel(small_cfg(target="nearest"), vocab_size=5, seq_len=4, n_answer=3)
+    swapped_label = torch.stack([b, b])
+    assert nearest.training_target(own, swapped_label, sols, torch.tensor([True, False]), None).tolist() == [
+        a.tolist(), b.tolist()]

@@ -376,3 +376,17 @@ def test_start_noise_gives_each_refilled_slot_its_own_random_start():
     plain, _ = trainer_recording_step_arg(tiny(max_steps=4), -1)
     plain._refill()
     assert torch.equal(plain.h, plain.model.z0[0].expand_as(plain.h))
+
+
+def test_match_prob_draws_which_slots_keep_their_nearest_completion():
+    """Under ``target="matched"`` the trainer flags a share 1 - match_prob of slots each step (they
+    take their own nearest completion); at match_prob 1 it flags none (the matched target alone)."""
+    tr, seen = trainer_recording_step_arg(tiny(max_steps=6, target="matched", match_group=4, match_prob=0.25,
+                                               batch_size=64), -2)
+    for _ in range(6):
+        tr.train_step()
+    flags = torch.stack(seen).float()
+    assert flags.shape == (6, tr.b) and 0.55 < flags.mean().item() < 0.95
+    plain, seen_plain = trainer_recording_step_arg(tiny(max_steps=2, target="matched", match_group=4), -2)
+    plain.train_step()
+    assert seen_plain == [None]

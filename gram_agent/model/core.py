@@ -127,8 +127,9 @@ class RecursiveModel(nn.Module):
         sols: (B, S, L) valid answers as classes (-1 don't-care, -2 padding rows) for aux targets;
         noise: (T + 1, B, Lt, D) standard normals (the last one for the prior sample of the aux heads);
         puzzle_ids: (B,) identifiers for the prefix embedding, or None (id 0);
-        nearest_rows: (B,) bool, the rows scored against the nearest completion this step under
-        ``target="nearest"`` (None: all of them; the others keep their label);
+        nearest_rows: (B,) bool, the rows scored against their nearest completion this step under
+        ``target="nearest"`` (None: all of them; the others keep their label) or, under
+        ``target="matched"``, instead of their matched one (None: none of them);
         match_u: (B, S) uniforms that draw each slot's completion under ``target="matched"``.
         Returns (loss, stats (10,), h, l, q_halt (B,), correct (B,)).
         """
@@ -159,11 +160,7 @@ class RecursiveModel(nn.Module):
         if cfg.target != "label":  # a valid answer chosen by the model's own (prior) prediction
             with torch.no_grad():
                 own = prior_logits if g is not None else self.logits(u).float()
-                if cfg.target == "matched":
-                    y_near = self.matched_answer(own, y_cls, sols, match_u)
-                else:
-                    y_near = self.nearest_answer(own, y_cls, sols)
-                y_cls = y_near if nearest_rows is None else torch.where(nearest_rows[:, None], y_near, y_cls)
+                y_cls = self.training_target(own, y_cls, sols, nearest_rows, match_u)
                 y_tok = torch.where(y_cls >= 0, self.answer_tok[y_cls.clamp(min=0)], 0)
                 yt = self.pad_prefix(y_tok.long(), 0)
         zero = torch.zeros((), device=x.device)
@@ -299,6 +296,20 @@ class RecursiveModel(nn.Module):
         best = cands[rows, flat]
         ok = (best >= 0) & (y_cls >= 0) & valid.any(-1, keepdim=True)
         return torch.where(ok, best, y_cls)
+
+    def training_target(self, own: torch.Tensor, y_cls: torch.Tensor, sols: torch.Tensor | None,
+                        nearest_rows: torch.Tensor | None, match_u: torch.Tensor | None) -> torch.Tensor:
+        """(B, L) classes a step is scored against, from the model's own logits ``own``:
+        ``target="nearest"``: the nearest completion on ``nearest_rows`` (all rows if None), the
+        row's label elsewhere; ``target="matched"``: the matched completion, except on
+        ``nearest_rows`` (config ``match_prob``), which take their own nearest completion."""
+        if self.cfg.target == "matched":
+            y_match = self.matched_answer(own, y_cls, sols, match_u)
+            if nearest_rows is None:
+                return y_match
+            return torch.where(nearest_rows[:, None], self.nearest_answer(own, y_cls, sols), y_match)
+        y_near = self.nearest_answer(own, y_cls, sols)
+        return y_near if nearest_rows is None else torch.where(nearest_rows[:, None], y_near, y_cls)
 
     def correctness(self, pred: torch.Tensor, y_cls: torch.Tensor, sols: torch.Tensor | None):
         """(1[pred is a valid answer], token accuracy vs the row label), both fp32 (B,)."""
