@@ -162,7 +162,8 @@ class GRAMConfig:
     #: a step (drawn per slot and step); the others take their own nearest completion, as under
     #: "nearest". A small share of IMLE pulls towards drawn completions, beside the nearest target, is
     #: meant to reach completions the model never visits (which the nearest target alone never
-    #: trains towards). 1.0 = always the matched one. Not in the paper.
+    #: trains towards). 1.0 = always the matched one. Not in the paper. Measured only on the CPU
+    #: (GC6, 0.1 with random starts: below random starts alone; benchmarks/RESULTS.md).
     match_prob: float = 1.0
     loss_type: str = "softmax"  #: "softmax" CE (fp32) or "stablemax" (TRM)
     halt_weight: float = 0.5  #: BCE weight of the halting head (TRM's 0.5)
