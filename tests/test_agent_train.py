@@ -358,10 +358,12 @@ def test_prior_rollout_trains_end_to_end_without_kl(target):
 
 def test_start_noise_gives_each_refilled_slot_its_own_random_start():
     """``start_noise``: a refilled slot starts from z0 plus fresh noise of that std (its own draw);
-    a slot that carries on keeps its state; TRM and a negative std are refused by name."""
-    for bad, match in [({"model": "trm"}, "start_noise needs model='gram'"), ({}, "start_noise must be")]:
+    a slot that carries on keeps its state; TRM and a negative or non-finite std are refused by name."""
+    for bad, match in [({"model": "trm", "start_noise": 0.5}, "start_noise needs model='gram'"),
+                       ({"start_noise": -1.0}, "start_noise must be"), ({"start_noise": float("nan")}, "start_noise must be"),
+                       ({"start_noise": float("inf")}, "start_noise must be")]:
         with pytest.raises(ValueError, match=match):
-            tiny(start_noise=-1.0 if not bad else 0.5, **bad)
+            tiny(**bad)
     tr, _ = trainer_recording_step_arg(tiny(max_steps=4, start_noise=2.0, train_halting=False), -1)
     tr._refill()
     z0 = tr.model.z0[0]
