@@ -50,7 +50,10 @@ def coverage_curve(solution_index: np.ndarray, num_solutions: np.ndarray) -> lis
 def coverage_by_num_solutions(solution_index: np.ndarray, num_solutions: np.ndarray) -> dict[int, dict]:
     """Per number n of valid completions: how many inputs have n, the mean number of distinct valid
     completions their samples found, and their mean coverage (found / n)."""
-    found = np.array([len(set(row[row >= 0].tolist())) for row in solution_index], dtype=float)
+    m = solution_index.shape[0]
+    seen = np.zeros((m, int(solution_index.max()) + 2 if solution_index.size else 1), dtype=bool)
+    seen[np.arange(m)[:, None], solution_index + 1] = True  # column 0 collects the invalid samples (-1)
+    found = seen[:, 1:].sum(axis=1).astype(float)
     out = {}
     for k in np.unique(num_solutions):
         sel = num_solutions == k

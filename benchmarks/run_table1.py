@@ -39,6 +39,8 @@ for task, (env_id, answer_tokens) in TABLE1_TASKS.items():
     # NQ10's test split has 6,513 inputs: analyse the first 2,000 so the analysis fits the command limit
     limit = ["--instances", "2000"] if task == "nq10" else []
     start = PAPER_BETA[env_id] * answer_tokens
+    prior = ["--set", "kl_reduce=elbo", "--set", "train_rollout=prior", "--set", "target_permutations=False"]
+    imle = ["--set", "target=matched", "--set", "match_group=4", "--set", "match_draw=imle"]
     variants = {
         "": ["--set", "kl_reduce=elbo"],
         "-sum": ["--set", "kl_reduce=sum"],
@@ -59,21 +61,14 @@ for task, (env_id, answer_tokens) in TABLE1_TASKS.items():
                         "--set", "match_draw=imle", "--set", "target_permutations=False"],
         # the CE trains the prior sample itself (no posterior, no KL; config train_rollout), with the
         # IMLE or the nearest target chosen from that same sample (kl_reduce is named only to pin the job)
-        "-prior-imle-canon": ["--set", "kl_reduce=elbo", "--set", "train_rollout=prior", "--set", "target=matched", "--set", "match_group=4",
-                              "--set", "match_draw=imle", "--set", "target_permutations=False"],
-        "-prior-nearest-canon": ["--set", "kl_reduce=elbo", "--set", "train_rollout=prior", "--set", "target=nearest",
-                                 "--set", "target_permutations=False"],
+        "-prior-imle-canon": [*prior, *imle],
+        "-prior-nearest-canon": [*prior, "--set", "target=nearest"],
         # the same with a random start per slot and per sample (config start_noise, std 1 or 2)
-        "-prior-nearest-canon-start1": ["--set", "kl_reduce=elbo", "--set", "train_rollout=prior", "--set", "target=nearest",
-                                        "--set", "target_permutations=False", "--set", "start_noise=1.0"],
-        "-prior-nearest-canon-start2": ["--set", "kl_reduce=elbo", "--set", "train_rollout=prior", "--set", "target=nearest",
-                                        "--set", "target_permutations=False", "--set", "start_noise=2.0"],
+        "-prior-nearest-canon-start1": [*prior, "--set", "target=nearest", "--set", "start_noise=1.0"],
+        "-prior-nearest-canon-start2": [*prior, "--set", "target=nearest", "--set", "start_noise=2.0"],
         # random starts (std 1) with IMLE pulls on a tenth of the slots and the nearest target elsewhere
         # (config match_prob): the nearest target alone never trains towards colourings it never visits
-        "-prior-imle0.1-canon-start1": ["--set", "kl_reduce=elbo", "--set", "train_rollout=prior",
-                                        "--set", "target=matched", "--set", "match_group=4", "--set", "match_draw=imle",
-                                        "--set", "match_prob=0.1", "--set", "target_permutations=False",
-                                        "--set", "start_noise=1.0"],
+        "-prior-imle0.1-canon-start1": [*prior, *imle, "--set", "match_prob=0.1", "--set", "start_noise=1.0"],
         # the canonical nearest target with the prior's noise x6 in each slot's first 2 steps (training)
         "-nearest-canon-hot": ["--set", "kl_reduce=elbo", "--set", "target=nearest", "--set", "target_permutations=False",
                                "--set", "hot_start_steps=2", "--set", "hot_start_temperature=6"],

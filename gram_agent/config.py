@@ -231,27 +231,27 @@ class GRAMConfig:
                 raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
         if self.prior_ce_weight > 0 and (self.aux_rollout != "prior_last" or self.model != "gram"):
             raise ValueError("prior_ce_weight needs model='gram' and aux_rollout='prior_last' (its prior sample)")
-        if self.target == "matched" and self.model != "gram":
-            raise ValueError("target='matched' needs model='gram' (it matches distinct prior samples to completions)")
+        gram_only = {  # option in use -> (its name, why TRM cannot take it)
+            "target='matched'": (self.target == "matched", "it matches distinct prior samples to completions"),
+            "train_rollout='prior'": (self.train_rollout == "prior", "TRM has no prior to sample"),
+            "start_noise": (self.start_noise > 0, "TRM's samples are one deterministic path"),
+            "hot_start_steps": (self.hot_start_steps > 0, "it scales the prior's noise"),
+        }
+        for what, (used, why) in gram_only.items():
+            if used and self.model != "gram":
+                raise ValueError(f"{what} needs model='gram' ({why})")
         if not 2 <= self.match_group <= 6:
             raise ValueError(f"match_group must lie in [2, 6] (match_group! orders are tried), got {self.match_group}")
         if self.target == "matched" and self.batch_size % self.match_group:
             raise ValueError(f"batch_size={self.batch_size} must be divisible by match_group={self.match_group}")
-        if self.train_rollout == "prior" and self.model != "gram":
-            raise ValueError("train_rollout='prior' needs model='gram' (TRM has no prior to sample)")
         if not (self.start_noise >= 0 and math.isfinite(self.start_noise)):
             raise ValueError(f"start_noise must be a finite value >= 0, got {self.start_noise}")
-        if self.start_noise > 0 and self.model != "gram":
-            raise ValueError("start_noise needs model='gram' (TRM's samples are one deterministic path)")
         if self.hot_start_steps < 0 or not self.hot_start_temperature > 0:
             raise ValueError(f"hot_start_steps must be >= 0 and hot_start_temperature > 0, got "
                              f"{self.hot_start_steps}, {self.hot_start_temperature}")
-        if self.hot_start_steps > 0 and self.model != "gram":
-            raise ValueError("hot_start_steps needs model='gram' (it scales the prior's noise)")
-        if not 0.0 <= self.nearest_prob <= 1.0:
-            raise ValueError(f"nearest_prob must lie in [0, 1], got {self.nearest_prob}")
-        if not 0.0 <= self.match_prob <= 1.0:
-            raise ValueError(f"match_prob must lie in [0, 1], got {self.match_prob}")
+        for share in ("nearest_prob", "match_prob"):
+            if not 0.0 <= getattr(self, share) <= 1.0:
+                raise ValueError(f"{share} must lie in [0, 1], got {getattr(self, share)}")
         if self.beta_start < 0 or self.beta_anneal_steps < 0:
             raise ValueError(f"beta_start and beta_anneal_steps must be >= 0, got {self.beta_start}, "
                              f"{self.beta_anneal_steps}")

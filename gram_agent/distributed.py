@@ -51,8 +51,7 @@ def wrap(model: torch.nn.Module, d: Dist, device: torch.device) -> torch.nn.Modu
     ids = [device.index] if device.type == "cuda" else None
     # buffers (the fixed z0, RoPE tables) are identical by construction: nothing to broadcast;
     # training the prior sample (config train_rollout) leaves the posterior head without gradients
-    cfg = getattr(model, "cfg", None)
-    unused = getattr(cfg, "train_rollout", "posterior") == "prior"
+    unused = model.cfg.train_rollout == "prior"
     return DistributedDataParallel(model, device_ids=ids, broadcast_buffers=False, find_unused_parameters=unused)
 
 

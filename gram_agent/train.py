@@ -155,8 +155,7 @@ class Trainer:
         self.nstep = torch.where(hz, 0, self.nstep)
         h0, l0 = self.model.z0[0], self.model.z0[1]
         if cfg.start_noise > 0:  # a random start per refilled slot (drawn for the global batch, as the noise)
-            lt, d = self.model.total_len, cfg.d_model
-            h0 = h0 + cfg.start_noise * torch.randn((B, lt, d), generator=self.gen, device=dev)[sl]
+            h0 = self.model.initial_state(B, self.gen)[0][sl]
         self.h = torch.where(hz[:, None, None], h0, self.h)
         self.l = torch.where(hz[:, None, None], l0, self.l)
 

@@ -323,18 +323,25 @@ def test_matched_answer_assigns_the_groups_draws_one_to_one():
     assert model.matched_answer(sw, label, sols, draws_a_a).tolist() == [a_swapped.tolist(), a.tolist()]
 
 
-def test_imle_draws_pull_only_their_nearest_sample():
-    """``match_draw="imle"``: a drawn completion is given to the group's sample nearest to it; a
-    sample no draw claimed keeps its own nearest completion (it is never pulled to a far one)."""
+def imle_two_completion_case():
+    """A group of 2 IMLE slots on one input with completions a and b (and a padding row): both
+    samples sit nearest to a, slot 1 agrees with b on one more token than slot 0, both draws are b.
+    Returns (model, a, b, label, sols, own logits, draws)."""
     model = RecursiveModel(small_cfg(target="matched", match_group=2, match_draw="imle"), vocab_size=5, seq_len=4,
                            n_answer=3)
     a, b = torch.tensor([0, 1, 2, 0]), torch.tensor([2, 2, 1, 0])
     label = torch.stack([a, a])
     sols = torch.stack([a, b, torch.full_like(a, -2)])[None].expand(2, 3, 4).to(torch.int8)
-    both_a = torch.nn.functional.one_hot(torch.stack([a, a]), 3).float() * 20.0
-    slot1_nearer_b = both_a.clone()
-    slot1_nearer_b[1, 0] = torch.tensor([0.0, 0.0, 20.0])  # slot 1 agrees with b on one more token
+    own = torch.nn.functional.one_hot(torch.stack([a, a]), 3).float() * 20.0
+    own[1, 0] = torch.tensor([0.0, 0.0, 20.0])
     draws_b_b = torch.tensor([[0.1, 0.9, 0.99], [0.2, 0.9, 0.99]])
+    return model, a, b, label, sols, own, draws_b_b
+
+
+def test_imle_draws_pull_only_their_nearest_sample():
+    """``match_draw="imle"``: a drawn completion is given to the group's sample nearest to it; a
+    sample no draw claimed keeps its own nearest completion (it is never pulled to a far one)."""
+    model, a, b, label, sols, slot1_nearer_b, draws_b_b = imle_two_completion_case()
     # both draws are b: they claim slot 1 (nearest to b); slot 0 is unclaimed and stays at a
     assert model.matched_answer(slot1_nearer_b, label, sols, draws_b_b).tolist() == [a.tolist(), b.tolist()]
     draws_a_a = torch.tensor([[0.9, 0.1, 0.99], [0.9, 0.2, 0.99]])
@@ -467,14 +474,7 @@ def test_match_prob_lets_flagged_slots_keep_their_own_nearest_completion():
     row takes the matched one, and under ``target="nearest"`` unflagged rows keep their label."""
     with pytest.raises(ValueError, match="match_prob must lie in"):
         small_cfg(match_prob=1.5)
-    model = RecursiveModel(small_cfg(target="matched", match_group=2, match_draw="imle"), vocab_size=5, seq_len=4,
-                           n_answer=3)
-    a, b = torch.tensor([0, 1, 2, 0]), torch.tensor([2, 2, 1, 0])
-    label = torch.stack([a, a])
-    sols = torch.stack([a, b, torch.full_like(a, -2)])[None].expand(2, 3, 4).to(torch.int8)
-    own = torch.nn.functional.one_hot(torch.stack([a, a]), 3).float() * 20.0
-    own[1, 0] = torch.tensor([0.0, 0.0, 20.0])  # slot 1 is nearer b, but both sit nearest to a
-    draws_b_b = torch.tensor([[0.1, 0.9, 0.99], [0.2, 0.9, 0.99]])
+    model, a, b, label, sols, own, draws_b_b = imle_two_completion_case()
     matched = model.matched_answer(own, label, sols, draws_b_b)
     assert matched.tolist() == [a.tolist(), b.tolist()]  # the draws pull slot 1 to b
     assert torch.equal(model.training_target(own, label, sols, None, draws_b_b), matched)
