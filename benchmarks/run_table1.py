@@ -41,6 +41,7 @@ for task, (env_id, answer_tokens) in TABLE1_TASKS.items():
     start = PAPER_BETA[env_id] * answer_tokens
     prior = ["--set", "kl_reduce=elbo", "--set", "train_rollout=prior", "--set", "target_permutations=False"]
     imle = ["--set", "target=matched", "--set", "match_group=4", "--set", "match_draw=imle"]
+    spread = ["--set", "target=matched", "--set", "match_group=4", "--set", "match_draw=spread"]
     variants = {
         "": ["--set", "kl_reduce=elbo"],
         "-sum": ["--set", "kl_reduce=sum"],
@@ -69,12 +70,16 @@ for task, (env_id, answer_tokens) in TABLE1_TASKS.items():
         # random starts (std 1) with IMLE pulls on a tenth of the slots and the nearest target elsewhere
         # (config match_prob): the nearest target alone never trains towards colourings it never visits
         "-prior-imle0.1-canon-start1": [*prior, *imle, "--set", "match_prob=0.1", "--set", "start_noise=1.0"],
+        # random starts (std 1) with groups of 4 slots of one input pushed onto distinct completions, each
+        # the nearest its group has not taken (match_draw=spread): duplicates are pushed to unvisited ones;
+        # "-spread0.25": on a quarter of the slots, the own nearest completion elsewhere
+        "-prior-spread-canon-start1": [*prior, *spread, "--set", "start_noise=1.0"],
+        "-prior-spread0.25-canon-start1": [*prior, *spread, "--set", "match_prob=0.25", "--set", "start_noise=1.0"],
         # the canonical nearest target with the prior's noise x6 in each slot's first 2 steps (training)
         "-nearest-canon-hot": ["--set", "kl_reduce=elbo", "--set", "target=nearest", "--set", "target_permutations=False",
                                "--set", "hot_start_steps=2", "--set", "hot_start_temperature=6"],
         # groups of 4 samples of one input pushed onto distinct nearby completions (match_draw=spread)
-        "-spread": ["--set", "kl_reduce=elbo", "--set", "target=matched", "--set", "match_group=4",
-                    "--set", "match_draw=spread"],
+        "-spread": ["--set", "kl_reduce=elbo", *spread],
     }
     for seed in (0, 1, 2):
         suffix = "" if seed == 0 else f"-s{seed}"

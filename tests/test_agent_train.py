@@ -343,7 +343,8 @@ def test_init_from_starts_a_new_objective_from_trained_weights(tmp_path):
               eval_at_end=False)
 
 
-@pytest.mark.parametrize("target", [{"target": "nearest"}, {"target": "matched", "match_draw": "imle"}])
+@pytest.mark.parametrize("target", [{"target": "nearest"}, {"target": "matched", "match_draw": "imle"},
+                                    {"target": "matched", "match_draw": "spread", "start_noise": 1.0}])
 def test_prior_rollout_trains_end_to_end_without_kl(target):
     """``train_rollout="prior"`` trains with the targets chosen from the prior sample, pays no KL
     and moves the prior's sigma away from its initial value (its only gradient is the CE's)."""
