@@ -72,9 +72,11 @@ for task, (env_id, answer_tokens) in TABLE1_TASKS.items():
         "-prior-imle0.1-canon-start1": [*prior, *imle, "--set", "match_prob=0.1", "--set", "start_noise=1.0"],
         # random starts (std 1) with groups of 4 slots of one input pushed onto distinct completions, each
         # the nearest its group has not taken (match_draw=spread): duplicates are pushed to unvisited ones;
-        # "-spread0.25": on a quarter of the slots, the own nearest completion elsewhere
+        # "-spread0.1"/"-spread0.25": on that share of the slots, the own nearest completion elsewhere
         "-prior-spread-canon-start1": [*prior, *spread, "--set", "start_noise=1.0"],
+        "-prior-spread0.1-canon-start1": [*prior, *spread, "--set", "match_prob=0.1", "--set", "start_noise=1.0"],
         "-prior-spread0.25-canon-start1": [*prior, *spread, "--set", "match_prob=0.25", "--set", "start_noise=1.0"],
+        "-prior-spread0.25-canon-start2": [*prior, *spread, "--set", "match_prob=0.25", "--set", "start_noise=2.0"],
         # the canonical nearest target with the prior's noise x6 in each slot's first 2 steps (training)
         "-nearest-canon-hot": ["--set", "kl_reduce=elbo", "--set", "target=nearest", "--set", "target_permutations=False",
                                "--set", "hot_start_steps=2", "--set", "hot_start_temperature=6"],
