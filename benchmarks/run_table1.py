@@ -77,6 +77,9 @@ for task, (env_id, answer_tokens) in TABLE1_TASKS.items():
         "-prior-spread0.1-canon-start1": [*prior, *spread, "--set", "match_prob=0.1", "--set", "start_noise=1.0"],
         "-prior-spread0.25-canon-start1": [*prior, *spread, "--set", "match_prob=0.25", "--set", "start_noise=1.0"],
         "-prior-spread0.25-canon-start2": [*prior, *spread, "--set", "match_prob=0.25", "--set", "start_noise=2.0"],
+        # the same in groups of 8 slots of one input (8 distinct completions where the input has as many)
+        "-prior-spread0.25g8-canon-start1": [*prior, "--set", "target=matched", "--set", "match_group=8", "--set",
+                                             "match_draw=spread", "--set", "match_prob=0.25", "--set", "start_noise=1.0"],
         # the canonical nearest target with the prior's noise x6 in each slot's first 2 steps (training)
         "-nearest-canon-hot": ["--set", "kl_reduce=elbo", "--set", "target=nearest", "--set", "target_permutations=False",
                                "--set", "hot_start_steps=2", "--set", "hot_start_temperature=6"],
@@ -117,6 +120,13 @@ JOBS["nq8-zeromean"] = ("GRAM/NQueens-8", "gram", ["--set", "kl_reduce=elbo", "-
 JOBS["nq8-zerovar"] = ("GRAM/NQueens-8", "gram", ["--set", "kl_reduce=elbo", "--set", "guidance_mode=zero_var"], [])
 #: prior temperatures every GRAM analysis also samples at (besides 1.0, the paper's)
 TEMPERATURES = ["0.5", "1.5", "2.0"]
+#: training continued (config ``init_from``, weights only) from a committed checkpoint of the same job:
+#: the budget of one device command, twice over
+CONTINUED = {"gc8-gram-prior-spread0.1-canon-start1": "s8-call2"}
+for _name, _call in CONTINUED.items():
+    _env, _model, _args, _ana = JOBS[_name]
+    _ckpt = HERE / "results" / "table1" / _call / _name / "ckpt"
+    JOBS[f"{_name}-cont"] = (_env, _model, [*_args, "--set", f"init_from={_ckpt}"], _ana)
 #: small models shipped for the CPU demo (gram_agent/checkpoints/)
 DEMO = ["--preset", "small", "--set", "d_model=128", "--set", "guidance_hidden=128"]
 JOBS["demo-gram"] = ("GRAM/NQueens-8", "gram", DEMO, [])

@@ -240,8 +240,11 @@ class GRAMConfig:
         for what, (used, why) in gram_only.items():
             if used and self.model != "gram":
                 raise ValueError(f"{what} needs model='gram' ({why})")
-        if not 2 <= self.match_group <= 6:
-            raise ValueError(f"match_group must lie in [2, 6] (match_group! orders are tried), got {self.match_group}")
+        # the uniform draw tries all match_group! orders; spread and IMLE go slot by slot or draw by draw
+        most = 6 if self.match_draw == "uniform" else 16
+        if not 2 <= self.match_group <= most:
+            raise ValueError(f"match_group must lie in [2, {most}] under match_draw={self.match_draw!r}"
+                             + (" (match_group! orders are tried)" if most == 6 else "") + f", got {self.match_group}")
         if self.target == "matched" and self.batch_size % self.match_group:
             raise ValueError(f"batch_size={self.batch_size} must be divisible by match_group={self.match_group}")
         if not (self.start_noise >= 0 and math.isfinite(self.start_noise)):

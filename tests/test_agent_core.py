@@ -417,6 +417,12 @@ def test_spread_matching_pushes_a_collapsed_group_onto_distinct_completions():
     assert model.matched_answer(mixed, label, sols, None).tolist() == [b.tolist(), a.tolist(), b.tolist(), a.tolist()]
     only_a = torch.stack([a, pad, pad])[None].expand(4, 3, 4).to(torch.int8)
     assert model.matched_answer(mixed, label, only_a, None).tolist() == [a.tolist()] * 4
+    # groups larger than the uniform draw's 6 (no orders are tried): 8 slots share 2 completions 4 and 4
+    big = RecursiveModel(small_cfg(target="matched", match_group=8, match_draw="spread"), vocab_size=5, seq_len=4,
+                         n_answer=3)
+    sols8 = torch.stack([a, b, pad])[None].expand(8, 3, 4).to(torch.int8)
+    toward_a8 = torch.nn.functional.one_hot(a.expand(8, 4), 3).float() * 20.0
+    assert big.matched_answer(toward_a8, a.expand(8, 4), sols8, None).tolist() == [a.tolist()] * 4 + [b.tolist()] * 4
     with pytest.raises(ValueError, match="match_draw"):
         small_cfg(target="matched", match_draw="greedy")
 

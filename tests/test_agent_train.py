@@ -281,7 +281,8 @@ def test_hot_start_training_scales_the_first_steps_noise():
 
 
 def test_matched_target_trains_groups_that_share_an_input_and_halt_together():
-    for bad, match in [({"model": "trm"}, "needs model='gram'"), ({"match_group": 7}, "match_group"),
+    for bad, match in [({"model": "trm"}, "needs model='gram'"), ({"match_group": 7}, r"match_group must lie in \[2, 6\]"),
+                       ({"match_group": 17, "match_draw": "spread"}, r"match_group must lie in \[2, 16\]"),
                        ({"batch_size": 30}, "divisible by match_group")]:
         with pytest.raises(ValueError, match=match):
             tiny(target="matched", **bad)

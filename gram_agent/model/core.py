@@ -81,8 +81,10 @@ class RecursiveModel(nn.Module):
         self.register_buffer("beta_now", torch.tensor(float(cfg.beta)), persistent=False)
         # answer class -> token id, for the posterior's input under ``target="nearest"`` (set by the trainer)
         self.register_buffer("answer_tok", torch.arange(n_answer), persistent=False)
-        #: every order of a matched group's draws (target="matched"), built once rather than each step
-        orders = torch.tensor(list(itertools.permutations(range(cfg.match_group))))
+        #: every order of a matched group's draws (target="matched", match_draw="uniform" only), built
+        #: once rather than each step
+        group = cfg.match_group if cfg.match_draw == "uniform" else 1
+        orders = torch.tensor(list(itertools.permutations(range(group))))
         self.register_buffer("match_orders", orders, persistent=False)
 
     # ------------------------------------------------------------------ pieces
