@@ -122,11 +122,16 @@ JOBS["nq8-zerovar"] = ("GRAM/NQueens-8", "gram", ["--set", "kl_reduce=elbo", "--
 TEMPERATURES = ["0.5", "1.5", "2.0"]
 #: training continued (config ``init_from``, weights only) from a committed checkpoint of the same job:
 #: the budget of one device command, twice over
-CONTINUED = {"gc8-gram-prior-spread0.1-canon-start1": "s8-call2"}
-for _name, _call in CONTINUED.items():
-    _env, _model, _args, _ana = JOBS[_name]
-    _ckpt = HERE / "results" / "table1" / _call / _name / "ckpt"
-    JOBS[f"{_name}-cont"] = (_env, _model, [*_args, "--set", f"init_from={_ckpt}"], _ana)
+#: new job: (the job it continues, the committed run whose checkpoint it starts from)
+CONTINUED = {
+    "gc8-gram-prior-spread0.1-canon-start1-cont": ("gc8-gram-prior-spread0.1-canon-start1",
+                                                   "s8-call2/gc8-gram-prior-spread0.1-canon-start1"),
+    "gc8-gram-prior-spread0.1-canon-start1-cont2": ("gc8-gram-prior-spread0.1-canon-start1",
+                                                    "s8-call3/gc8-gram-prior-spread0.1-canon-start1-cont"),
+}
+for _name, (_base, _run) in CONTINUED.items():
+    _env, _model, _args, _ana = JOBS[_base]
+    JOBS[_name] = (_env, _model, [*_args, "--set", f"init_from={HERE / 'results' / 'table1' / _run / 'ckpt'}"], _ana)
 #: small models shipped for the CPU demo (gram_agent/checkpoints/)
 DEMO = ["--preset", "small", "--set", "d_model=128", "--set", "guidance_hidden=128"]
 JOBS["demo-gram"] = ("GRAM/NQueens-8", "gram", DEMO, [])

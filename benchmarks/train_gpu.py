@@ -70,8 +70,7 @@ def main() -> int:
     from gram_agent.config import preset
 
     cfg = preset(args.preset, args.env, model=args.model, seed=args.seed)
-    for a in args.set:
-        cfg = cfg.set(a)
+    cfg = cfg.set(*args.set)
     if args.no_compile:
         cfg = cfg.replace(compile=False)
     cfg = cfg.replace(eval_samples=args.samples)

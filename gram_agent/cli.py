@@ -22,8 +22,7 @@ def _config(args: argparse.Namespace):
     from gram_agent.config import preset
 
     cfg = preset(args.preset, args.env, model=args.model)
-    for a in args.set or []:
-        cfg = cfg.set(a)
+    cfg = cfg.set(*(args.set or []))
     if getattr(args, "seed", None) is not None:
         cfg = cfg.replace(seed=args.seed)
     return cfg

@@ -288,8 +288,14 @@ class GRAMConfig:
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in names})
 
-    def set(self, assignment: str) -> GRAMConfig:
-        """Apply one ``name=value`` string (CLI ``--set``), parsing the value with the field's type."""
+    def set(self, *assignments: str) -> GRAMConfig:
+        """Apply ``name=value`` strings (CLI ``--set``), each value parsed with its field's type, all in
+        one replace: options checked together (match_group with match_draw) pass in any order; a name
+        given twice takes its last value."""
+        return self.replace(**dict(self._parse_assignment(a) for a in assignments))
+
+    def _parse_assignment(self, assignment: str) -> tuple[str, Any]:
+        """(field name, typed value) of one ``name=value`` string; unknown fields and bad values refused."""
         name, _, raw = assignment.partition("=")
         if not hasattr(self, name):
             raise ValueError(f"unknown config field {name!r}")
@@ -313,7 +319,7 @@ class GRAMConfig:
                 raise ValueError(f"{name} takes a JSON object, got {raw!r}")
         else:
             val = raw
-        return self.replace(**{name: val})
+        return name, val
 
 
 def _task_defaults(env_id: str | None) -> dict[str, Any]:

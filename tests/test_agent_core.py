@@ -171,6 +171,11 @@ def test_config_flags_and_json_round_trip():
     with pytest.raises(ValueError):
         GRAMConfig(sigma_param="nope")
     assert cfg.set('dataset_kwargs={"num_variants": 8}').dataset_kwargs == {"num_variants": 8}
+    # options checked together are set together, in either order; a repeated name takes its last value
+    for pair in [("match_group=8", "match_draw=spread"), ("match_draw=spread", "match_group=8")]:
+        got = cfg.set("target=matched", *pair)
+        assert (got.match_group, got.match_draw) == (8, "spread")
+    assert cfg.set("beta=0.1", "beta=0.2").beta == 0.2
     with pytest.raises(ValueError, match="JSON object"):
         cfg.set("dataset_kwargs=num_variants=8")
     with pytest.raises(ValueError, match="dataset_kwargs must be a dict"):
