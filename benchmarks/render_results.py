@@ -171,12 +171,15 @@ def load_runs() -> list[dict]:
         meta_path = call_dir / "CALL.json"
         if not meta_path.exists():
             continue
-        meta = json.loads(meta_path.read_text())
+        call_meta = json.loads(meta_path.read_text())
         for d in sorted(call_dir.glob("*")):
             res, ana = d / "results.json", d / "analysis.json"
             m = re.match(r"(nq8|nq10|gc8|gc10)-", d.name)
             if not (m and res.exists() and ana.exists()):
                 continue
+            # a job that ran apart from the call's other jobs (alone on a GPU, say) names that in
+            # CALL.json's "job_notes", so its rows stand apart instead of averaging with unlike runs
+            meta = {**call_meta, **call_meta.get("job_notes", {}).get(d.name, {})}
             results = json.loads(res.read_text())
             cfg = results["config"]
             label = variant(cfg) + (f", {meta['variant_note']}" if meta.get("variant_note") else "")

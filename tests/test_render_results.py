@@ -149,3 +149,21 @@ def test_cpu_section_adds_the_chosen_schedule_row(tmp_path, monkeypatch):
     assert "| GRAM (x) | 30.0 (1 seed) |" in text
     assert "| GRAM (x), temperature schedule chosen on training graphs | 50.0 (1 seed) |" in text
     assert "GRAM (x) seed 0: hot" in text
+
+
+def test_job_notes_set_one_job_apart_from_its_call(tmp_path, monkeypatch):
+    """A job that ran on other terms than its call (CALL.json ``job_notes``) gets its own variant
+    note and GPU share; the call's other jobs keep the call's."""
+    call = tmp_path / "c1"
+    meta = {"variant_note": "5.5 min budget", "jobs_per_gpu": "2",
+            "job_notes": {"gc8-b": {"variant_note": "5.5 min budget, alone on a GPU", "jobs_per_gpu": "1"}}}
+    for job in ("gc8-a", "gc8-b"):
+        (call / job).mkdir(parents=True)
+        (call / job / "results.json").write_text(json.dumps({"config": cfg(seed=0)}))
+        (call / job / "analysis.json").write_text(json.dumps({}))
+    (call / "CALL.json").write_text(json.dumps(meta))
+    monkeypatch.setattr(render, "TABLE_DIR", tmp_path)
+    runs = {r["job"]: r for r in render.load_runs()}
+    assert runs["gc8-a"]["variant"].endswith(", 5.5 min budget") and runs["gc8-a"]["meta"]["jobs_per_gpu"] == "2"
+    assert runs["gc8-b"]["variant"].endswith(", 5.5 min budget, alone on a GPU")
+    assert runs["gc8-b"]["meta"]["jobs_per_gpu"] == "1"
