@@ -25,6 +25,7 @@ sys.path.insert(0, str(HERE.parent))
 from benchmarks.common import TABLE1_TASKS  # noqa: E402
 from benchmarks.temperature_schedule import row_named  # noqa: E402
 from gram_agent.config import PAPER_BETA  # noqa: E402
+from gram_envs.core.metrics import coverage_bounds  # noqa: E402
 
 RESULTS = HERE / "results"
 TABLE_DIR = RESULTS / "table1"
@@ -261,30 +262,35 @@ def main_table(runs: list[dict]) -> list[str]:
     return lines
 
 
-def coverage_ceiling(analysis: dict, answers: int = 1) -> float:
-    """The coverage of a model that gives ``answers`` distinct valid answers per input (1: a collapsed
-    model; 20: the best any 20 samples can do): the mean of min(answers, n)/n over the analysed inputs,
-    n the input's number of completions (from the analysis' per-n instance counts)."""
+def coverage_levels(analysis: dict, samples: int = 20) -> dict[str, float]:
+    """``gram_envs.core.metrics.coverage_bounds`` over the analysed inputs (their per-n instance
+    counts): what a collapsed model (one_answer), the best independent sampler (independent) and
+    ``samples`` distinct valid answers (distinct) reach."""
     by_n = analysis["main"]["accuracy_by_num_solutions"]
-    total = sum(v["instances"] for v in by_n.values())
-    return sum(v["instances"] * min(answers, int(n)) / int(n) for n, v in by_n.items()) / total
+    counts = np.concatenate([np.full(v["instances"], int(n)) for n, v in by_n.items()])
+    return coverage_bounds(counts, samples)
 
 
 def ceiling_line(runs: list[dict]) -> str:
-    """One sentence giving each task's one-answer coverage ceiling (the level a collapsed model tops out at)."""
-    parts, best = [], []
+    """One paragraph giving each task's coverage@20 levels: one answer per input (the level a collapsed
+    model tops out at), the best independent sampler, and twenty distinct valid samples."""
+    found: dict[str, list[str]] = {"one_answer": [], "independent": [], "distinct": []}
     for task, name in TASK_NAMES.items():
         analysed = [r["analysis"] for r in runs if r["task"] == task and r["mode"] == "full"
                     and "accuracy_by_num_solutions" in r["analysis"]["main"]]
         if analysed:
-            for out, answers in ((parts, 1), (best, 20)):
-                seen = sorted({round(100 * coverage_ceiling(a, answers), 1) for a in analysed})
+            for key, out in found.items():
+                seen = sorted({round(100 * coverage_levels(a)[key], 1) for a in analysed})
                 out.append(f"{name} {'/'.join(f'{v:.1f}' for v in seen)}%")
     return ("**One answer per input reaches at most** (coverage@20 of a model that always gives the same valid "
             "completion; the mean of 1/n over the analysed test inputs, n its number of completions): "
-            + "; ".join(parts) + ". A coverage near this level means the samples collapsed onto one answer. "
-            "**Twenty distinct valid samples reach at most** (the mean of min(20, n)/n; inputs with more "
-            "than 20 completions cannot be covered): " + "; ".join(best) + ".")
+            + "; ".join(found["one_answer"]) + ". A coverage near this level means the samples collapsed onto one "
+            "answer. **Twenty independent samples reach at most, in expectation** (GRAM's trajectories, like "
+            "autoregressive or diffusion samples, are independent given the input; the expected number of "
+            "distinct answers is largest when the draws are uniform over the completions: the mean of "
+            "1 - (1 - 1/n)^20, `gram_envs.core.metrics.coverage_bounds`): " + "; ".join(found["independent"])
+            + ". **Twenty distinct valid samples reach at most** (the mean of min(20, n)/n; inputs with more "
+            "than 20 completions cannot be covered): " + "; ".join(found["distinct"]) + ".")
 
 
 def other_calls_table(runs: list[dict]) -> list[str]:
@@ -504,7 +510,7 @@ def plots(runs: list[dict]) -> list[str]:
         return None if not by else ([int(k) for k in ks], [100 * by[k]["accuracy"] for k in ks])
 
     def one_answer(task):
-        vals = [coverage_ceiling(r["analysis"]) for r in head
+        vals = [coverage_levels(r["analysis"])["one_answer"] for r in head
                 if r["task"] == task and "accuracy_by_num_solutions" in r["analysis"]["main"]]
         return None if not vals else (100 * max(vals), "one answer per input reaches at most")
 

@@ -337,3 +337,20 @@ def test_cache_makes_second_build_identical() -> None:
     b = build_coloring(**SMALL)
     np.testing.assert_array_equal(a.targets, b.targets)
     assert os.environ["GRAM_CACHE_DIR"]
+
+
+def test_uniform_sampler_scored_by_evaluate_meets_the_independent_bound(small: GraphColoringEnv) -> None:
+    """Twenty colourings drawn uniformly (with replacement) from each test graph's canonical ones,
+    scored by the env's own ``evaluate``, average out at ``coverage_bounds``' independent level:
+    the bound is stated in the env's own coverage metric."""
+    from gram_envs.core.metrics import coverage_bounds
+
+    ids = small.puzzle_set.split_ids("test")
+    sets = small.puzzle_set.solutions
+    rng = np.random.default_rng(0)
+    covs = []
+    for _ in range(200):
+        cands = np.stack([sets.of(int(i))[rng.integers(0, sets.counts[i], 20)] for i in ids])
+        covs.append(small.evaluate(ids, cands, record=False)["metrics"]["coverage"])
+    bound = coverage_bounds(sets.counts[ids], 20)["independent"]
+    assert np.mean(covs) == pytest.approx(bound, abs=4 * np.std(covs) / np.sqrt(len(covs)) + 1e-9)

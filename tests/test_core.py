@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gram_envs.core.metrics import MetricsTracker
+from gram_envs.core.metrics import MetricsTracker, coverage_bounds
 from gram_envs.core.solution_sets import SolutionSets
 
 
@@ -46,3 +47,27 @@ def test_unenumerated_distinct_and_duplicate_rate() -> None:
     summary = tracker.summary()
     assert summary["distinct_valid"] == 3
     assert summary["duplicate_rate"] == 1 - 3 / 8
+
+
+def test_coverage_bounds_by_hand_and_refusals():
+    got = coverage_bounds(np.array([1, 2, 4]), samples=2)
+    assert got["one_answer"] == pytest.approx((1 + 0.5 + 0.25) / 3)
+    assert got["independent"] == pytest.approx((1 + 0.75 + (1 - 0.75**2)) / 3)
+    assert got["distinct"] == pytest.approx((1 + 1 + 0.5) / 3)
+    for bad in (np.array([]), np.array([0, 2]), np.array([1.5]), np.array([[1, 2]])):
+        with pytest.raises(ValueError, match="num_solutions"):
+            coverage_bounds(bad)
+    with pytest.raises(ValueError, match="samples"):
+        coverage_bounds(np.array([2]), samples=0)
+
+
+@given(st.integers(1, 30), st.integers(1, 25), st.integers(0, 2**31 - 1))
+def test_no_independent_sampler_beats_the_uniform_bound(n, samples, seed):
+    """For any draw probabilities q over n answers, the exact expected coverage of ``samples``
+    independent draws, mean_i 1 - (1 - q_i)^N, stays at or below the bound, which uniform q attains."""
+    q = np.random.default_rng(seed).dirichlet(np.full(n, 0.3))
+    expected = float((1 - (1 - q) ** samples).sum() / n)
+    bound = coverage_bounds(np.array([n]), samples)
+    assert expected <= bound["independent"] + 1e-12
+    assert float((1 - (1 - np.full(n, 1 / n)) ** samples).sum() / n) == pytest.approx(bound["independent"])
+    assert bound["one_answer"] - 1e-12 <= bound["independent"] <= bound["distinct"] + 1e-12

@@ -77,15 +77,19 @@ def test_every_gram_table1_job_names_its_target_and_kl_reading():
     assert "target=label" not in jobs["demo-trm"][2]
 
 
-def test_coverage_ceilings_are_the_mean_of_min_answers_n_over_n():
+def test_coverage_levels_one_answer_independent_and_distinct():
     analysis = {"main": {"accuracy_by_num_solutions": {"1": {"instances": 2, "accuracy": 1.0},
                                                        "4": {"instances": 1, "accuracy": 0.5},
                                                        "40": {"instances": 1, "accuracy": 0.5}}}}
-    assert render.coverage_ceiling(analysis) == pytest.approx((1 + 1 + 0.25 + 0.025) / 4)
-    assert render.coverage_ceiling(analysis, 20) == pytest.approx((1 + 1 + 1 + 0.5) / 4)
+    levels = render.coverage_levels(analysis)
+    assert levels["one_answer"] == pytest.approx((1 + 1 + 0.25 + 0.025) / 4)
+    assert levels["distinct"] == pytest.approx((1 + 1 + 1 + 0.5) / 4)
+    independent = (1 + 1 + (1 - 0.75**20) + (1 - (39 / 40) ** 20)) / 4
+    assert levels["independent"] == pytest.approx(independent)
     runs = [{"task": "nq8", "mode": "full", "analysis": analysis}]
     line = render.ceiling_line(runs)
     assert "N-Queens 8x8 56.9%" in line and "N-Queens 8x8 87.5%" in line
+    assert f"N-Queens 8x8 {100 * independent:.1f}%" in line
 
 
 def test_schedule_rows_report_the_choice_made_on_training_inputs():

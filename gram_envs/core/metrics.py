@@ -140,3 +140,29 @@ class MetricsTracker:
         total = np.bincount(all_pairs // n_cls, minlength=len(sets))
         hit = np.bincount(hit_pairs // n_cls, minlength=len(sets))
         return hit[ids] / np.maximum(total[ids], 1)
+
+
+def coverage_bounds(num_solutions: np.ndarray, samples: int = 20) -> dict[str, float]:
+    """What coverage@``samples`` three kinds of sampler can reach on inputs with these solution counts.
+
+    - ``one_answer``: a model that always gives the same valid answer (collapsed): mean 1/n.
+    - ``independent``: the best *expected* coverage of any sampler whose draws are independent given
+      the input (GRAM's trajectories, autoregressive or diffusion samples): for draw probabilities q
+      over the n answers, E[distinct] = sum_i 1 - (1 - q_i)^N is concave and symmetric in q, so the
+      uniform q maximises it: mean 1 - (1 - 1/n)^N. Invalid draws only lower it.
+    - ``distinct``: N distinct valid answers (draws that avoid each other): mean min(N, n)/n.
+
+    A reported coverage above ``independent`` is out of reach for independent samples on these
+    inputs, whatever the model.
+    """
+    n = np.asarray(num_solutions)
+    if n.ndim != 1 or n.size == 0 or not np.issubdtype(n.dtype, np.integer) or (n < 1).any():
+        raise ValueError(f"num_solutions must be a non-empty 1-D array of integers >= 1, got {n!r:.80}")
+    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 1:
+        raise ValueError(f"samples must be a positive int, got {samples!r}")
+    inv = 1.0 / n.astype(np.float64)
+    return {
+        "one_answer": float(inv.mean()),
+        "independent": float((1.0 - (1.0 - inv) ** samples).mean()),
+        "distinct": float((np.minimum(samples, n) * inv).mean()),
+    }
