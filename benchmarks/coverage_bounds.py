@@ -100,7 +100,7 @@ def plot(result: dict, path: Path) -> None:
         for (name, cov), colour in zip(result["paper"][n].items(), ("tab:orange", "tab:purple", "tab:red"), strict=True):
             ax.axhline(cov, color=colour, lw=1, label=f"paper {name} {cov}")
         ax.axvline(0.4, color="grey", lw=0.8)
-        ax.set_title(f"Graph Coloring {n}: coverage@20 levels vs edge probability p (our envs: p = 0.4)", fontsize=9)
+        ax.set_title(f"Graph Coloring {n}: coverage@20 levels (our envs use p = 0.4)", fontsize=10)
         ax.set_xlabel("edge probability p")
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("coverage@20 (%)")
