@@ -170,4 +170,18 @@ def test_job_notes_set_one_job_apart_from_its_call(tmp_path, monkeypatch):
     runs = {r["job"]: r for r in render.load_runs()}
     assert runs["gc8-a"]["variant"].endswith(", 5.5 min budget") and runs["gc8-a"]["meta"]["jobs_per_gpu"] == "2"
     assert runs["gc8-b"]["variant"].endswith(", 5.5 min budget, alone on a GPU")
-    assert runs["gc8-b"]["meta"]["jobs_per_gpu"] == "1"
+    assert runs["gc8-b"]["meta"]["jobs_per_gpu"] == "1" and runs["gc8-b"]["call_meta"]["jobs_per_gpu"] == "2"
+
+
+def test_bounds_section_renders_the_sweep_and_the_smallest_p(tmp_path, monkeypatch):
+    row = {"p": 0.45, "one_answer": 27.4, "independent": 85.7, "distinct": 93.7, "colourings_mean": 11.7,
+           "colourings_median": 6.0, "graphs": 1000}
+    data = {"command": "python benchmarks/coverage_bounds.py", "commit": "abc", "date": "d", "graphs_per_cell": 1000,
+            "env_test_split": {"8": {**row, "p": 0.4, "independent": 79.9}}, "sweep": {"8": [row]},
+            "paper": {"8": {"GRAM": 85.8}}, "smallest_p": {"8": {"GRAM": None}}}
+    (tmp_path / "coverage_bounds.json").write_text(json.dumps(data))
+    monkeypatch.setattr(render, "RESULTS", tmp_path)
+    text = "\n".join(render.bounds_section())
+    assert "| GC8 test split | 0.4 | 11.7 / 6 | 27.4 | 79.9 | 93.7 |" in text
+    assert "| GC8 fresh | 0.45 | 11.7 / 6 | 27.4 | 85.7 | 93.7 |" in text
+    assert "GC8 GRAM 85.8 at no p of the grid" in text
