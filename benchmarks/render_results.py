@@ -179,6 +179,16 @@ def variant(cfg: dict) -> str:
     return ", ".join(parts + extras)
 
 
+def env_note(env_kwargs: dict) -> str:
+    """The label suffix of a run trained and scored on other data than the env's default (train_gpu
+    ``--env-kwargs``): a colouring's edge probability, or the kwargs as given."""
+    if not env_kwargs:
+        return ""
+    if set(env_kwargs) == {"p"}:
+        return f", graphs with edge probability {env_kwargs['p']:g}"
+    return ", env " + ", ".join(f"{k}={v}" for k, v in sorted(env_kwargs.items()))
+
+
 def load_runs() -> list[dict]:
     runs = []
     for call_dir in sorted(TABLE_DIR.glob("*")) if TABLE_DIR.exists() else []:
@@ -196,7 +206,8 @@ def load_runs() -> list[dict]:
             meta = {**call_meta, **call_meta.get("job_notes", {}).get(d.name, {})}
             results = json.loads(res.read_text())
             cfg = results["config"]
-            label = variant(cfg) + (f", {meta['variant_note']}" if meta.get("variant_note") else "")
+            label = variant(cfg) + env_note(results.get("env_kwargs") or {}) \
+                + (f", {meta['variant_note']}" if meta.get("variant_note") else "")
             run = {"call": call_dir.name, "meta": meta, "call_meta": call_meta, "job": d.name, "task": m.group(1), "kind": cfg["model"],
                    "mode": cfg.get("guidance_mode", "full"), "seed": int(cfg.get("seed", 0)), "variant": label,
                    "results": results, "analysis": json.loads(ana.read_text()), "schedule": None}

@@ -50,9 +50,22 @@ def flops_per_sample_step(cfg, seq_len: int, n_answer: int) -> float:
     return float((fwd + bwd) * L)
 
 
+def env_kwargs_arg(raw: str) -> dict:
+    """``--env-kwargs``: a JSON object, refused by name otherwise."""
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as e:
+        raise argparse.ArgumentTypeError(f"--env-kwargs takes a JSON object such as '{{\"p\": 0.5}}', got {raw!r}") from e
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"--env-kwargs takes a JSON object, got {raw!r}")
+    return value
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--env", default="GRAM/NQueens-8")
+    p.add_argument("--env-kwargs", type=env_kwargs_arg, default={},
+                   help='JSON object passed to gym.make, e.g. \'{"p": 0.5}\' (a colouring\'s edge probability)')
     p.add_argument("--model", default="gram", choices=["gram", "trm"])
     p.add_argument("--preset", default="fast")
     p.add_argument("--minutes", type=float, default=8.0)
@@ -68,6 +81,7 @@ def main() -> int:
 
     import gram_agent
     from gram_agent.config import preset
+    from gram_agent.infer import make_env
 
     cfg = preset(args.preset, args.env, model=args.model, seed=args.seed)
     cfg = cfg.set(*args.set)
@@ -91,7 +105,8 @@ def main() -> int:
             print(msg, flush=True)
 
     budget = args.minutes * 60 - (time.monotonic() - t_launch) - args.eval_reserve_s
-    agent = gram_agent.train(args.env, cfg, device=dev, time_budget_s=budget, checkpoint_dir=args.checkpoint_dir,
+    env = make_env(args.env, **args.env_kwargs)
+    agent = gram_agent.train(env, cfg, device=dev, time_budget_s=budget, checkpoint_dir=args.checkpoint_dir,
                              progress=False, eval_at_end=False, reserve_s=min(60.0, 0.12 * budget), log=log)
     tr = agent.meta["train"]
     if rank != 0:  # data-parallel workers: rank 0 evaluates and writes
@@ -107,6 +122,7 @@ def main() -> int:
     fl = flops_per_sample_step(cfg, agent.spec.seq_len, agent.spec.n_answer)
     out = {
         "env": args.env,
+        "env_kwargs": args.env_kwargs,
         "model": args.model,
         "preset": args.preset,
         "metrics": metrics,

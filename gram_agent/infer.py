@@ -27,14 +27,17 @@ SELECT = ("vote", "lprm", "halt", "all")
 Temperature = float | Sequence[float]
 
 
-def make_env(env: Any) -> Any:
-    """An env instance from an id string, or the env itself."""
+def make_env(env: Any, **env_kwargs: Any) -> Any:
+    """An env instance from an id string (made with ``env_kwargs``, e.g. a colouring's edge
+    probability ``p``), or the env itself (which takes no kwargs: it is already made)."""
     if isinstance(env, str):
         import gymnasium as gym
 
         import gram_envs  # noqa: F401  (registers the ids)
 
-        return gym.make(env)
+        return gym.make(env, **env_kwargs)
+    if env_kwargs:
+        raise ValueError(f"env kwargs {sorted(env_kwargs)} need an env id, got an env instance {env!r}")
     return env
 
 

@@ -185,3 +185,9 @@ def test_bounds_section_renders_the_sweep_and_the_smallest_p(tmp_path, monkeypat
     assert "| GC8 test split | 0.4 | 11.7 / 6 | 27.4 | 79.9 | 93.7 |" in text
     assert "| GC8 fresh | 0.45 | 11.7 / 6 | 27.4 | 85.7 | 93.7 |" in text
     assert "GC8 GRAM 85.8 at no p of the grid" in text
+
+
+def test_env_note_names_the_data_a_run_used():
+    assert render.env_note({}) == ""
+    assert render.env_note({"p": 0.5}) == ", graphs with edge probability 0.5"
+    assert render.env_note({"p": 0.5, "n": 6}) == ", env n=6, p=0.5"

@@ -1,0 +1,44 @@
+"""benchmarks/train_gpu.py end to end on the CPU: --env-kwargs reaches the env, the results and the
+checkpoint, so the analyses rebuild the same data."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torch")
+train_gpu = pytest.importorskip("benchmarks.train_gpu")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_env_kwargs_arg_takes_a_json_object_only():
+    assert train_gpu.env_kwargs_arg('{"p": 0.5}') == {"p": 0.5}
+    for bad in ("p=0.5", "[0.5]"):
+        with pytest.raises(argparse.ArgumentTypeError, match="JSON object"):
+            train_gpu.env_kwargs_arg(bad)
+
+
+def test_env_kwargs_reach_results_and_checkpoint(tmp_path):
+    kwargs = {"n": 5, "p": 0.5, "num_train": 30, "num_test": 6}
+    cmd = [sys.executable, str(ROOT / "benchmarks" / "train_gpu.py"), "--env", "GRAM/GraphColoring-v0",
+           "--env-kwargs", json.dumps(kwargs), "--preset", "tiny", "--minutes", "0.15", "--eval-reserve-s", "1",
+           "--samples", "2", "--no-compile", "--out-dir", str(tmp_path)]
+    env = {**os.environ, "GRAM_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["env_kwargs"] == kwargs
+    spec = json.loads((tmp_path / "ckpt" / "task.json").read_text())["spec"]
+    assert spec["env_id"] == "GRAM/GraphColoring-v0" and spec["env_kwargs"]["p"] == 0.5
+    from gram_agent.infer import Agent, make_env
+
+    agent = Agent.load(str(tmp_path / "ckpt"))
+    assert agent.env.unwrapped.puzzle_set.solutions.counts.size == 36  # 30 train + 6 test graphs
+    with pytest.raises(ValueError, match="need an env id"):
+        make_env(agent.env, p=0.5)
