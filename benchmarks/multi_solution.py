@@ -98,6 +98,9 @@ def main() -> int:
     p.add_argument("--out", default=None, help="where to write the analysis (default: RUN_DIR/analysis.json)")
     args = p.parse_args()
     t0 = time.monotonic()
+    from benchmarks.common import provenance
+
+    prov = provenance()  # the code the analysis starts from (commits made while it runs do not count)
 
     from gram_agent.infer import Agent
 
@@ -124,9 +127,7 @@ def main() -> int:
         out["temperature"][str(temp)] = analyse(env, ids, c, r, agent)
     out["analysis_time_s"] = time.monotonic() - t0
     if args.out:  # a side analysis of a stored run: say what was run and on which code
-        from benchmarks.common import provenance
-
-        out = {**provenance(), "device": str(agent.device), **out}
+        out = {**prov, "device": str(agent.device), **out}
     with open(args.out or os.path.join(args.run_dir, "analysis.json"), "w") as f:
         json.dump(out, f, indent=1)
     main = out["main"]

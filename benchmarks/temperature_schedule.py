@@ -150,6 +150,7 @@ def main() -> int:
 
     from gram_agent.infer import Agent
 
+    prov = provenance()  # the code the sweep starts from (commits made while it runs do not count)
     for run_dir in args.run_dirs:
         t0 = time.monotonic()
         agent = Agent.load(os.path.join(run_dir, "ckpt"))
@@ -165,7 +166,7 @@ def main() -> int:
                      desc=os.path.basename(run_dir.rstrip("/")), only=args.only)
         bar = accuracy_bar(rows, args.min_accuracy)
         chosen = choose(rows, bar)
-        out = {**provenance(), "run_dir": run_dir, "samples": args.samples, "min_accuracy": bar,
+        out = {**prov, "run_dir": run_dir, "samples": args.samples, "min_accuracy": bar,
                "select_split": "train", "select_instances": len(splits["select"][0]),
                "test_instances": len(splits["test"][0]), "trained_steps": agent.meta.get("step"),
                "schedules": rows, "chosen": chosen, "time_s": time.monotonic() - t0}
