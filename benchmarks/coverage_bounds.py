@@ -30,7 +30,7 @@ import numpy as np  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from benchmarks.common import provenance  # noqa: E402
-from gram_envs.coloring.generator import build_coloring  # noqa: E402
+from gram_envs.coloring.generator import DEFAULT_P, build_coloring  # noqa: E402
 from gram_envs.core.metrics import coverage_bounds  # noqa: E402
 
 #: GRAM paper Table 1, coverage@20 (%) of the samplers whose draws are independent given the input
@@ -63,7 +63,7 @@ def main() -> int:
                     "env_test_split": {}, "sweep": {}, "smallest_p": {}}
     for n in (8, 10):
         ps = build_coloring(n)
-        result["env_test_split"][n] = {"p": 0.4, **levels(ps.solutions.counts[ps.split_ids("test")])}
+        result["env_test_split"][n] = {"p": DEFAULT_P, **levels(ps.solutions.counts[ps.split_ids("test")])}
         sweep = []
         for p in tqdm(P_GRID, desc=f"GC{n} p sweep"):
             fresh = build_coloring(n, p=p, seed=1, num_train=1, num_test=args.graphs)
@@ -77,7 +77,7 @@ def main() -> int:
     plot(result, out.with_suffix(".png"))
     for n in (8, 10):
         split = result["env_test_split"][n]
-        print(f"GC{n} env test split (p 0.4): one answer {split['one_answer']:.1f}%, independent "
+        print(f"GC{n} env test split (p {split['p']}): one answer {split['one_answer']:.1f}%, independent "
               f"{split['independent']:.1f}%, distinct {split['distinct']:.1f}%; smallest p allowing the paper's "
               f"coverage: {result['smallest_p'][n]}")
     print(f"wrote {out} and {out.with_suffix('.png')} in {result['wall_s']:.0f} s")
@@ -99,8 +99,8 @@ def plot(result: dict, path: Path) -> None:
             ax.plot(ps, [row[key] for row in sweep], style, label=f"{key.replace('_', ' ')} (fresh graphs)")
         for (name, cov), colour in zip(result["paper"][n].items(), ("tab:orange", "tab:purple", "tab:red"), strict=True):
             ax.axhline(cov, color=colour, lw=1, label=f"paper {name} {cov}")
-        ax.axvline(0.4, color="grey", lw=0.8)
-        ax.set_title(f"Graph Coloring {n}: coverage@20 levels (our envs use p = 0.4)", fontsize=10)
+        ax.axvline(DEFAULT_P, color="grey", lw=0.8)
+        ax.set_title(f"Graph Coloring {n}: coverage@20 levels (our envs use p = {DEFAULT_P})", fontsize=10)
         ax.set_xlabel("edge probability p")
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("coverage@20 (%)")

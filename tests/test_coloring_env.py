@@ -17,6 +17,7 @@ from gram_envs.coloring.env import COLOR0, GraphColoringEnv
 from gram_envs.coloring.generator import _build, build_coloring
 from gram_envs.coloring.logic import canonicalize, check_colorings, triu_to_adjacency
 from gram_envs.core.dataset import IGNORE_LABEL
+from gram_envs.core.metrics import coverage_bounds
 from solvers.coloring import batch_canonical_colorings
 
 IDS = ["GRAM/GraphColoring-8", "GRAM/GraphColoring-10", "GRAM/GraphColoring-v0"]
@@ -343,8 +344,6 @@ def test_uniform_sampler_scored_by_evaluate_meets_the_independent_bound(small: G
     """Twenty colourings drawn uniformly (with replacement) from each test graph's canonical ones,
     scored by the env's own ``evaluate``, average out at ``coverage_bounds``' independent level:
     the bound is stated in the env's own coverage metric."""
-    from gram_envs.core.metrics import coverage_bounds
-
     ids = small.puzzle_set.split_ids("test")
     sets = small.puzzle_set.solutions
     rng = np.random.default_rng(0)

@@ -24,7 +24,7 @@ def test_env_kwargs_arg_takes_a_json_object_only():
             train_gpu.env_kwargs_arg(bad)
 
 
-def test_env_kwargs_reach_results_and_checkpoint(tmp_path):
+def test_env_kwargs_reach_results_and_checkpoint(tmp_path, monkeypatch):
     kwargs = {"n": 5, "p": 0.5, "num_train": 30, "num_test": 6}
     cmd = [sys.executable, str(ROOT / "benchmarks" / "train_gpu.py"), "--env", "GRAM/GraphColoring-v0",
            "--env-kwargs", json.dumps(kwargs), "--preset", "tiny", "--minutes", "0.15", "--eval-reserve-s", "1",
@@ -38,6 +38,7 @@ def test_env_kwargs_reach_results_and_checkpoint(tmp_path):
     assert spec["env_id"] == "GRAM/GraphColoring-v0" and spec["env_kwargs"]["p"] == 0.5
     from gram_agent.infer import Agent, make_env
 
+    monkeypatch.setenv("GRAM_CACHE_DIR", env["GRAM_CACHE_DIR"])  # the loaded agent rebuilds the same data there
     agent = Agent.load(str(tmp_path / "ckpt"))
     assert agent.env.unwrapped.puzzle_set.solutions.counts.size == 36  # 30 train + 6 test graphs
     with pytest.raises(ValueError, match="need an env id"):
