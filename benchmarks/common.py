@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as _dt
 import json
 import os
@@ -14,6 +15,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def env_kwargs_arg(raw: str) -> dict:
+    """``--env-kwargs`` (train_gpu.py, multi_solution.py): a JSON object for ``gym.make``, refused by
+    name otherwise."""
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as e:
+        raise argparse.ArgumentTypeError(f"--env-kwargs takes a JSON object such as '{{\"p\": 0.5}}', got {raw!r}") from e
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"--env-kwargs takes a JSON object, got {raw!r}")
+    return value
 #: Table-1 task key -> (env id, supervised answer tokens per sample: N*N boards, one colour per vertex)
 TABLE1_TASKS: dict[str, tuple[str, int]] = {
     "nq8": ("GRAM/NQueens-8", 64), "nq10": ("GRAM/NQueens-10", 100),

@@ -32,6 +32,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 
+from benchmarks.common import env_kwargs_arg, provenance  # noqa: E402
+
 
 def coverage_curve(solution_index: np.ndarray, num_solutions: np.ndarray) -> list[float]:
     """Coverage using the first n samples, n = 1..N, from per-sample solution indices (-1 invalid)."""
@@ -96,17 +98,25 @@ def main() -> int:
     p.add_argument("--temperatures", type=float, nargs="*", default=[],
                    help="also sample the prior with sigma scaled by each (GRAM only; 1.0 is the main run)")
     p.add_argument("--out", default=None, help="where to write the analysis (default: RUN_DIR/analysis.json)")
+    p.add_argument("--env-kwargs", type=env_kwargs_arg, default={},
+                   help='score on other data of the same env, e.g. \'{"p": 0.5}\' (denser graphs); needs --out')
     args = p.parse_args()
+    if args.env_kwargs and not args.out:
+        p.error("--env-kwargs scores other data than the run's: name the file with --out")
     t0 = time.monotonic()
-    from benchmarks.common import provenance
-
     prov = provenance()  # the code the analysis starts from (commits made while it runs do not count)
 
-    from gram_agent.infer import Agent
+    from gram_agent.infer import Agent, make_env
 
-    agent = Agent.load(os.path.join(args.run_dir, "ckpt"))
+    ckpt = os.path.join(args.run_dir, "ckpt")
+    agent = Agent.load(ckpt)
+    if args.env_kwargs:  # the same env on other data: the tokens must be the ones the model was trained on
+        agent = Agent.load(ckpt, env=make_env(agent.spec.env_id, **{**agent.spec.env_kwargs, **args.env_kwargs}))
     env = agent.env
     ds = env.unwrapped.dataset("test", **agent.config.dataset_kwargs)
+    if (ds.vocab_size, ds.seq_len) != (agent.spec.vocab_size, agent.spec.seq_len):
+        raise SystemExit(f"--env-kwargs {args.env_kwargs} gives vocab {ds.vocab_size} / length {ds.seq_len}; the "
+                         f"model takes {agent.spec.vocab_size} / {agent.spec.seq_len}")
     ids, inputs = ds.instance_ids, ds.instance_inputs
     if args.instances:
         ids, inputs = ids[:args.instances], inputs[:args.instances]
@@ -126,8 +136,8 @@ def main() -> int:
         c = env.unwrapped.detokenize(r["tokens"].cpu().numpy())
         out["temperature"][str(temp)] = analyse(env, ids, c, r, agent)
     out["analysis_time_s"] = time.monotonic() - t0
-    if args.out:  # a side analysis of a stored run: say what was run and on which code
-        out = {**prov, "device": str(agent.device), **out}
+    if args.out:  # a side analysis of a stored run: say what was run, on which data and code
+        out = {**prov, "device": str(agent.device), "env_kwargs": dict(env.spec.kwargs or {}), **out}
     with open(args.out or os.path.join(args.run_dir, "analysis.json"), "w") as f:
         json.dump(out, f, indent=1)
     main = out["main"]

@@ -30,6 +30,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from benchmarks.common import env_kwargs_arg  # noqa: E402
+
 PEAK_BF16 = 790e12
 
 
@@ -48,17 +50,6 @@ def flops_per_sample_step(cfg, seq_len: int, n_answer: int) -> float:
     fwd = per_call * calls + head * (cfg.T + 1) + 2 * d * n_answer * 2
     bwd = 2 * (per_call * grad_calls + head * 2 + 2 * d * n_answer)
     return float((fwd + bwd) * L)
-
-
-def env_kwargs_arg(raw: str) -> dict:
-    """``--env-kwargs``: a JSON object, refused by name otherwise."""
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as e:
-        raise argparse.ArgumentTypeError(f"--env-kwargs takes a JSON object such as '{{\"p\": 0.5}}', got {raw!r}") from e
-    if not isinstance(value, dict):
-        raise argparse.ArgumentTypeError(f"--env-kwargs takes a JSON object, got {raw!r}")
-    return value
 
 
 def main() -> int:

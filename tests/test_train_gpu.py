@@ -18,10 +18,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_env_kwargs_arg_takes_a_json_object_only():
-    assert train_gpu.env_kwargs_arg('{"p": 0.5}') == {"p": 0.5}
+    from benchmarks.common import env_kwargs_arg
+
+    assert env_kwargs_arg('{"p": 0.5}') == {"p": 0.5}
     for bad in ("p=0.5", "[0.5]"):
         with pytest.raises(argparse.ArgumentTypeError, match="JSON object"):
-            train_gpu.env_kwargs_arg(bad)
+            env_kwargs_arg(bad)
 
 
 def test_env_kwargs_reach_results_and_checkpoint(tmp_path, monkeypatch):
@@ -43,3 +45,18 @@ def test_env_kwargs_reach_results_and_checkpoint(tmp_path, monkeypatch):
     assert agent.env.unwrapped.puzzle_set.solutions.counts.size == 36  # 30 train + 6 test graphs
     with pytest.raises(ValueError, match="need an env id"):
         make_env(agent.env, p=0.5)
+    # the same checkpoint scored on other data of its env (multi_solution --env-kwargs): recorded in the
+    # output; other token shapes and a missing --out are refused by name
+    side = tmp_path / "side.json"
+    ms = [sys.executable, str(ROOT / "benchmarks" / "multi_solution.py"), str(tmp_path), "--samples", "3"]
+    done = subprocess.run([*ms, "--env-kwargs", '{"p": 0.6}', "--out", str(side)], capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    scored = json.loads(side.read_text())
+    assert scored["env_kwargs"]["p"] == 0.6 and scored["env_kwargs"]["n"] == 5 and scored["test_instances"] == 6
+    refused = subprocess.run([*ms, "--env-kwargs", '{"n": 6}', "--out", str(side)], capture_output=True, text=True,
+                             env=env, cwd=ROOT, timeout=300)
+    assert refused.returncode != 0 and "the model takes" in refused.stderr
+    refused = subprocess.run([*ms, "--env-kwargs", '{"p": 0.6}'], capture_output=True, text=True, env=env, cwd=ROOT,
+                             timeout=300)
+    assert refused.returncode != 0 and "--out" in refused.stderr
