@@ -90,6 +90,10 @@ def test_coverage_levels_one_answer_independent_and_distinct():
     line = render.ceiling_line(runs)
     assert "N-Queens 8x8 56.9%" in line and "N-Queens 8x8 87.5%" in line
     assert f"N-Queens 8x8 {100 * independent:.1f}%" in line
+    dense = {"main": {"accuracy_by_num_solutions": {"2": {"instances": 1, "accuracy": 1.0}}}}
+    runs.append({"task": "nq8", "mode": "full", "analysis": dense, "results": {"env_kwargs": {"p": 0.5}}})
+    line = render.ceiling_line(runs)  # other data: its own entry, not a second number beside the default's
+    assert "N-Queens 8x8 56.9%" in line and "N-Queens 8x8 (graphs with edge probability 0.5) 50.0%" in line
 
 
 def test_schedule_rows_report_the_choice_made_on_training_inputs():
