@@ -27,6 +27,8 @@ def env_kwargs_arg(raw: str) -> dict:
     if not isinstance(value, dict):
         raise argparse.ArgumentTypeError(f"--env-kwargs takes a JSON object, got {raw!r}")
     return value
+
+
 #: Table-1 task key -> (env id, supervised answer tokens per sample: N*N boards, one colour per vertex)
 TABLE1_TASKS: dict[str, tuple[str, int]] = {
     "nq8": ("GRAM/NQueens-8", 64), "nq10": ("GRAM/NQueens-10", 100),

@@ -35,27 +35,29 @@ import numpy as np  # noqa: E402
 from benchmarks.common import env_kwargs_arg, provenance  # noqa: E402
 
 
+def distinct_found(solution_index: np.ndarray) -> np.ndarray:
+    """(M, N) distinct valid completions found per input within its first n = 1..N samples, from
+    per-sample solution indices (-1 invalid)."""
+    m, n = solution_index.shape
+    seen = np.zeros((m, int(solution_index.max()) + 2 if solution_index.size else 1), dtype=bool)
+    rows = np.arange(m)
+    found = np.zeros((m, n))
+    for j in range(n):  # loop over the sample count only: each step is a vectorised update
+        seen[rows, solution_index[:, j] + 1] = True  # column 0 collects the invalid samples (-1)
+        found[:, j] = seen[:, 1:].sum(axis=1)
+    return found
+
+
 def coverage_curve(solution_index: np.ndarray, num_solutions: np.ndarray) -> list[float]:
     """Coverage using the first n samples, n = 1..N, from per-sample solution indices (-1 invalid)."""
-    m, n = solution_index.shape
-    width = int(solution_index.max()) + 2 if solution_index.size else 1
-    seen = np.zeros((m, width), dtype=bool)
-    rows = np.arange(m)
-    curve = []
-    for j in range(n):  # loop over the sample count only: each step is a vectorised update
-        seen[rows, solution_index[:, j] + 1] = True
-        found = seen[:, 1:].sum(axis=1)
-        curve.append(float(np.mean(found / np.maximum(num_solutions, 1))))
-    return curve
+    found = distinct_found(solution_index)
+    return [float(v) for v in (found / np.maximum(num_solutions, 1)[:, None]).mean(axis=0)]
 
 
 def coverage_by_num_solutions(solution_index: np.ndarray, num_solutions: np.ndarray) -> dict[int, dict]:
     """Per number n of valid completions: how many inputs have n, the mean number of distinct valid
     completions their samples found, and their mean coverage (found / n)."""
-    m = solution_index.shape[0]
-    seen = np.zeros((m, int(solution_index.max()) + 2 if solution_index.size else 1), dtype=bool)
-    seen[np.arange(m)[:, None], solution_index + 1] = True  # column 0 collects the invalid samples (-1)
-    found = seen[:, 1:].sum(axis=1).astype(float)
+    found = distinct_found(solution_index)[:, -1]
     out = {}
     for k in np.unique(num_solutions):
         sel = num_solutions == k

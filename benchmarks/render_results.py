@@ -298,19 +298,18 @@ def coverage_levels(analysis: dict, samples: int = 20) -> dict[str, float]:
 def ceiling_line(runs: list[dict]) -> str:
     """One paragraph giving each task's coverage@20 levels: one answer per input (the level a collapsed
     model tops out at), the best independent sampler, and twenty distinct valid samples."""
+    # runs on other data than the env's default (train_gpu --env-kwargs) get their own entry
+    analysed: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for r in runs:
+        if r["mode"] == "full" and "accuracy_by_num_solutions" in r["analysis"]["main"]:
+            analysed[r["task"], env_note(r.get("results", {}).get("env_kwargs") or {})].append(r["analysis"])
     found: dict[str, list[str]] = {"one_answer": [], "independent": [], "distinct": []}
     for task, task_name in TASK_NAMES.items():
-        # runs on other data than the env's default (train_gpu --env-kwargs) get their own entry
-        data = sorted({env_note(r.get("results", {}).get("env_kwargs") or {}) for r in runs if r["task"] == task})
-        for note in data:
-            analysed = [r["analysis"] for r in runs if r["task"] == task and r["mode"] == "full"
-                        and env_note(r.get("results", {}).get("env_kwargs") or {}) == note
-                        and "accuracy_by_num_solutions" in r["analysis"]["main"]]
+        for note in sorted(n for t, n in analysed if t == task):
             name = task_name + (f" ({note.removeprefix(', ')})" if note else "")
-            if analysed:
-                for key, out in found.items():
-                    seen = sorted({round(100 * coverage_levels(a)[key], 1) for a in analysed})
-                    out.append(f"{name} {'/'.join(f'{v:.1f}' for v in seen)}%")
+            for key, out in found.items():
+                seen = sorted({round(100 * coverage_levels(a)[key], 1) for a in analysed[task, note]})
+                out.append(f"{name} {'/'.join(f'{v:.1f}' for v in seen)}%")
     return ("**One answer per input reaches at most** (coverage@20 of a model that always gives the same valid "
             "completion; the mean of 1/n over the analysed test inputs, n its number of completions): "
             + "; ".join(found["one_answer"]) + ". A coverage near this level means the samples collapsed onto one "

@@ -120,10 +120,9 @@ JOBS["nq8-zeromean"] = ("GRAM/NQueens-8", "gram", ["--set", "kl_reduce=elbo", "-
 JOBS["nq8-zerovar"] = ("GRAM/NQueens-8", "gram", ["--set", "kl_reduce=elbo", "--set", "guidance_mode=zero_var"], [])
 #: prior temperatures every GRAM analysis also samples at (besides 1.0, the paper's)
 TEMPERATURES = ["0.5", "1.5", "2.0"]
-#: training continued (config ``init_from``, weights only) from a committed checkpoint of the same job:
-#: the budget of one device command, twice over
-#: new job: (the job it continues, the committed run whose checkpoint it starts from). s8-call2's
-#: checkpoint was pruned from the tree (tests/test_repo_size.py); `git checkout 76277d8 -- PATH` restores it
+#: training continued over several device commands (config ``init_from``, weights only): new job ->
+#: (the job it continues, the committed run whose checkpoint it starts from). s8-call2's checkpoint was
+#: pruned from the tree (tests/test_repo_size.py); `git checkout 76277d8 -- PATH` restores it
 CONTINUED = {
     "gc8-gram-prior-spread0.1-canon-start1-cont": ("gc8-gram-prior-spread0.1-canon-start1",
                                                    "s8-call2/gc8-gram-prior-spread0.1-canon-start1"),

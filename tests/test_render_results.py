@@ -31,6 +31,13 @@ def test_variant_labels_name_every_setting_that_changes_the_objective():
     assert render.variant(old) == "GRAM, summed KL, beta 0.07"
 
 
+def rendered(tmp_path, monkeypatch, filename: str, data: dict, section) -> str:
+    """A results-page section rendered from one results file written into a scratch results folder."""
+    (tmp_path / filename).write_text(json.dumps(data))
+    monkeypatch.setattr(render, "RESULTS", tmp_path)
+    return "\n".join(section())
+
+
 def test_fmt_and_grouping_count_seeds():
     assert render.fmt([0.5]) == "50.0 (1 seed)"
     assert render.fmt([0.5, 0.7]) == "60.0±10.0 (2 seeds)"
@@ -151,9 +158,7 @@ def test_cpu_section_adds_the_chosen_schedule_row(tmp_path, monkeypatch):
            "schedules": {"rows": [{"name": "T 1", "test": main}, {"name": "hot", "test": hot}], "chosen": "hot",
                          "select_instances": 100, "min_accuracy": 0.3}}
     data = {"command": "cmd", "wall_s": 60.0, "device": "cpu", "commit": "abc", "date": "d", "runs": [run]}
-    (tmp_path / "cpu_gc6_mode_collapse_x.json").write_text(json.dumps(data))
-    monkeypatch.setattr(render, "RESULTS", tmp_path)
-    text = "\n".join(render.cpu_section())
+    text = rendered(tmp_path, monkeypatch, "cpu_gc6_mode_collapse_x.json", data, render.cpu_section)
     assert "| GRAM (x) | 30.0 (1 seed) |" in text
     assert "| GRAM (x), temperature schedule chosen on training graphs | 50.0 (1 seed) |" in text
     assert "GRAM (x) seed 0: hot" in text
@@ -183,9 +188,7 @@ def test_bounds_section_renders_the_sweep_and_the_smallest_p(tmp_path, monkeypat
     data = {"command": "python benchmarks/coverage_bounds.py", "commit": "abc", "date": "d", "graphs_per_cell": 1000,
             "env_test_split": {"8": {**row, "p": 0.4, "independent": 79.9}}, "sweep": {"8": [row]},
             "paper": {"8": {"GRAM": 85.8}}, "smallest_p": {"8": {"GRAM": None}}}
-    (tmp_path / "coverage_bounds.json").write_text(json.dumps(data))
-    monkeypatch.setattr(render, "RESULTS", tmp_path)
-    text = "\n".join(render.bounds_section())
+    text = rendered(tmp_path, monkeypatch, "coverage_bounds.json", data, render.bounds_section)
     assert "| GC8 test split | 0.4 | 11.7 / 6 | 27.4 | 79.9 | 93.7 |" in text
     assert "| GC8 fresh | 0.45 | 11.7 / 6 | 27.4 | 85.7 | 93.7 |" in text
     assert "GC8 GRAM 85.8 at no p of the grid" in text
