@@ -120,18 +120,6 @@ JOBS["nq8-zeromean"] = ("GRAM/NQueens-8", "gram", ["--set", "kl_reduce=elbo", "-
 JOBS["nq8-zerovar"] = ("GRAM/NQueens-8", "gram", ["--set", "kl_reduce=elbo", "--set", "guidance_mode=zero_var"], [])
 #: prior temperatures every GRAM analysis also samples at (besides 1.0, the paper's)
 TEMPERATURES = ["0.5", "1.5", "2.0"]
-#: training continued over several device commands (config ``init_from``, weights only): new job ->
-#: (the job it continues, the committed run whose checkpoint it starts from). s8-call2's checkpoint was
-#: pruned from the tree (tests/test_repo_size.py); `git checkout 76277d8 -- PATH` restores it
-CONTINUED = {
-    "gc8-gram-prior-spread0.1-canon-start1-cont": ("gc8-gram-prior-spread0.1-canon-start1",
-                                                   "s8-call2/gc8-gram-prior-spread0.1-canon-start1"),
-    "gc8-gram-prior-spread0.1-canon-start1-cont2": ("gc8-gram-prior-spread0.1-canon-start1",
-                                                    "s8-call3/gc8-gram-prior-spread0.1-canon-start1-cont"),
-}
-for _name, (_base, _run) in CONTINUED.items():
-    _env, _model, _args, _ana = JOBS[_base]
-    JOBS[_name] = (_env, _model, [*_args, "--set", f"init_from={HERE / 'results' / 'table1' / _run / 'ckpt'}"], _ana)
 #: GC8 on denser graphs (edge probability 0.5, train_gpu --env-kwargs; the env's default is 0.4). The
 #: paper's GC8 coverages (AR 83.0, MDLM 84.5, GRAM 85.8) are above what 20 independent samples can
 #: expect on p = 0.4 graphs (79.9%) and within it from p = 0.45-0.475 on (results/coverage_bounds.json)
@@ -141,6 +129,21 @@ for _name in ("gc8-gram-prior-nearest-canon-start1", "gc8-gram-prior-spread0.1-c
         _env, _model, _args, _ana = JOBS[_name + _seed]
         JOBS[_name.replace("gc8-", "gc8-edgep0.5-", 1) + _seed] = (_env, _model, [*_args, "--env-kwargs", '{"p": 0.5}'],
                                                              _ana)
+#: training continued over several device commands (config ``init_from``, weights only): new job ->
+#: (the job it continues, the committed run whose checkpoint it starts from). Start checkpoints pruned
+#: from the tree (tests/test_repo_size.py) come back with `git checkout COMMIT -- PATH`: s8-call2's
+#: from 76277d8, s8-call3's from 1499520
+CONTINUED = {
+    "gc8-gram-prior-spread0.1-canon-start1-cont": ("gc8-gram-prior-spread0.1-canon-start1",
+                                                   "s8-call2/gc8-gram-prior-spread0.1-canon-start1"),
+    "gc8-gram-prior-spread0.1-canon-start1-cont2": ("gc8-gram-prior-spread0.1-canon-start1",
+                                                    "s8-call3/gc8-gram-prior-spread0.1-canon-start1-cont"),
+    "gc8-edgep0.5-gram-prior-spread-canon-start1-cont": ("gc8-edgep0.5-gram-prior-spread-canon-start1",
+                                                         "s9-call1/gc8-edgep0.5-gram-prior-spread-canon-start1"),
+}
+for _name, (_base, _run) in CONTINUED.items():
+    _env, _model, _args, _ana = JOBS[_base]
+    JOBS[_name] = (_env, _model, [*_args, "--set", f"init_from={HERE / 'results' / 'table1' / _run / 'ckpt'}"], _ana)
 #: small models shipped for the CPU demo (gram_agent/checkpoints/)
 DEMO = ["--preset", "small", "--set", "d_model=128", "--set", "guidance_hidden=128"]
 JOBS["demo-gram"] = ("GRAM/NQueens-8", "gram", DEMO, [])

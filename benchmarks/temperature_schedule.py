@@ -46,6 +46,9 @@ GRID: list[tuple[float, int, float, int]] = [
     # hotter still (session 7): a prior-sample-trained colouring model ends with sigma near 0.05, and
     # its coverage was still rising at 50 (results/table1/s7-call1)
     (100.0, 2, 0.5, 0), (200.0, 2, 0.5, 0), (50.0, 4, 0.5, 0),
+    # longer hot phases (session 9): on edge-probability-0.5 graphs the nearest-target model's coverage
+    # rose from 2 to 4 hot steps at T 50 with no conflicts (results/table1/s9-call1)
+    (100.0, 4, 0.5, 0), (200.0, 4, 0.5, 0), (50.0, 8, 0.5, 0), (100.0, 8, 0.5, 0),
 ]
 
 
