@@ -110,9 +110,9 @@ JOBS["nq8-gram-sum-cg"] = ("GRAM/NQueens-8", "gram", ["--set", "kl_reduce=sum", 
 JOBS["nq8-gram-nearest-cg"] = ("GRAM/NQueens-8", "gram", ["--set", "kl_reduce=elbo", "--set", "target=nearest",
                                "--set", "compile_mode=reduce-overhead"], [])
 JOBS["nq8-trm-cg"] = ("GRAM/NQueens-8", "trm", ["--set", "compile_mode=reduce-overhead"], [])
-#: fine-tuning (config ``init_from``): the committed nearest-target model (100.0 / 83.4) trained on under
-#: the paper's label target, so the posterior can learn which completion to pick while the decoder
-#: already lands on valid boards
+#: fine-tuning (config ``init_from``): the nearest-target model (100.0 / 83.4) trained on under the paper's
+#: label target, so the posterior can learn which completion to pick while the decoder already lands on
+#: valid boards. Its checkpoint was pruned from the tree in session 9: `git checkout 6b0e9bc -- PATH`
 NQ8_NEAREST_CKPT = HERE / "results" / "table1" / "s3-call3" / "nq8-gram-nearest-cg" / "ckpt"
 JOBS["nq8-gram-ft-label"] = ("GRAM/NQueens-8", "gram", ["--set", "kl_reduce=elbo", "--set", "target=label",
                              "--set", f"init_from={NQ8_NEAREST_CKPT}"], [])
@@ -132,7 +132,7 @@ for _name in ("gc8-gram-prior-nearest-canon-start1", "gc8-gram-prior-spread0.1-c
 #: training continued over several device commands (config ``init_from``, weights only): new job ->
 #: (the job it continues, the committed run whose checkpoint it starts from). Start checkpoints pruned
 #: from the tree (tests/test_repo_size.py) come back with `git checkout COMMIT -- PATH`: s8-call2's
-#: from 76277d8, s8-call3's from 1499520
+#: from 76277d8, s8-call3's from 1499520, s9-call1's from 6b0e9bc
 CONTINUED = {
     "gc8-gram-prior-spread0.1-canon-start1-cont": ("gc8-gram-prior-spread0.1-canon-start1",
                                                    "s8-call2/gc8-gram-prior-spread0.1-canon-start1"),
@@ -140,6 +140,11 @@ CONTINUED = {
                                                     "s8-call3/gc8-gram-prior-spread0.1-canon-start1-cont"),
     "gc8-edgep0.5-gram-prior-spread-canon-start1-cont": ("gc8-edgep0.5-gram-prior-spread-canon-start1",
                                                          "s9-call1/gc8-edgep0.5-gram-prior-spread-canon-start1"),
+    "gc8-edgep0.5-gram-prior-spread-canon-start1-cont2": ("gc8-edgep0.5-gram-prior-spread-canon-start1",
+                                                          "s9-call2/gc8-edgep0.5-gram-prior-spread-canon-start1-cont"),
+    # seed 1 stayed on the early plateau (16% accuracy after 16k steps) that seed 0 left near step 8k
+    "gc8-edgep0.5-gram-prior-spread-canon-start1-s1-cont": ("gc8-edgep0.5-gram-prior-spread-canon-start1-s1",
+                                                            "s9-call2/gc8-edgep0.5-gram-prior-spread-canon-start1-s1"),
 }
 for _name, (_base, _run) in CONTINUED.items():
     _env, _model, _args, _ana = JOBS[_base]
