@@ -437,6 +437,32 @@ def bounds_section() -> list[str]:
     return lines
 
 
+def gap_section() -> list[str]:
+    """Where trained runs lose coverage@20 against the best independent sampler, by number of
+    completions (benchmarks/coverage_gap.py), one table per results file."""
+    files = sorted(RESULTS.glob("*_coverage_gap.json"))
+    if not files:
+        return []
+    lines = ["## Where the coverage is lost: by number of completions", "",
+             "Per run: coverage@20 on its test split beside the best sampler of 20 independent draws on the same",
+             "inputs (`gram_envs.core.metrics.coverage_bounds`), and the three numbers of completions n with the",
+             "largest shares of the gap between them (share = n's fraction of inputs times its gap, in points; the",
+             "shares add up to the gap). All in %.", ""]
+    for path in files:
+        data = json.loads(path.read_text())
+        kwargs = ", ".join(f"{k} = {v}" for k, v in data["env_kwargs"].items())
+        lines += [f"`{data['command']}` (commit {data['commit']}, {data['date']}; {data['env']}"
+                  f"{f', {kwargs}' if kwargs else ''}, {data['test_instances']} test inputs):", "",
+                  "| run | sampling | coverage@20 | independent | gap | largest shares |", "|---|---|---|---|---|---|"]
+        for c in data["curves"]:
+            worst = sorted(c["by_n"], key=lambda r: -r["gap_share"])[:3]
+            run = "/".join(Path(c["run"]).parts[-2:])
+            lines.append(f"| {run} | {c['sampling']} | {c['coverage']:.1f} | {c['independent']:.1f} | {c['gap']:.1f} | "
+                         + ", ".join(f"n = {r['n']}: {r['gap_share']:.1f}" for r in worst) + " |")
+        lines += ["", f"![{path.with_suffix('.png').name}](results/{path.with_suffix('.png').name})", ""]
+    return lines
+
+
 def cpu_section() -> list[str]:
     """The CPU-scale mode-collapse checks (benchmarks/cpu_mode_collapse.py), one table per results file."""
     files = sorted(RESULTS.glob("cpu_gc6_mode_collapse*.json"))
@@ -601,6 +627,7 @@ def main() -> None:
         for name in plots(runs):
             lines += [f"![{name}](results/{name})", ""]
         lines += bounds_section()
+        lines += gap_section()
         lines += cpu_section()
         lines += ["## Training speed (one job per GPU)", "",
                   "*MFU* counts the model's matmul FLOPs per sample-step (forward and backward of the last",

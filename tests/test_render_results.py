@@ -198,3 +198,15 @@ def test_env_note_names_the_data_a_run_used():
     assert render.env_note({}) == ""
     assert render.env_note({"p": 0.5}) == ", graphs with edge probability 0.5"
     assert render.env_note({"p": 0.5, "n": 6}) == ", env n=6, p=0.5"
+
+
+def test_gap_section_lists_each_curve_with_its_largest_shares(tmp_path, monkeypatch):
+    by_n = [{"n": 2, "gap_share": 0.5}, {"n": 4, "gap_share": 3.0}, {"n": 8, "gap_share": 1.5}, {"n": 1, "gap_share": 0.0}]
+    data = {"command": "python benchmarks/coverage_gap.py", "commit": "abc", "date": "d", "env": "GRAM/GraphColoring-8",
+            "env_kwargs": {"p": 0.5}, "test_instances": 255,
+            "curves": [{"run": "benchmarks/results/table1/s9-call1/gc8-x", "sampling": "temperature 1.0",
+                        "coverage": 70.44, "independent": 91.66, "gap": 21.22, "by_n": by_n}]}
+    text = rendered(tmp_path, monkeypatch, "gc8_x_coverage_gap.json", data, render.gap_section)
+    assert "GRAM/GraphColoring-8, p = 0.5, 255 test inputs" in text
+    assert "| s9-call1/gc8-x | temperature 1.0 | 70.4 | 91.7 | 21.2 | n = 4: 3.0, n = 8: 1.5, n = 2: 0.5 |" in text
+    assert "![gc8_x_coverage_gap.png](results/gc8_x_coverage_gap.png)" in text
