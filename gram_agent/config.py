@@ -165,6 +165,12 @@ class GRAMConfig:
     #: trains towards). 1.0 = always the matched one. Not in the paper. Measured only on the CPU
     #: (GC6, 0.1 with random starts: below random starts alone; benchmarks/RESULTS.md).
     match_prob: float = 1.0
+    #: under ``target="matched"``: the matched share rises linearly from 0 to ``match_prob`` over the
+    #: first ``match_ramp_steps`` optimiser steps (the nearest target before). Why: the spread target
+    #: on every slot from the start has an early plateau (GC8, edge probability 0.5: one seed left it
+    #: near step 8k, the other was still on it at 16k; results/table1/s9-call1, s9-call2), while the
+    #: nearest target learns valid colourings within 2k steps. 0 = off. Not in the paper.
+    match_ramp_steps: int = 0
     loss_type: str = "softmax"  #: "softmax" CE (fp32) or "stablemax" (TRM)
     halt_weight: float = 0.5  #: BCE weight of the halting head (TRM's 0.5)
     value_weight: float = 0.5  #: MSE weight of the LPRM value head
@@ -252,6 +258,11 @@ class GRAMConfig:
         if self.hot_start_steps < 0 or not self.hot_start_temperature > 0:
             raise ValueError(f"hot_start_steps must be >= 0 and hot_start_temperature > 0, got "
                              f"{self.hot_start_steps}, {self.hot_start_temperature}")
+        if self.match_ramp_steps < 0:
+            raise ValueError(f"match_ramp_steps must be >= 0, got {self.match_ramp_steps}")
+        if self.match_ramp_steps and self.target != "matched":
+            raise ValueError(f"match_ramp_steps ramps the matched target's share; it needs target='matched', "
+                             f"got target={self.target!r}")
         for share in ("nearest_prob", "match_prob"):
             if not 0.0 <= getattr(self, share) <= 1.0:
                 raise ValueError(f"{share} must lie in [0, 1], got {getattr(self, share)}")
@@ -273,6 +284,12 @@ class GRAMConfig:
             return self.beta
         frac = step / self.beta_anneal_steps
         return self.beta_start * (self.beta / self.beta_start) ** frac
+
+    def match_prob_at(self, step: int) -> float:
+        """The matched target's share at an optimiser step (``match_prob`` after the ramp)."""
+        if self.match_ramp_steps <= 0 or step >= self.match_ramp_steps:
+            return self.match_prob
+        return self.match_prob * step / self.match_ramp_steps
 
     def replace(self, **kw: Any) -> GRAMConfig:
         return dataclasses.replace(self, **kw)

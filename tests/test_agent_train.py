@@ -394,3 +394,19 @@ def test_match_prob_draws_which_slots_keep_their_nearest_completion():
     plain, seen_plain = trainer_recording_step_arg(tiny(max_steps=2, target="matched", match_group=4), -2)
     plain.train_step()
     assert seen_plain == [None]
+
+
+def test_match_ramp_raises_the_matched_share_from_zero():
+    """``match_ramp_steps``: every slot keeps its nearest completion at step 0, about half at the
+    ramp's midpoint, none after it; the flags stay a tensor throughout (one compiled signature)."""
+    cfg = tiny(max_steps=8, target="matched", match_group=4, match_ramp_steps=4, batch_size=256)
+    assert [cfg.match_prob_at(s) for s in (0, 2, 4, 100)] == [0.0, 0.5, 1.0, 1.0]
+    tr, seen = trainer_recording_step_arg(cfg, -2)
+    for _ in range(6):
+        tr.train_step()
+    shares = [flags.float().mean().item() for flags in seen]
+    assert shares[0] == 1.0 and 0.3 < shares[2] < 0.7 and shares[4] == shares[5] == 0.0
+    with pytest.raises(ValueError, match="match_ramp_steps ramps the matched target's share"):
+        tiny(target="nearest", match_ramp_steps=10)
+    with pytest.raises(ValueError, match="match_ramp_steps must be >= 0"):
+        tiny(target="matched", match_ramp_steps=-1)
