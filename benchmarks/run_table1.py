@@ -77,6 +77,9 @@ for task, (env_id, answer_tokens) in TABLE1_TASKS.items():
         "-prior-spread0.1-canon-start1": [*prior, *spread, "--set", "match_prob=0.1", "--set", "start_noise=1.0"],
         "-prior-spread0.25-canon-start1": [*prior, *spread, "--set", "match_prob=0.25", "--set", "start_noise=1.0"],
         "-prior-spread0.25-canon-start2": [*prior, *spread, "--set", "match_prob=0.25", "--set", "start_noise=2.0"],
+        # spread on every slot, ramped in from the nearest target over the first 4k steps (config
+        # match_ramp_steps): spread from the start has an early plateau (s9-call1, s9-call2)
+        "-prior-spreadramp-canon-start1": [*prior, *spread, "--set", "match_ramp_steps=4000", "--set", "start_noise=1.0"],
         # the same in groups of 8 slots of one input (8 distinct completions where the input has as many)
         "-prior-spread0.25g8-canon-start1": [*prior, "--set", "target=matched", "--set", "match_group=8", "--set",
                                              "match_draw=spread", "--set", "match_prob=0.25", "--set", "start_noise=1.0"],
@@ -124,7 +127,7 @@ TEMPERATURES = ["0.5", "1.5", "2.0"]
 #: paper's GC8 coverages (AR 83.0, MDLM 84.5, GRAM 85.8) are above what 20 independent samples can
 #: expect on p = 0.4 graphs (79.9%) and within it from p = 0.45-0.475 on (results/coverage_bounds.json)
 for _name in ("gc8-gram-prior-nearest-canon-start1", "gc8-gram-prior-spread0.1-canon-start1",
-              "gc8-gram-prior-spread-canon-start1", "gc8-trm-nearest"):
+              "gc8-gram-prior-spread-canon-start1", "gc8-gram-prior-spreadramp-canon-start1", "gc8-trm-nearest"):
     for _seed in ("", "-s1"):
         _env, _model, _args, _ana = JOBS[_name + _seed]
         JOBS[_name.replace("gc8-", "gc8-edgep0.5-", 1) + _seed] = (_env, _model, [*_args, "--env-kwargs", '{"p": 0.5}'],

@@ -210,3 +210,18 @@ def test_gap_section_lists_each_curve_with_its_largest_shares(tmp_path, monkeypa
     assert "GRAM/GraphColoring-8, p = 0.5, 255 test inputs" in text
     assert "| s9-call1/gc8-x | temperature 1.0 | 70.4 | 91.7 | 21.2 | n = 4: 3.0, n = 8: 1.5, n = 2: 0.5 |" in text
     assert "![gc8_x_coverage_gap.png](results/gc8_x_coverage_gap.png)" in text
+
+
+def test_every_table1_job_builds_a_valid_config():
+    """A job's --set pairs are applied together by train_gpu.py: each job must give a config the
+    checks accept (a misspelt or contradictory option fails here, not minutes into a device call)."""
+    from gram_agent.config import preset
+
+    jobs = pytest.importorskip("benchmarks.run_table1").JOBS
+    for name, (env_id, model, args, _) in jobs.items():
+        sets = [args[i + 1] for i, a in enumerate(args) if a == "--set"]
+        name_preset = args[args.index("--preset") + 1] if "--preset" in args else "small"
+        cfg = preset(name_preset, env_id, model=model).set(*sets)
+        assert cfg.model == model, name
+    ramp = jobs["gc8-edgep0.5-gram-prior-spreadramp-canon-start1"][2]
+    assert "match_ramp_steps=4000" in ramp and "match_draw=spread" in ramp
