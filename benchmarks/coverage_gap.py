@@ -31,6 +31,7 @@ from gram_envs.core.metrics import coverage_bounds  # noqa: E402
 
 
 def read_json(path: Path) -> dict:
+    """One of a run folder's files; a missing one is named with what was expected."""
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing: expected a run folder written by run_table1.py or train_gpu.py")
     return json.loads(path.read_text())
@@ -69,6 +70,9 @@ def run_curves(run_dir: Path, chosen: bool) -> tuple[dict, list[dict]]:
                **gap_by_num_solutions(analysis["main"]["coverage_by_num_solutions"], samples)}]
     if chosen and (run_dir / "schedules.json").is_file():
         sched = read_json(run_dir / "schedules.json")
+        if sched["test_instances"] != analysis["test_instances"]:
+            raise ValueError(f"{run_dir}: schedules.json scored {sched['test_instances']} test inputs, analysis.json "
+                             f"{analysis['test_instances']}; the curves must cover the same inputs")
         row = next(r for r in sched["schedules"] if r["name"] == sched["chosen"])
         curves.append({"run": str(run_dir), "model": results["model"], "sampling": f"chosen: {sched['chosen']}",
                        "samples": samples, **gap_by_num_solutions(row["test"]["coverage_by_num_solutions"], samples)})

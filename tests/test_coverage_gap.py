@@ -59,9 +59,10 @@ def write_run(path, env_kwargs, coverage_2, schedule_coverage_2=None):
         "samples": 20, "coverage_by_num_solutions": by_n}}))
     if schedule_coverage_2 is not None:
         test = {"coverage_by_num_solutions": {**by_n, "2": {"instances": 1, "coverage": schedule_coverage_2}}}
-        (path / "schedules.json").write_text(json.dumps({"chosen": "T 20 for 2 steps, then 0.5", "schedules": [
-            {"name": "T 1", "test": {"coverage_by_num_solutions": by_n}},
-            {"name": "T 20 for 2 steps, then 0.5", "test": test}]}))
+        rows = [{"name": "T 1", "test": {"coverage_by_num_solutions": by_n}},
+                {"name": "T 20 for 2 steps, then 0.5", "test": test}]
+        (path / "schedules.json").write_text(json.dumps({"chosen": "T 20 for 2 steps, then 0.5", "test_instances": 2,
+                                                         "schedules": rows}))
 
 
 def test_main_writes_curves_and_a_plot(tmp_path, monkeypatch):
@@ -100,3 +101,11 @@ def test_an_analysis_without_the_per_n_table_is_named(tmp_path):
     (tmp_path / "old" / "analysis.json").write_text(json.dumps({"test_instances": 2, "main": {"samples": 20}}))
     with pytest.raises(ValueError, match="no coverage_by_num_solutions"):
         coverage_gap.run_curves(tmp_path / "old", chosen=False)
+
+
+def test_a_schedule_sweep_on_other_test_inputs_is_refused(tmp_path):
+    write_run(tmp_path / "run", {}, 0.5, schedule_coverage_2=1.0)
+    sched = json.loads((tmp_path / "run" / "schedules.json").read_text())
+    (tmp_path / "run" / "schedules.json").write_text(json.dumps({**sched, "test_instances": 1}))
+    with pytest.raises(ValueError, match="schedules.json scored 1 test inputs, analysis.json 2"):
+        coverage_gap.run_curves(tmp_path / "run", chosen=True)
