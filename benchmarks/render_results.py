@@ -153,8 +153,10 @@ def variant(cfg: dict) -> str:
     elif cfg.get("target", "label") == "matched":
         how = {"spread": "spread", "imle": "IMLE"}.get(cfg.get("match_draw", "uniform"), "matched")
         share = cfg.get("match_prob", 1.0)
+        ramp = cfg.get("match_ramp_steps", 0)
         extras.append(f"{how} target (groups of {cfg.get('match_group', 4)})"
-                      + ("" if share == 1.0 else f" on {share:g} of slots, nearest elsewhere"))
+                      + ("" if share == 1.0 else f" on {share:g} of slots, nearest elsewhere")
+                      + (f", ramped in from the nearest target over {ramp} steps" if ramp else ""))
     if not cfg.get("target_permutations", True) and cfg.get("target", "label") != "label":
         extras.append("canonical colourings only")
     if cfg.get("start_noise", 0) > 0:

@@ -59,6 +59,8 @@ def test_variant_labels_name_the_target_sigma_bound_and_cuda_graphs():
     assert render.variant(cfg(target="matched", match_group=4)).endswith("matched target (groups of 4)")
     assert render.variant(cfg(target="matched", match_draw="spread")).endswith("spread target (groups of 4)")
     assert render.variant(cfg(target="matched", match_draw="imle")).endswith("IMLE target (groups of 4)")
+    assert render.variant(cfg(target="matched", match_draw="spread", match_ramp_steps=4000)).endswith(
+        "spread target (groups of 4), ramped in from the nearest target over 4000 steps")
     assert render.variant(cfg(target="matched", match_draw="imle", match_prob=0.1)).endswith(
         "IMLE target (groups of 4) on 0.1 of slots, nearest elsewhere")
     assert render.variant(cfg(target="nearest", target_permutations=False)).endswith(
