@@ -169,7 +169,9 @@ class GRAMConfig:
     #: first ``match_ramp_steps`` optimiser steps (the nearest target before). Why: the spread target
     #: on every slot from the start has an early plateau (GC8, edge probability 0.5: one seed left it
     #: near step 8k, the other was still on it at 16k; results/table1/s9-call1, s9-call2), while the
-    #: nearest target learns valid colourings within 2k steps. 0 = off. Not in the paper.
+    #: nearest target learns valid colourings within 2k steps. 0 = off. Not in the paper. Measured
+    #: only on the CPU (GC6, ramp over 1000 steps): more accurate at 2000 steps, but at 4000 spread from
+    #: the start was as accurate and covered more (benchmarks/RESULTS.md).
     match_ramp_steps: int = 0
     loss_type: str = "softmax"  #: "softmax" CE (fp32) or "stablemax" (TRM)
     halt_weight: float = 0.5  #: BCE weight of the halting head (TRM's 0.5)
