@@ -30,6 +30,9 @@ RUNS: dict[str, tuple[str, dict]] = {
     "GRAM (ELBO KL, beta 0.5)": ("gram", {"kl_reduce": "elbo", "beta": 0.5}),
     "GRAM (summed KL, beta 0.5)": ("gram", {"kl_reduce": "sum", "beta": 0.5}),
 }
+#: prior-sample training with the spread target (groups of 4, canonical colourings, random starts of std 1)
+PRIOR_SPREAD = {"train_rollout": "prior", "target": "matched", "match_group": 4, "match_draw": "spread",
+                "target_permutations": False, "start_noise": 1.0}
 #: further GRAM settings for ``--runs`` (the objective options of gram_agent.config)
 VARIANTS: dict[str, tuple[str, dict]] = {
     "GRAM (ELBO KL, beta 1.0)": ("gram", {"kl_reduce": "elbo", "beta": 1.0}),
@@ -63,18 +66,13 @@ VARIANTS: dict[str, tuple[str, dict]] = {
         "gram", {"train_rollout": "prior", "target": "matched", "match_group": 4, "match_draw": "imle",
                  "match_prob": 0.1, "target_permutations": False, "start_noise": 1.0}),
     "GRAM (prior-sample training, spread target, groups of 4, canonical colourings only, random start std 1)": (
-        "gram", {"train_rollout": "prior", "target": "matched", "match_group": 4, "match_draw": "spread",
-                 "target_permutations": False, "start_noise": 1.0}),
+        "gram", PRIOR_SPREAD),
     # session 9: a GC8 spread model lost ground over a third leg at constant lr; does a decaying lr settle it?
     "GRAM (prior-sample training, spread target, groups of 4, canonical colourings only, random start std 1, "
-    "lr cosine to 0.1)": (
-        "gram", {"train_rollout": "prior", "target": "matched", "match_group": 4, "match_draw": "spread",
-                 "target_permutations": False, "start_noise": 1.0, "lr_min_ratio": 0.1}),
+    "lr cosine to 0.1)": ("gram", {**PRIOR_SPREAD, "lr_min_ratio": 0.1}),
     # session 9: the spread target ramped in over the first half of the steps (config match_ramp_steps)
     "GRAM (prior-sample training, spread target ramped in over 1000 steps, groups of 4, canonical colourings "
-    "only, random start std 1)": (
-        "gram", {"train_rollout": "prior", "target": "matched", "match_group": 4, "match_draw": "spread",
-                 "match_ramp_steps": 1000, "target_permutations": False, "start_noise": 1.0}),
+    "only, random start std 1)": ("gram", {**PRIOR_SPREAD, "match_ramp_steps": 1000}),
     "GRAM (ELBO KL, beta 0.5, sigma init 0.5)": ("gram", {"kl_reduce": "elbo", "beta": 0.5, "sigma_init": 0.5}),
     "GRAM (ELBO KL, beta 0.5, sigma init 0.9)": ("gram", {"kl_reduce": "elbo", "beta": 0.5, "sigma_init": 0.9}),
     "GRAM (ELBO KL, beta 0.5, nearest target, canonical colourings only, sigma init 0.5)": (
