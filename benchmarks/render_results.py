@@ -318,8 +318,9 @@ def ceiling_line(runs: list[dict]) -> str:
     for task, task_name in TASK_NAMES.items():
         for note in sorted(n for t, n in analysed if t == task):
             name = task_name + (f" ({note.removeprefix(', ')})" if note else "")
+            levels = [coverage_levels(a) for a in analysed[task, note]]  # once per run, not once per level
             for key, out in found.items():
-                seen = sorted({round(100 * coverage_levels(a)[key], 1) for a in analysed[task, note]})
+                seen = sorted({round(100 * lv[key], 1) for lv in levels})
                 out.append(f"{name} {'/'.join(f'{v:.1f}' for v in seen)}%")
     return ("**One answer per input reaches at most** (coverage@20 of a model that always gives the same valid "
             "completion; the mean of 1/n over the analysed test inputs, n its number of completions): "
