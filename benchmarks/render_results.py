@@ -164,6 +164,10 @@ def variant(cfg: dict) -> str:
     if cfg.get("hot_start_steps", 0) > 0:
         extras.append(f"hot-start training (prior noise x{cfg['hot_start_temperature']:g} "
                       f"for {cfg['hot_start_steps']} steps)")
+    if cfg.get("lr_min_ratio", 1.0) < 1.0:
+        # cosine over max_steps; a time-budgeted run (max_steps 0) keeps its lr constant
+        extras.append(f"lr cosine to x{cfg['lr_min_ratio']:g} over {cfg.get('max_steps', 0)} steps"
+                      if cfg.get("max_steps", 0) else f"lr floor x{cfg['lr_min_ratio']:g} unused (no max_steps)")
     if cfg.get("compile_mode", "default") == "reduce-overhead":
         extras.append("CUDA graphs")
     if cfg.get("init_from"):

@@ -149,9 +149,26 @@ CONTINUED = {
     "gc8-edgep0.5-gram-prior-spread-canon-start1-s1-cont": ("gc8-edgep0.5-gram-prior-spread-canon-start1-s1",
                                                             "s9-call2/gc8-edgep0.5-gram-prior-spread-canon-start1-s1"),
 }
-for _name, (_base, _run) in CONTINUED.items():
+#: continued legs that also change the recipe: new job -> (job continued, start run, extra train args).
+#: From the best GC8 p = 0.5 model (s9-call2's second leg; its third leg at constant lr lost ground):
+#: "-settle" decays the lr by cosine to a tenth over 16k steps (a 5.5-minute budget two to a GPU makes
+#: about 18k); "-g8" pushes groups of 8 slots onto distinct colourings (most graphs have 8 or fewer, and
+#: the best model loses most on graphs with 3-8); "-hot" trains with the prior's noise x20 for each
+#: slot's first 2 steps, the chosen test schedule's start (its learned sigma fell from 0.23 to 0.09)
+_SPREAD_P5 = "gc8-edgep0.5-gram-prior-spread-canon-start1"
+_SETTLE = ["--set", "max_steps=16000", "--set", "lr_min_ratio=0.1"]
+_G8 = ["--set", "match_group=8"]
+_HOT = ["--set", "hot_start_steps=2", "--set", "hot_start_temperature=20"]
+CONTINUED_VARIANTS = {
+    f"{_SPREAD_P5}-settle": (_SPREAD_P5, f"s9-call2/{_SPREAD_P5}-cont", _SETTLE),
+    f"{_SPREAD_P5}-settle-g8": (_SPREAD_P5, f"s9-call2/{_SPREAD_P5}-cont", [*_SETTLE, *_G8]),
+    f"{_SPREAD_P5}-settle-hot": (_SPREAD_P5, f"s9-call2/{_SPREAD_P5}-cont", [*_SETTLE, *_HOT]),
+    f"{_SPREAD_P5}-settle-g8-hot": (_SPREAD_P5, f"s9-call2/{_SPREAD_P5}-cont", [*_SETTLE, *_G8, *_HOT]),
+}
+for _name, (_base, _run, _extra) in {**{n: (*v, []) for n, v in CONTINUED.items()}, **CONTINUED_VARIANTS}.items():
     _env, _model, _args, _ana = JOBS[_base]
-    JOBS[_name] = (_env, _model, [*_args, "--set", f"init_from={HERE / 'results' / 'table1' / _run / 'ckpt'}"], _ana)
+    JOBS[_name] = (_env, _model, [*_args, "--set", f"init_from={HERE / 'results' / 'table1' / _run / 'ckpt'}",
+                                  *_extra], _ana)
 #: small models shipped for the CPU demo (gram_agent/checkpoints/)
 DEMO = ["--preset", "small", "--set", "d_model=128", "--set", "guidance_hidden=128"]
 JOBS["demo-gram"] = ("GRAM/NQueens-8", "gram", DEMO, [])

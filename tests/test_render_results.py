@@ -227,3 +227,21 @@ def test_every_table1_job_builds_a_valid_config():
         assert cfg.model == model, name
     ramp = jobs["gc8-edgep0.5-gram-prior-spreadramp-canon-start1"][2]
     assert "match_ramp_steps=4000" in ramp and "match_draw=spread" in ramp
+
+
+def test_continued_variants_override_their_base_recipe_and_are_labelled():
+    """A continued variant's own --set pairs come last, so they override the recipe it continues
+    (groups of 8 where the base has 4), and the results page names the lr decay."""
+    from gram_agent.config import preset
+
+    jobs = pytest.importorskip("benchmarks.run_table1").JOBS
+    env_id, model, args, _ = jobs["gc8-edgep0.5-gram-prior-spread-canon-start1-settle-g8-hot"]
+    cfg = preset("small", env_id, model=model).set(*[args[i + 1] for i, a in enumerate(args) if a == "--set"])
+    assert (cfg.match_group, cfg.match_draw, cfg.max_steps, cfg.lr_min_ratio) == (8, "spread", 16000, 0.1)
+    assert (cfg.hot_start_steps, cfg.hot_start_temperature) == (2, 20.0)
+    assert cfg.init_from.endswith("s9-call2/gc8-edgep0.5-gram-prior-spread-canon-start1-cont/ckpt")
+    label = render.variant(cfg.to_dict())
+    assert "spread target (groups of 8)" in label
+    assert "lr cosine to x0.1 over 16000 steps" in label
+    assert "hot-start training (prior noise x20 for 2 steps)" in label
+    assert "lr floor x0.1 unused" in render.variant({**cfg.to_dict(), "max_steps": 0})
