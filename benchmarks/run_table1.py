@@ -165,6 +165,12 @@ CONTINUED_VARIANTS = {
     f"{_SPREAD_P5}-settle-hot": (_SPREAD_P5, f"s9-call2/{_SPREAD_P5}-cont", [*_SETTLE, *_HOT]),
     f"{_SPREAD_P5}-settle-g8-hot": (_SPREAD_P5, f"s9-call2/{_SPREAD_P5}-cont", [*_SETTLE, *_G8, *_HOT]),
 }
+#: a second settled leg from the groups-of-8 one (s10-call1: 84.4% coverage at its chosen schedule against
+#: 82.8% in groups of 4), over 12k steps (three to a GPU): groups of 8 again, of 16, of 8 with hot starts
+_SETTLE2 = ["--set", "max_steps=12000", "--set", "lr_min_ratio=0.1"]
+for _suffix, _extra in {"g8": _G8, "g16": ["--set", "match_group=16"], "g8-hot": [*_G8, *_HOT]}.items():
+    CONTINUED_VARIANTS[f"{_SPREAD_P5}-settle2-{_suffix}"] = (_SPREAD_P5, f"s10-call1/{_SPREAD_P5}-settle-g8",
+                                                            [*_SETTLE2, *_extra])
 for _name, (_base, _run, _extra) in {**{n: (*v, []) for n, v in CONTINUED.items()}, **CONTINUED_VARIANTS}.items():
     _env, _model, _args, _ana = JOBS[_base]
     JOBS[_name] = (_env, _model, [*_args, "--set", f"init_from={HERE / 'results' / 'table1' / _run / 'ckpt'}",
