@@ -171,6 +171,15 @@ _SETTLE2 = ["--set", "max_steps=12000", "--set", "lr_min_ratio=0.1"]
 for _suffix, _extra in {"g8": _G8, "g16": ["--set", "match_group=16"], "g8-hot": [*_G8, *_HOT]}.items():
     CONTINUED_VARIANTS[f"{_SPREAD_P5}-settle2-{_suffix}"] = (_SPREAD_P5, f"s10-call1/{_SPREAD_P5}-settle-g8",
                                                             [*_SETTLE2, *_extra])
+#: a third settled leg (14k steps, three to a GPU) from the groups-of-16 one (s10-call2: 85.2% coverage at
+#: its chosen schedule with 3.2 conflicts, where a second groups-of-8 leg had brought conflicts from 2.75
+#: down to 0.5): groups of 16 again (the leg drawn with seed 0 or 1), or back to groups of 8
+_SETTLE3 = ["--set", "max_steps=14000", "--set", "lr_min_ratio=0.1"]
+for _suffix, (_base, _extra) in {"g16": (_SPREAD_P5, ["--set", "match_group=16"]),
+                                 "g16-s1": (f"{_SPREAD_P5}-s1", ["--set", "match_group=16"]),
+                                 "g8": (_SPREAD_P5, _G8)}.items():
+    CONTINUED_VARIANTS[f"{_SPREAD_P5}-settle3-{_suffix}"] = (_base, f"s10-call2/{_SPREAD_P5}-settle2-g16",
+                                                            [*_SETTLE3, *_extra])
 for _name, (_base, _run, _extra) in {**{n: (*v, []) for n, v in CONTINUED.items()}, **CONTINUED_VARIANTS}.items():
     _env, _model, _args, _ana = JOBS[_base]
     JOBS[_name] = (_env, _model, [*_args, "--set", f"init_from={HERE / 'results' / 'table1' / _run / 'ckpt'}",
