@@ -135,7 +135,8 @@ for _name in ("gc8-gram-prior-nearest-canon-start1", "gc8-gram-prior-spread0.1-c
 #: training continued over several device commands (config ``init_from``, weights only): new job ->
 #: (the job it continues, the committed run whose checkpoint it starts from). Start checkpoints pruned
 #: from the tree (tests/test_repo_size.py) come back with `git checkout COMMIT -- PATH`: s8-call2's
-#: from 76277d8, s8-call3's from 1499520, s9-call1's from 6b0e9bc, s9-call2's seed 1 from 411cc1f
+#: from 76277d8, s8-call3's from 1499520, s9-call1's from 6b0e9bc, s9-call2's seed 1 from 411cc1f,
+#: s9-call2's -cont from dedd9de, s10-call1's -settle-g8 from 82cbea3, s10-call2's -settle2-g16 from e5640e4
 CONTINUED = {
     "gc8-gram-prior-spread0.1-canon-start1-cont": ("gc8-gram-prior-spread0.1-canon-start1",
                                                    "s8-call2/gc8-gram-prior-spread0.1-canon-start1"),
