@@ -37,24 +37,34 @@ TABLE1_TASKS: dict[str, tuple[str, int]] = {
 
 
 def provenance() -> dict[str, str]:
-    """Command, commit, machine and date: written next to every result."""
-    here = Path(__file__).resolve().parent
+    """Command, commit, machine and date: written next to every result.
+
+    The commit is ``GIT_COMMIT`` where set: scripts/device_env.sh sets it on the GPU machine from
+    .carry/GIT_COMMIT, written by scripts/build_carry.sh from the checkout the call was sent from.
+    That machine's own .git is an older snapshot, so git there names the wrong code: the schedule
+    sweeps stored from session 5 to 10 name it, where each call's CALL.json names the right one."""
+    carried = os.environ.get("GIT_COMMIT", "unknown")
+    commit = carried if carried != "unknown" else _git_commit(Path(__file__).resolve().parent)
+    return {
+        "command": shlex.join([Path(sys.executable).name, *sys.argv]),
+        "commit": commit or "unknown",
+        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()} {platform.processor() or ''} {os.cpu_count()} cpus".strip(),
+        "python": platform.python_version(),
+    }
+
+
+def _git_commit(here: Path) -> str:
+    """HEAD's short hash, +dirty when tracked files differ from it ("" without git)."""
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                                 check=False, cwd=here).stdout.strip()
         # a run from uncommitted edits of tracked files is not that commit's code: say so
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
                                text=True, check=False, cwd=here).stdout.strip()
-        commit += "+dirty" if commit and dirty else ""
+        return commit + ("+dirty" if commit and dirty else "")
     except OSError:
-        commit = ""
-    return {
-        "command": shlex.join([Path(sys.executable).name, *sys.argv]),
-        "commit": commit or os.environ.get("GIT_COMMIT", "unknown"),
-        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()} {platform.processor() or ''} {os.cpu_count()} cpus".strip(),
-        "python": platform.python_version(),
-    }
+        return ""
 
 
 def write_result(name: str, payload: dict) -> Path:
