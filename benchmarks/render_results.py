@@ -130,6 +130,14 @@ NOTES = [
     "section *Where the coverage is lost* splits each run's gap to the independent level by number of",
     "colourings.",
     "",
+    "**Session 10** trained that model on in three more legs, each with the lr decaying by cosine to a",
+    "tenth (rows marked *lr cosine*), and pushed larger groups of one graph's slots onto distinct",
+    "colourings: groups of 8, then of 16 (config `match_group`). Each step covered more; hot-start training",
+    "lost coverage. After the third leg in groups of 16 one draw at temperature 1.0 passes the paper's",
+    "GC8 cell, but eight draws of that checkpoint average just under its coverage (section *Sampling",
+    "noise*), and the same leg drawn with another seed covers less. All these legs continue one",
+    "seed-0 training, so the seed spread of the recipe from scratch is not measured.",
+    "",
     "The KL readings (config `kl_reduce`): *ELBO KL* sums the KL over positions and dimensions and divides",
     "by the answer length, so `CE + beta*KL` is the paper's eq. 13/14 per answer token and beta means what",
     "the paper's beta means. *Summed KL* (the first session's reading) leaves out that division, which",
@@ -479,6 +487,34 @@ def gap_section() -> list[str]:
     return lines
 
 
+def seeds_section() -> list[str]:
+    """How far one checkpoint's coverage@20 moves with the sampling seed alone
+    (benchmarks/sampling_seeds.py), one table per results file."""
+    files = sorted(RESULTS.glob("*_sampling_seeds.json"))
+    if not files:
+        return []
+    lines = ["## Sampling noise: one checkpoint drawn under several seeds", "",
+             "A Table 1 cell is one draw of 20 samples per test input. The same checkpoint drawn again under other",
+             "seeds gives the spread of that draw alone (training not repeated): mean ± standard deviation",
+             "(min-max) over the seeds, in % (conflicts: summed over the test set per sample).", ""]
+    for path in files:
+        data = json.loads(path.read_text())
+        lines += [f"`{data['command']}` (commit {data['commit']}, {data['date']}; seeds "
+                  f"{', '.join(map(str, data['seeds']))}):", "",
+                  "| run | test inputs | sampling | accuracy | coverage@20 | conflicts |", "|---|---|---|---|---|---|"]
+        for r in data["runs"]:
+            run = "/".join(Path(r["run"]).parts[-2:])
+            for smp in r["samplings"]:
+                m = smp["summary"]
+                acc, cov, con = m["accuracy"], m["coverage"], m["conflicts_sum_per_sample"]
+                lines.append(f"| {run} | {r['test_instances']} | {smp['sampling']} | "
+                             f"{100 * acc['mean']:.1f}±{100 * acc['std']:.1f} | "
+                             f"{100 * cov['mean']:.1f}±{100 * cov['std']:.1f} ({100 * cov['min']:.1f}-"
+                             f"{100 * cov['max']:.1f}) | {con['mean']:.2f}±{con['std']:.2f} |")
+        lines.append("")
+    return lines
+
+
 def cpu_section() -> list[str]:
     """The CPU-scale mode-collapse checks (benchmarks/cpu_mode_collapse.py), one table per results file."""
     files = sorted(RESULTS.glob("cpu_gc6_mode_collapse*.json"))
@@ -644,6 +680,7 @@ def main() -> None:
             lines += [f"![{name}](results/{name})", ""]
         lines += bounds_section()
         lines += gap_section()
+        lines += seeds_section()
         lines += cpu_section()
         lines += ["## Training speed (one job per GPU)", "",
                   "*MFU* counts the model's matmul FLOPs per sample-step (forward and backward of the last",

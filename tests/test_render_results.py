@@ -245,3 +245,16 @@ def test_continued_variants_override_their_base_recipe_and_are_labelled():
     assert "lr cosine to x0.1 over 16000 steps" in label
     assert "hot-start training (prior noise x20 for 2 steps)" in label
     assert "lr floor x0.1 unused" in render.variant({**cfg.to_dict(), "max_steps": 0})
+
+
+def test_seeds_section_renders_mean_spread_and_range(tmp_path, monkeypatch):
+    draws = [{"seed": s, "accuracy": 0.99, "coverage": c, "conflicts_sum_per_sample": 1.0} for s, c in ((1, 0.84), (2, 0.86))]
+    summary = {"accuracy": {"mean": 0.99, "std": 0.0, "min": 0.99, "max": 0.99},
+               "coverage": {"mean": 0.85, "std": 0.01414, "min": 0.84, "max": 0.86},
+               "conflicts_sum_per_sample": {"mean": 1.0, "std": 0.0, "min": 1.0, "max": 1.0}}
+    data = {"command": "python benchmarks/sampling_seeds.py x", "commit": "abc", "date": "d", "seeds": [1, 2],
+            "runs": [{"run": "/a/s10-call3/gc8-x", "test_instances": 255,
+                      "samplings": [{"sampling": "temperature 1.0", "draws": draws, "summary": summary}]}]}
+    text = rendered(tmp_path, monkeypatch, "gc8_x_sampling_seeds.json", data, render.seeds_section)
+    assert "seeds 1, 2" in text
+    assert "| s10-call3/gc8-x | 255 | temperature 1.0 | 99.0±0.0 | 85.0±1.4 (84.0-86.0) | 1.00±0.00 |" in text
