@@ -132,6 +132,16 @@ for _name in ("gc8-gram-prior-nearest-canon-start1", "gc8-gram-prior-spread0.1-c
         _env, _model, _args, _ana = JOBS[_name + _seed]
         JOBS[_name.replace("gc8-", "gc8-edgep0.5-", 1) + _seed] = (_env, _model, [*_args, "--env-kwargs", '{"p": 0.5}'],
                                                              _ana)
+#: session 10's recipe in one run from scratch, for a second seed of it: groups of 16 (spread), ramped in
+#: from the nearest target over 8k steps (spread from scratch has an early plateau), the lr decaying by
+#: cosine to a tenth over 25k or 50k steps. Seed 0's five legs took about 93k steps (s9-call1 to
+#: s10-call3); 50k fits one 8.5-minute command alone on a GPU (33.4k steps in 5.0 minutes, s9-call2)
+for _steps in (25_000, 50_000):
+    for _seed in ("", "-s1"):
+        _env, _model, _args, _ana = JOBS["gc8-edgep0.5-gram-prior-spreadramp-canon-start1" + _seed]
+        JOBS[f"gc8-edgep0.5-gram-prior-spread16ramp-canon-start1-{_steps // 1000}k{_seed}"] = (
+            _env, _model, [*_args, "--set", "match_group=16", "--set", "match_ramp_steps=8000",
+                           "--set", f"max_steps={_steps}", "--set", "lr_min_ratio=0.1"], _ana)
 #: training continued over several device commands (config ``init_from``, weights only): new job ->
 #: (the job it continues, the committed run whose checkpoint it starts from). Start checkpoints pruned
 #: from the tree (tests/test_repo_size.py) come back with `git checkout COMMIT -- PATH`: s8-call2's
