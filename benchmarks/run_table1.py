@@ -164,8 +164,7 @@ CONTINUED = {
 #: From the best GC8 p = 0.5 model (s9-call2's second leg; its third leg at constant lr lost ground):
 #: "-settle" decays the lr by cosine to a tenth over 16k steps (a 5.5-minute budget two to a GPU makes
 #: about 18k); "-g8" pushes groups of 8 slots onto distinct colourings (most graphs have 8 or fewer, and
-#: the best model loses most on graphs with 3-8); "-hot" trains with the prior's noise x20 for each
-#: slot's first 2 steps, the chosen test schedule's start (its learned sigma fell from 0.23 to 0.09)
+#: the best model loses most on graphs with 3-8)
 _SPREAD_P5 = "gc8-edgep0.5-gram-prior-spread-canon-start1"
 _SETTLE = ["--set", "max_steps=16000", "--set", "lr_min_ratio=0.1"]
 _G8 = ["--set", "match_group=8"]
@@ -173,11 +172,11 @@ _HOT = ["--set", "hot_start_steps=2", "--set", "hot_start_temperature=20"]
 CONTINUED_VARIANTS = {
     f"{_SPREAD_P5}-settle": (_SPREAD_P5, f"s9-call2/{_SPREAD_P5}-cont", _SETTLE),
     f"{_SPREAD_P5}-settle-g8": (_SPREAD_P5, f"s9-call2/{_SPREAD_P5}-cont", [*_SETTLE, *_G8]),
-    f"{_SPREAD_P5}-settle-hot": (_SPREAD_P5, f"s9-call2/{_SPREAD_P5}-cont", [*_SETTLE, *_HOT]),
-    f"{_SPREAD_P5}-settle-g8-hot": (_SPREAD_P5, f"s9-call2/{_SPREAD_P5}-cont", [*_SETTLE, *_G8, *_HOT]),
 }
 #: a second settled leg from the groups-of-8 one (s10-call1: 84.4% coverage at its chosen schedule against
-#: 82.8% in groups of 4), over 12k steps (three to a GPU): groups of 8 again, of 16, of 8 with hot starts
+#: 82.8% in groups of 4), over 12k steps (three to a GPU): groups of 8 again, of 16, and of 8 with hot-start
+#: training ("-hot": the prior's noise x20 for each slot's first 2 steps, the chosen test schedule's start;
+#: the model's learned sigma had fallen from 0.23 to 0.09 over s9-call2's leg)
 _SETTLE2 = ["--set", "max_steps=12000", "--set", "lr_min_ratio=0.1"]
 for _suffix, _extra in {"g8": _G8, "g16": ["--set", "match_group=16"], "g8-hot": [*_G8, *_HOT]}.items():
     CONTINUED_VARIANTS[f"{_SPREAD_P5}-settle2-{_suffix}"] = (_SPREAD_P5, f"s10-call1/{_SPREAD_P5}-settle-g8",

@@ -235,16 +235,21 @@ def test_continued_variants_override_their_base_recipe_and_are_labelled():
     from gram_agent.config import preset
 
     jobs = pytest.importorskip("benchmarks.run_table1").JOBS
-    env_id, model, args, _ = jobs["gc8-edgep0.5-gram-prior-spread-canon-start1-settle-g8-hot"]
+    env_id, model, args, _ = jobs["gc8-edgep0.5-gram-prior-spread-canon-start1-settle2-g8-hot"]
     cfg = preset("small", env_id, model=model).set(*[args[i + 1] for i, a in enumerate(args) if a == "--set"])
-    assert (cfg.match_group, cfg.match_draw, cfg.max_steps, cfg.lr_min_ratio) == (8, "spread", 16000, 0.1)
+    assert (cfg.match_group, cfg.match_draw, cfg.max_steps, cfg.lr_min_ratio) == (8, "spread", 12000, 0.1)
     assert (cfg.hot_start_steps, cfg.hot_start_temperature) == (2, 20.0)
-    assert cfg.init_from.endswith("s9-call2/gc8-edgep0.5-gram-prior-spread-canon-start1-cont/ckpt")
+    assert cfg.init_from.endswith("s10-call1/gc8-edgep0.5-gram-prior-spread-canon-start1-settle-g8/ckpt")
     label = render.variant(cfg.to_dict())
     assert "spread target (groups of 8)" in label
-    assert "lr cosine to x0.1 over 16000 steps" in label
+    assert "lr cosine to x0.1 over 12000 steps" in label
     assert "hot-start training (prior noise x20 for 2 steps)" in label
     assert "lr floor x0.1 unused" in render.variant({**cfg.to_dict(), "max_steps": 0})
+    # the one-run recipe from scratch: groups of 16 and an 8k-step ramp override its base's 4 and 4k
+    env_id, model, args, _ = jobs["gc8-edgep0.5-gram-prior-spread16ramp-canon-start1-50k-s1"]
+    cfg = preset("small", env_id, model=model).set(*[args[i + 1] for i, a in enumerate(args) if a == "--set"])
+    assert (cfg.match_group, cfg.match_ramp_steps, cfg.max_steps) == (16, 8000, 50000)
+    assert args[args.index("--seed") + 1] == "1"
 
 
 def test_seeds_section_renders_mean_spread_and_range(tmp_path, monkeypatch):
