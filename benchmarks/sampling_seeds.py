@@ -6,9 +6,11 @@ A reported coverage@20 is one draw of 20 samples per test input. Near a goal, th
 whether another draw of the same model lands on the other side of it: this script draws the test
 split again under each seed, at temperature 1.0 (the paper's sampling) and, where the run holds a
 schedule sweep (RUN_DIR/schedules.json), at its chosen schedule, and scores every draw with the
-same ``analyse`` as ``multi_solution.py``. Seed 1234 is the default seed of that script and of the
-sweep, so its row repeats their numbers. Writes FILE (JSON: each draw's accuracy, coverage and
-summed conflicts, and their mean, standard deviation and range per run and sampling).
+same ``analyse`` as ``multi_solution.py``. Seed 1234 is that script's default seed, so with the
+default ``--batch`` (the agent's eval batch, as there) its temperature-1.0 draw repeats that
+analysis. The sweep draws in batches of 8,192 trajectories, another noise stream, so its rows are
+other draws. Writes FILE (JSON: each draw's accuracy, coverage and summed conflicts, and their
+mean, standard deviation and range per run and sampling).
 """
 
 from __future__ import annotations
