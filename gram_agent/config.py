@@ -147,8 +147,11 @@ class GRAMConfig:
     #: "nearest" no sample is pulled towards an average of completions, but unlike it every completion
     #: is drawn as often as any other, so the prior is pushed to spread its samples over all of them
     #: (minibatch optimal transport between prior samples and the completion distribution). Measured:
-    #: it and "spread" lowered accuracy on every task tried (benchmarks/RESULTS.md); a target that does
-    #: not follow the prior sample lets the posterior carry the answer, as the label target does.
+    #: under the posterior objective it and "spread" lowered accuracy on every task tried
+    #: (benchmarks/RESULTS.md); a target that does not follow the prior sample lets the posterior carry
+    #: the answer, as the label target does. Under prior-sample training with random starts, "spread"
+    #: in larger groups covers more: on GC8 graphs of edge probability 0.5, legs in groups of 4, 8 and
+    #: 16 reached 79.1, 83.1 and 86.1% coverage@20 at 99-100% accuracy (results/table1/s10-call1 to -3).
     match_group: int = 4
     #: which completions a matched group is assigned: "uniform" (one drawn per slot, matched one-to-one
     #: as above) or "spread" (no draw: slot by slot, each takes its nearest completion among those its
