@@ -150,8 +150,9 @@ class GRAMConfig:
     #: under the posterior objective it and "spread" lowered accuracy on every task tried
     #: (benchmarks/RESULTS.md); a target that does not follow the prior sample lets the posterior carry
     #: the answer, as the label target does. Under prior-sample training with random starts, "spread"
-    #: in larger groups covers more: on GC8 graphs of edge probability 0.5, legs in groups of 4, 8 and
-    #: 16 reached 79.1, 83.1 and 86.1% coverage@20 at 99-100% accuracy (results/table1/s10-call1 to -3).
+    #: in larger groups covers more: on GC8 graphs of edge probability 0.5, one leg from one start in
+    #: groups of 4 or 8 reached 79.1 or 83.1% coverage@20, and two further legs in groups of 16 86.1%,
+    #: at 98.9-99.6% per-sample accuracy (results/table1/s10-call1 to s10-call3).
     match_group: int = 4
     #: which completions a matched group is assigned: "uniform" (one drawn per slot, matched one-to-one
     #: as above) or "spread" (no draw: slot by slot, each takes its nearest completion among those its
