@@ -461,10 +461,16 @@ def bounds_section() -> list[str]:
     return lines
 
 
+def result_files(pattern: str) -> list[tuple[Path, dict]]:
+    """Each results file matching ``pattern`` under benchmarks/results/, with its JSON, in name order
+    (the per-file sections below render one table per file)."""
+    return [(path, json.loads(path.read_text())) for path in sorted(RESULTS.glob(pattern))]
+
+
 def gap_section() -> list[str]:
     """Where trained runs lose coverage@20 against the best independent sampler, by number of
     completions (benchmarks/coverage_gap.py), one table per results file."""
-    files = sorted(RESULTS.glob("*_coverage_gap.json"))
+    files = result_files("*_coverage_gap.json")
     if not files:
         return []
     lines = ["## Where the coverage is lost: by number of completions", "",
@@ -472,8 +478,7 @@ def gap_section() -> list[str]:
              "inputs (`gram_envs.core.metrics.coverage_bounds`), and the three numbers of completions n with the",
              "largest shares of the gap between them (share = n's fraction of inputs times its gap, in points; the",
              "shares add up to the gap). All in %.", ""]
-    for path in files:
-        data = json.loads(path.read_text())
+    for path, data in files:
         kwargs = ", ".join(f"{k} = {v}" for k, v in data["env_kwargs"].items())
         lines += [f"`{data['command']}` (commit {data['commit']}, {data['date']}; {data['env']}"
                   f"{f', {kwargs}' if kwargs else ''}, {data['test_instances']} test inputs):", "",
@@ -490,15 +495,15 @@ def gap_section() -> list[str]:
 def seeds_section() -> list[str]:
     """How far one checkpoint's coverage@20 moves with the sampling seed alone
     (benchmarks/sampling_seeds.py), one table per results file."""
-    files = sorted(RESULTS.glob("*_sampling_seeds.json"))
+    files = result_files("*_sampling_seeds.json")
     if not files:
         return []
     lines = ["## Sampling noise: one checkpoint drawn under several seeds", "",
              "A Table 1 cell is one draw of 20 samples per test input. The same checkpoint drawn again under other",
              "seeds gives the spread of that draw alone (training not repeated): mean ± standard deviation",
-             "(min-max) over the seeds, in % (conflicts: summed over the test set per sample).", ""]
-    for path in files:
-        data = json.loads(path.read_text())
+             "(min-max) over the seeds, in % (conflicts: summed over the test set per sample). The standard",
+             "deviation here divides by seeds - 1; Table 1's ± over training seeds divides by the seed count.", ""]
+    for _path, data in files:
         lines += [f"`{data['command']}` (commit {data['commit']}, {data['date']}; seeds "
                   f"{', '.join(map(str, data['seeds']))}):", "",
                   "| run | test inputs | sampling | accuracy | coverage@20 | conflicts |", "|---|---|---|---|---|---|"]
@@ -517,12 +522,11 @@ def seeds_section() -> list[str]:
 
 def cpu_section() -> list[str]:
     """The CPU-scale mode-collapse checks (benchmarks/cpu_mode_collapse.py), one table per results file."""
-    files = sorted(RESULTS.glob("cpu_gc6_mode_collapse*.json"))
+    files = result_files("cpu_gc6_mode_collapse*.json")
     if not files:
         return []
     lines = ["## CPU check of the mode-collapse claim (Graph Coloring, 6 vertices)", ""]
-    for path in files:
-        data = json.loads(path.read_text())
+    for path, data in files:
         by: dict[str, list[dict]] = defaultdict(list)
         for r in data["runs"]:
             by[r["name"]].append(r["main"])
