@@ -152,6 +152,14 @@ NOTES = [
 ]
 
 
+def ramp_label(ramp: int, start: int) -> str:
+    """How the matched target comes in: ramped over ``ramp`` steps, after ``start`` nearest-only steps."""
+    out = f", ramped in from the nearest target over {ramp} steps" if ramp else ""
+    if start:
+        out += f" after {start} steps of it alone" if ramp else f", after {start} steps of the nearest target alone"
+    return out
+
+
 def variant(cfg: dict) -> str:
     """A readable configuration label from a results.json config (the grouping key)."""
     extras = []
@@ -164,7 +172,7 @@ def variant(cfg: dict) -> str:
         ramp = cfg.get("match_ramp_steps", 0)
         extras.append(f"{how} target (groups of {cfg.get('match_group', 4)})"
                       + ("" if share == 1.0 else f" on {share:g} of slots, nearest elsewhere")
-                      + (f", ramped in from the nearest target over {ramp} steps" if ramp else ""))
+                      + ramp_label(ramp, cfg.get("match_ramp_start", 0)))
     if not cfg.get("target_permutations", True) and cfg.get("target", "label") != "label":
         extras.append("canonical colourings only")
     if cfg.get("start_noise", 0) > 0:

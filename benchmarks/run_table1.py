@@ -143,6 +143,15 @@ for _steps in (25_000, 50_000):
         JOBS[f"gc8-edgep0.5-gram-prior-spread16ramp-canon-start1-{_steps // 1000}k{_seed}"] = (
             _env, _model, [*_args, "--set", "match_group=16", "--set", "match_ramp_steps=8000",
                            "--set", f"max_steps={_steps}", "--set", "lr_min_ratio=0.1"], _ana)
+#: session 11: the ramp above collapsed from scratch (s11-call1: 1.2% valid at 48k steps; the prior's
+#: sigma fell to 0.03, the samples stopped depending on the noise). Here the nearest target alone
+#: trains the first 5k steps (it is 100% valid within 19k, s9), then spread in groups of 16 ramps in
+#: over 5k (config match_ramp_start); 28k steps fit two runs to one GPU in one command
+for _seed in ("", "-s1"):
+    _env, _model, _args, _ana = JOBS["gc8-edgep0.5-gram-prior-spreadramp-canon-start1" + _seed]
+    JOBS[f"gc8-edgep0.5-gram-prior-nearest5k-spread16-canon-start1-28k{_seed}"] = (
+        _env, _model, [*_args, "--set", "match_group=16", "--set", "match_ramp_start=5000", "--set",
+                       "match_ramp_steps=5000", "--set", "max_steps=28000", "--set", "lr_min_ratio=0.1"], _ana)
 #: training continued over several device commands (config ``init_from``, weights only): new job ->
 #: (the job it continues, the committed run whose checkpoint it starts from). Start checkpoints pruned
 #: from the tree (tests/test_repo_size.py) come back with `git checkout COMMIT -- PATH`: s8-call2's

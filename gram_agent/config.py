@@ -177,6 +177,12 @@ class GRAMConfig:
     #: only on the CPU (GC6, ramp over 1000 steps): more accurate at 2000 steps, but at 4000 spread from
     #: the start was as accurate and covered more (benchmarks/RESULTS.md).
     match_ramp_steps: int = 0
+    #: under ``target="matched"``: optimiser steps of the nearest target alone before the ramp above
+    #: begins, so the model learns valid answers first. Why: spread in groups of 16, ramped in from
+    #: step 0 over 8k steps, collapsed (GC8, edge probability 0.5: 1.2% of samples valid after 48k
+    #: steps, results/table1/s11-call1), while the nearest target alone is 100% valid within 19k
+    #: steps (s9-call1, s9-call2). 0 = the ramp starts at step 0. Not in the paper.
+    match_ramp_start: int = 0
     loss_type: str = "softmax"  #: "softmax" CE (fp32) or "stablemax" (TRM)
     halt_weight: float = 0.5  #: BCE weight of the halting head (TRM's 0.5)
     value_weight: float = 0.5  #: MSE weight of the LPRM value head
@@ -264,11 +270,12 @@ class GRAMConfig:
         if self.hot_start_steps < 0 or not self.hot_start_temperature > 0:
             raise ValueError(f"hot_start_steps must be >= 0 and hot_start_temperature > 0, got "
                              f"{self.hot_start_steps}, {self.hot_start_temperature}")
-        if self.match_ramp_steps < 0:
-            raise ValueError(f"match_ramp_steps must be >= 0, got {self.match_ramp_steps}")
-        if self.match_ramp_steps and self.target != "matched":
-            raise ValueError(f"match_ramp_steps ramps the matched target's share; it needs target='matched', "
-                             f"got target={self.target!r}")
+        for name in ("match_ramp_steps", "match_ramp_start"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+            if getattr(self, name) and self.target != "matched":
+                raise ValueError(f"{name} ramps the matched target's share; it needs target='matched', "
+                                 f"got target={self.target!r}")
         for share in ("nearest_prob", "match_prob"):
             if not 0.0 <= getattr(self, share) <= 1.0:
                 raise ValueError(f"{share} must lie in [0, 1], got {getattr(self, share)}")
@@ -292,7 +299,11 @@ class GRAMConfig:
         return self.beta_start * (self.beta / self.beta_start) ** frac
 
     def match_prob_at(self, step: int) -> float:
-        """The matched target's share at an optimiser step (``match_prob`` after the ramp)."""
+        """The matched target's share at an optimiser step: 0 before ``match_ramp_start``, then
+        rising linearly to ``match_prob`` over ``match_ramp_steps``."""
+        step -= self.match_ramp_start
+        if step < 0:
+            return 0.0
         if self.match_ramp_steps <= 0 or step >= self.match_ramp_steps:
             return self.match_prob
         return self.match_prob * step / self.match_ramp_steps

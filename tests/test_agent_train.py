@@ -410,3 +410,20 @@ def test_match_ramp_raises_the_matched_share_from_zero():
         tiny(target="nearest", match_ramp_steps=10)
     with pytest.raises(ValueError, match="match_ramp_steps must be >= 0"):
         tiny(target="matched", match_ramp_steps=-1)
+
+
+def test_match_ramp_start_keeps_the_nearest_target_alone_first():
+    """``match_ramp_start``: no slot is matched before it (flags all set: every slot takes its nearest),
+    then the ramp runs as without it, shifted; a delay alone switches the matched target on at once."""
+    cfg = tiny(max_steps=8, target="matched", match_group=4, match_ramp_start=3, match_ramp_steps=2, batch_size=256)
+    assert [cfg.match_prob_at(s) for s in (0, 2, 3, 4, 5, 100)] == [0.0, 0.0, 0.0, 0.5, 1.0, 1.0]
+    assert [tiny(target="matched", match_ramp_start=3).match_prob_at(s) for s in (2, 3)] == [0.0, 1.0]
+    tr, seen = trainer_recording_step_arg(cfg, -2)
+    for _ in range(7):
+        tr.train_step()
+    shares = [flags.float().mean().item() for flags in seen]
+    assert shares[:4] == [1.0] * 4 and 0.3 < shares[4] < 0.7 and shares[5] == shares[6] == 0.0
+    with pytest.raises(ValueError, match="match_ramp_start ramps the matched target's share"):
+        tiny(target="nearest", match_ramp_start=10)
+    with pytest.raises(ValueError, match="match_ramp_start must be >= 0"):
+        tiny(target="matched", match_ramp_start=-1)

@@ -250,6 +250,14 @@ def test_continued_variants_override_their_base_recipe_and_are_labelled():
     cfg = preset("small", env_id, model=model).set(*[args[i + 1] for i, a in enumerate(args) if a == "--set"])
     assert (cfg.match_group, cfg.match_ramp_steps, cfg.max_steps) == (16, 8000, 50000)
     assert args[args.index("--seed") + 1] == "1"
+    # session 11's: the nearest target alone for 5k steps, then the spread ramp
+    env_id, model, args, _ = jobs["gc8-edgep0.5-gram-prior-nearest5k-spread16-canon-start1-28k-s1"]
+    cfg = preset("small", env_id, model=model).set(*[args[i + 1] for i, a in enumerate(args) if a == "--set"])
+    assert (cfg.match_group, cfg.match_ramp_start, cfg.match_ramp_steps, cfg.max_steps) == (16, 5000, 5000, 28000)
+    assert args[args.index("--seed") + 1] == "1"
+    assert (", spread target (groups of 16), ramped in from the nearest target over 5000 steps after 5000 steps of it "
+            "alone, canonical") in render.variant(cfg.to_dict())
+    assert render.ramp_label(0, 300) == ", after 300 steps of the nearest target alone"
 
 
 def test_seeds_section_renders_mean_spread_and_range(tmp_path, monkeypatch):
