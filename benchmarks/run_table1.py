@@ -200,6 +200,13 @@ for _suffix, (_base, _extra) in {"g16": (_SPREAD_P5, ["--set", "match_group=16"]
                                  "g8": (_SPREAD_P5, _G8)}.items():
     CONTINUED_VARIANTS[f"{_SPREAD_P5}-settle3-{_suffix}"] = (_base, f"s10-call2/{_SPREAD_P5}-settle2-g16",
                                                             [*_SETTLE3, *_extra])
+#: a fourth settled leg (24k steps, two to a GPU) from the best groups-of-16 one (s10-call3: 86.1% coverage at
+#: T 1.0 in its Table 1 draw, 85.2 +- 0.8 over 8 sampling seeds), drawn with seed 0 and with seed 1. Session 11
+#: trained spread in groups of 16 from scratch twice and it collapsed (s11-call1, s11-call2), so this
+#: lineage is the one seed of the recipe the device budget holds
+_SETTLE4 = ["--set", "max_steps=24000", "--set", "lr_min_ratio=0.1", "--set", "match_group=16"]
+for _suffix, _base in {"g16": _SPREAD_P5, "g16-s1": f"{_SPREAD_P5}-s1"}.items():
+    CONTINUED_VARIANTS[f"{_SPREAD_P5}-settle4-{_suffix}"] = (_base, f"s10-call3/{_SPREAD_P5}-settle3-g16", _SETTLE4)
 for _name, (_base, _run, _extra) in {**{n: (*v, []) for n, v in CONTINUED.items()}, **CONTINUED_VARIANTS}.items():
     _env, _model, _args, _ana = JOBS[_base]
     JOBS[_name] = (_env, _model, [*_args, "--set", f"init_from={HERE / 'results' / 'table1' / _run / 'ckpt'}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -258,6 +259,13 @@ def test_continued_variants_override_their_base_recipe_and_are_labelled():
     assert (", spread target (groups of 16), ramped in from the nearest target over 5000 steps after 5000 steps of it "
             "alone, canonical") in render.variant(cfg.to_dict())
     assert render.ramp_label(0, 300) == ", after 300 steps of the nearest target alone"
+    # session 11's fourth settled leg starts from the best committed checkpoint, drawn with seed 1
+    env_id, model, args, _ = jobs["gc8-edgep0.5-gram-prior-spread-canon-start1-settle4-g16-s1"]
+    cfg = preset("small", env_id, model=model).set(*[args[i + 1] for i, a in enumerate(args) if a == "--set"])
+    assert (cfg.match_group, cfg.max_steps, cfg.lr_min_ratio) == (16, 24000, 0.1)
+    assert cfg.init_from.endswith("s10-call3/gc8-edgep0.5-gram-prior-spread-canon-start1-settle3-g16/ckpt")
+    assert os.path.exists(os.path.join(cfg.init_from, "weights.safetensors"))
+    assert args[args.index("--seed") + 1] == "1"
 
 
 def test_seeds_section_renders_mean_spread_and_range(tmp_path, monkeypatch):
