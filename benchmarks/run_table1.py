@@ -207,6 +207,11 @@ for _suffix, (_base, _extra) in {"g16": (_SPREAD_P5, ["--set", "match_group=16"]
 _SETTLE4 = ["--set", "max_steps=24000", "--set", "lr_min_ratio=0.1", "--set", "match_group=16"]
 for _suffix, _base in {"g16": _SPREAD_P5, "g16-s1": f"{_SPREAD_P5}-s1"}.items():
     CONTINUED_VARIANTS[f"{_SPREAD_P5}-settle4-{_suffix}"] = (_base, f"s10-call3/{_SPREAD_P5}-settle3-g16", _SETTLE4)
+#: both lost about 2 coverage points (s11-call3: 83.1 and 82.6 over 8 sampling seeds). The same leg at a
+#: fifth of the peak lr (5e-5, cosine to a tenth of it over 36k steps, alone on a GPU) asks whether the
+#: restart to the full lr is what undoes the previous leg
+CONTINUED_VARIANTS[f"{_SPREAD_P5}-settle4-g16-lowlr"] = (
+    _SPREAD_P5, f"s10-call3/{_SPREAD_P5}-settle3-g16", [*_SETTLE4, "--set", "lr=5e-5", "--set", "max_steps=36000"])
 for _name, (_base, _run, _extra) in {**{n: (*v, []) for n, v in CONTINUED.items()}, **CONTINUED_VARIANTS}.items():
     _env, _model, _args, _ana = JOBS[_base]
     JOBS[_name] = (_env, _model, [*_args, "--set", f"init_from={HERE / 'results' / 'table1' / _run / 'ckpt'}",
