@@ -265,10 +265,10 @@ def test_continued_variants_override_their_base_recipe_and_are_labelled():
     assert (cfg.match_group, cfg.max_steps, cfg.lr_min_ratio) == (16, 24000, 0.1)
     assert cfg.init_from.endswith("s10-call3/gc8-edgep0.5-gram-prior-spread-canon-start1-settle3-g16/ckpt")
     assert os.path.exists(os.path.join(cfg.init_from, "weights.safetensors"))
+    assert args[args.index("--seed") + 1] == "1"
     env_id, model, args, _ = jobs["gc8-edgep0.5-gram-prior-spread-canon-start1-settle4-g16-lowlr"]
     low = preset("small", env_id, model=model).set(*[args[i + 1] for i, a in enumerate(args) if a == "--set"])
     assert (low.lr, low.max_steps, low.match_group, low.init_from) == (5e-5, 36000, 16, cfg.init_from)
-    assert args[args.index("--seed") + 1] == "1"
 
 
 def test_seeds_section_renders_mean_spread_and_range(tmp_path, monkeypatch):
