@@ -135,8 +135,8 @@ for _name in ("gc8-gram-prior-nearest-canon-start1", "gc8-gram-prior-spread0.1-c
 #: session 10's recipe in one run from scratch, for a second seed of it: groups of 16 (spread), ramped in
 #: from the nearest target over 8k steps (spread from scratch has an early plateau), the lr decaying by
 #: cosine to a tenth over 25k or 50k steps. Seed 0's five legs took about 93k steps (s9-call1 to
-#: s10-call3). 50k take about 7.5 training minutes alone on a GPU (33.4k in 5.0, s9-call2): with the
-#: compile and the analysis that nearly fills a 10-minute command, so leave out --schedules there
+#: s10-call3). Measured (s11-call1, 50k alone on a GPU: 48.2k steps in a 6.6-minute budget, 163.5
+#: steps/s after a 45 s compile): it collapsed, 1.2% of samples valid
 for _steps in (25_000, 50_000):
     for _seed in ("", "-s1"):
         _env, _model, _args, _ana = JOBS["gc8-edgep0.5-gram-prior-spreadramp-canon-start1" + _seed]

@@ -152,7 +152,8 @@ class GRAMConfig:
     #: the answer, as the label target does. Under prior-sample training with random starts, "spread"
     #: in larger groups covers more: on GC8 graphs of edge probability 0.5, one leg from one start in
     #: groups of 4 or 8 reached 79.1 or 83.1% coverage@20, and two further legs in groups of 16 86.1%,
-    #: at 98.9-99.6% per-sample accuracy (results/table1/s10-call1 to s10-call3).
+    #: at 98.9-99.6% per-sample accuracy (results/table1/s10-call1 to s10-call3). Those legs started
+    #: from a trained groups-of-4 model: from scratch, groups of 16 collapsed (s11-call1, s11-call2).
     match_group: int = 4
     #: which completions a matched group is assigned: "uniform" (one drawn per slot, matched one-to-one
     #: as above) or "spread" (no draw: slot by slot, each takes its nearest completion among those its
@@ -181,7 +182,10 @@ class GRAMConfig:
     #: begins, so the model learns valid answers first. Why: spread in groups of 16, ramped in from
     #: step 0 over 8k steps, collapsed (GC8, edge probability 0.5: 1.2% of samples valid after 48k
     #: steps, results/table1/s11-call1), while the nearest target alone is 100% valid within 19k
-    #: steps (s9-call1, s9-call2). 0 = the ramp starts at step 0. Not in the paper.
+    #: steps (s9-call1, s9-call2). 0 = the ramp starts at step 0. Not in the paper. Measured: it did
+    #: not save groups of 16 (5k steps nearest, a 5k ramp: 11.3% and 9.4% valid after 25k steps on 2
+    #: seeds, s11-call2); even its nearest-only steps learned far slower in groups of 16 than the
+    #: nearest target without groups.
     match_ramp_start: int = 0
     loss_type: str = "softmax"  #: "softmax" CE (fp32) or "stablemax" (TRM)
     halt_weight: float = 0.5  #: BCE weight of the halting head (TRM's 0.5)
