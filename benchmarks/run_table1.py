@@ -12,6 +12,7 @@ call returns the whole table in a few small files.
 from __future__ import annotations
 
 import argparse
+import gzip
 import os
 import shutil
 import subprocess
@@ -231,6 +232,28 @@ for _name, (_env, _model, _args, _ana) in list(JOBS.items()):
         JOBS[_name] = (_env, _model, [*_args, *(x for m in _missing for x in ("--set", m))], _ana)
 
 
+#: the files a run leaves that the results keep (stdout.log is stored gzipped, see store_run_files)
+RUN_FILES = ("results.json", "analysis.json", "stdout.log", "analysis.log", "schedules.json", "schedules.png",
+             "schedules.log")
+
+
+def store_run_files(run_dir: Path, dest: Path, keep_ckpt: bool) -> None:
+    """Copy a run's result files to ``dest``; the training log goes in as ``stdout.log.gz``. Why: its
+    training lines repeat results.json's history, and the tracked tree must leave room in the GPU
+    tool's 64 MiB for the checkpoints a continued leg starts from (tests/test_repo_size.py)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for f in RUN_FILES:
+        if not (run_dir / f).exists():
+            continue
+        if f == "stdout.log":
+            with open(run_dir / f, "rb") as src, gzip.open(dest / "stdout.log.gz", "wb", compresslevel=9) as gz:
+                shutil.copyfileobj(src, gz)
+        else:
+            shutil.copy(run_dir / f, dest / f)
+    if keep_ckpt and (run_dir / "ckpt").exists():
+        shutil.copytree(run_dir / "ckpt", dest / "ckpt", dirs_exist_ok=True)
+
+
 def gpu_count() -> int:
     try:
         import torch
@@ -285,14 +308,7 @@ def main() -> int:
 
     def collect(name: str) -> None:
         """Copy a job's files to --out as soon as they exist, so a killed run keeps what finished."""
-        run_dir, dest = work / name, out / name
-        dest.mkdir(parents=True, exist_ok=True)
-        for f in ("results.json", "analysis.json", "stdout.log", "analysis.log", "schedules.json", "schedules.png",
-                  "schedules.log"):
-            if (run_dir / f).exists():
-                shutil.copy(run_dir / f, dest / f)
-        if name in args.keep_ckpt and (run_dir / "ckpt").exists():
-            shutil.copytree(run_dir / "ckpt", dest / "ckpt", dirs_exist_ok=True)
+        store_run_files(work / name, out / name, keep_ckpt=name in args.keep_ckpt)
 
     running: dict[str, tuple[str, subprocess.Popen, object, int]] = {}  # name -> (phase, proc, log, gpu)
     for i, name in enumerate(args.jobs):

@@ -271,6 +271,25 @@ def test_continued_variants_override_their_base_recipe_and_are_labelled():
     assert (low.lr, low.max_steps, low.match_group, low.init_from) == (5e-5, 36000, 16, cfg.init_from)
 
 
+def test_run_files_are_stored_with_the_training_log_gzipped(tmp_path):
+    """The stored log reads back byte for byte; the other files are plain copies; the checkpoint only on request."""
+    import gzip
+
+    store = pytest.importorskip("benchmarks.run_table1").store_run_files
+    run = tmp_path / "run"
+    (run / "ckpt").mkdir(parents=True)
+    log = "".join(f'{{"step": {i}, "loss": 0.5}}\n' for i in range(200)).encode()
+    (run / "stdout.log").write_bytes(log)
+    (run / "results.json").write_text('{"steps": 200}')
+    (run / "ckpt" / "config.json").write_text("{}")
+    store(run, tmp_path / "a", keep_ckpt=False)
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["results.json", "stdout.log.gz"]
+    assert gzip.decompress((tmp_path / "a" / "stdout.log.gz").read_bytes()) == log
+    assert (tmp_path / "a" / "results.json").read_text() == '{"steps": 200}'
+    store(run, tmp_path / "b", keep_ckpt=True)
+    assert (tmp_path / "b" / "ckpt" / "config.json").exists()
+
+
 def test_seeds_section_renders_mean_spread_and_range(tmp_path, monkeypatch):
     draws = [{"seed": s, "accuracy": 0.99, "coverage": c, "conflicts_sum_per_sample": 1.0} for s, c in ((1, 0.84), (2, 0.86))]
     summary = {"accuracy": {"mean": 0.99, "std": 0.0, "min": 0.99, "max": 0.99},
