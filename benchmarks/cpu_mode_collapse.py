@@ -73,6 +73,11 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     # session 9: the spread target ramped in over the first half of the steps (config match_ramp_steps)
     "GRAM (prior-sample training, spread target ramped in over 1000 steps, groups of 4, canonical colourings "
     "only, random start std 1)": ("gram", {**PRIOR_SPREAD, "match_ramp_steps": 1000}),
+    # session 11: on GC8 (p = 0.5) the nearest target learned far slower in groups of 16 than without
+    # groups (s11-call2's first 5k steps): the same target in groups, the spread target held off for good
+    **{f"GRAM (prior-sample training, nearest target in groups of {g} (spread held off), canonical colourings "
+       f"only, random start std 1)": ("gram", {**PRIOR_SPREAD, "match_group": g, "match_ramp_start": 10**9})
+       for g in (4, 16)},
     "GRAM (ELBO KL, beta 0.5, sigma init 0.5)": ("gram", {"kl_reduce": "elbo", "beta": 0.5, "sigma_init": 0.5}),
     "GRAM (ELBO KL, beta 0.5, sigma init 0.9)": ("gram", {"kl_reduce": "elbo", "beta": 0.5, "sigma_init": 0.9}),
     "GRAM (ELBO KL, beta 0.5, nearest target, canonical colourings only, sigma init 0.5)": (
