@@ -145,9 +145,10 @@ for _steps in (25_000, 50_000):
             _env, _model, [*_args, "--set", "match_group=16", "--set", "match_ramp_steps=8000",
                            "--set", f"max_steps={_steps}", "--set", "lr_min_ratio=0.1"], _ana)
 #: session 11: the ramp above collapsed from scratch (s11-call1: 1.2% valid at 48k steps; the prior's
-#: sigma fell to 0.03, the samples stopped depending on the noise). Here the nearest target alone
-#: trains the first 5k steps (it is 100% valid within 19k, s9), then spread in groups of 16 ramps in
-#: over 5k (config match_ramp_start); 28k steps fit two runs to one GPU in one command
+#: learned sigma ended at 0.03). Here the nearest target alone trains the first 5k steps (it is 100%
+#: valid within 19k, s9), then spread in groups of 16 ramps in over 5k (config match_ramp_start).
+#: Measured (s11-call2, two to a GPU: 24.7k of the 28k steps in a 7.2-minute budget): both seeds
+#: collapsed too, 11.3% and 9.4% valid
 for _seed in ("", "-s1"):
     _env, _model, _args, _ana = JOBS["gc8-edgep0.5-gram-prior-spreadramp-canon-start1" + _seed]
     JOBS[f"gc8-edgep0.5-gram-prior-nearest5k-spread16-canon-start1-28k{_seed}"] = (

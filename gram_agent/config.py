@@ -278,7 +278,7 @@ class GRAMConfig:
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
             if getattr(self, name) and self.target != "matched":
-                raise ValueError(f"{name} ramps the matched target's share; it needs target='matched', "
+                raise ValueError(f"{name} schedules the matched target's share; it needs target='matched', "
                                  f"got target={self.target!r}")
         for share in ("nearest_prob", "match_prob"):
             if not 0.0 <= getattr(self, share) <= 1.0:

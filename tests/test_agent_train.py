@@ -406,7 +406,7 @@ def test_match_ramp_raises_the_matched_share_from_zero():
         tr.train_step()
     shares = [flags.float().mean().item() for flags in seen]
     assert shares[0] == 1.0 and 0.3 < shares[2] < 0.7 and shares[4] == shares[5] == 0.0
-    with pytest.raises(ValueError, match="match_ramp_steps ramps the matched target's share"):
+    with pytest.raises(ValueError, match="match_ramp_steps schedules the matched target's share"):
         tiny(target="nearest", match_ramp_steps=10)
     with pytest.raises(ValueError, match="match_ramp_steps must be >= 0"):
         tiny(target="matched", match_ramp_steps=-1)
@@ -423,7 +423,7 @@ def test_match_ramp_start_keeps_the_nearest_target_alone_first():
         tr.train_step()
     shares = [flags.float().mean().item() for flags in seen]
     assert shares[:4] == [1.0] * 4 and 0.3 < shares[4] < 0.7 and shares[5] == shares[6] == 0.0
-    with pytest.raises(ValueError, match="match_ramp_start ramps the matched target's share"):
+    with pytest.raises(ValueError, match="match_ramp_start schedules the matched target's share"):
         tiny(target="nearest", match_ramp_start=10)
     with pytest.raises(ValueError, match="match_ramp_start must be >= 0"):
         tiny(target="matched", match_ramp_start=-1)
