@@ -78,6 +78,14 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     **{f"GRAM (prior-sample training, nearest target in groups of {g} (spread held off), canonical colourings "
        f"only, random start std 1)": ("gram", {**PRIOR_SPREAD, "match_group": g, "match_ramp_start": 10**9})
        for g in (4, 16)},
+    # and without ACT halting in training (every slot runs all n_sup steps): a group halts only when all
+    # its slots do, so groups also refill inputs more slowly; this holds refills equal
+    "GRAM (prior-sample training, nearest target, canonical colourings only, random start std 1, no training "
+    "halting)": ("gram", {"train_rollout": "prior", "target": "nearest", "target_permutations": False,
+                          "start_noise": 1.0, "train_halting": False}),
+    "GRAM (prior-sample training, nearest target in groups of 16 (spread held off), canonical colourings only, "
+    "random start std 1, no training halting)": ("gram", {**PRIOR_SPREAD, "match_group": 16,
+                                                         "match_ramp_start": 10**9, "train_halting": False}),
     "GRAM (ELBO KL, beta 0.5, sigma init 0.5)": ("gram", {"kl_reduce": "elbo", "beta": 0.5, "sigma_init": 0.5}),
     "GRAM (ELBO KL, beta 0.5, sigma init 0.9)": ("gram", {"kl_reduce": "elbo", "beta": 0.5, "sigma_init": 0.9}),
     "GRAM (ELBO KL, beta 0.5, nearest target, canonical colourings only, sigma init 0.5)": (
