@@ -156,8 +156,8 @@ class GRAMConfig:
     #: from a trained groups-of-4 model: from scratch, groups of 16 collapsed (s11-call1, s11-call2).
     #: Groups cut the graphs per batch (batch_size / match_group), and that alone slows learning: on
     #: CPU GC6 with the nearest target throughout, 72.1 / 42.0 / 10.9% accuracy without groups / in
-    #: groups of 4 / of 16 after 2,000 steps; with training halting off 55.7 / - / 6.3
-    #: (results/cpu_gc6_mode_collapse_groups*.json).
+    #: groups of 4 / of 16 after 2,000 steps; with training halting off 55.7 / - / 6.3; at batch 256
+    #: - / 82.3 / 47.9 (results/cpu_gc6_mode_collapse_groups*.json). So scale the batch with the group.
     match_group: int = 4
     #: which completions a matched group is assigned: "uniform" (one drawn per slot, matched one-to-one
     #: as above) or "spread" (no draw: slot by slot, each takes its nearest completion among those its
