@@ -482,6 +482,18 @@ def result_files(pattern: str) -> list[tuple[Path, dict]]:
     return [(path, json.loads(path.read_text())) for path in sorted(RESULTS.glob(pattern))]
 
 
+def file_heading(data: dict, detail: str, columns: list[str]) -> list[str]:
+    """The lines that open one results file's table: its command, commit, date and ``detail``, then the
+    table header (the per-file sections render one table per file)."""
+    return [f"`{data['command']}` (commit {data['commit']}, {data['date']}; {detail}):", "",
+            "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+
+
+def run_label(run_dir: str) -> str:
+    """A run named by its call and job folder (the last two parts of its path)."""
+    return "/".join(Path(run_dir).parts[-2:])
+
+
 def gap_section() -> list[str]:
     """Where trained runs lose coverage@20 against the best independent sampler, by number of
     completions (benchmarks/coverage_gap.py), one table per results file."""
@@ -495,13 +507,11 @@ def gap_section() -> list[str]:
              "shares add up to the gap). All in %.", ""]
     for path, data in files:
         kwargs = ", ".join(f"{k} = {v}" for k, v in data["env_kwargs"].items())
-        lines += [f"`{data['command']}` (commit {data['commit']}, {data['date']}; {data['env']}"
-                  f"{f', {kwargs}' if kwargs else ''}, {data['test_instances']} test inputs):", "",
-                  "| run | sampling | coverage@20 | independent | gap | largest shares |", "|---|---|---|---|---|---|"]
+        lines += file_heading(data, f"{data['env']}{f', {kwargs}' if kwargs else ''}, {data['test_instances']} test inputs",
+                              ["run", "sampling", "coverage@20", "independent", "gap", "largest shares"])
         for c in data["curves"]:
             worst = sorted(c["by_n"], key=lambda r: -r["gap_share"])[:3]
-            run = "/".join(Path(c["run"]).parts[-2:])
-            lines.append(f"| {run} | {c['sampling']} | {c['coverage']:.1f} | {c['independent']:.1f} | {c['gap']:.1f} | "
+            lines.append(f"| {run_label(c['run'])} | {c['sampling']} | {c['coverage']:.1f} | {c['independent']:.1f} | {c['gap']:.1f} | "
                          + ", ".join(f"n = {r['n']}: {r['gap_share']:.1f}" for r in worst) + " |")
         lines += ["", f"![{path.with_suffix('.png').name}](results/{path.with_suffix('.png').name})", ""]
     return lines
@@ -519,11 +529,10 @@ def seeds_section() -> list[str]:
              "(min-max) over the seeds, in % (conflicts: summed over the test set per sample). The standard",
              "deviation here divides by seeds - 1; Table 1's ± over training seeds divides by the seed count.", ""]
     for _path, data in files:
-        lines += [f"`{data['command']}` (commit {data['commit']}, {data['date']}; seeds "
-                  f"{', '.join(map(str, data['seeds']))}):", "",
-                  "| run | test inputs | sampling | accuracy | coverage@20 | conflicts |", "|---|---|---|---|---|---|"]
+        lines += file_heading(data, f"seeds {', '.join(map(str, data['seeds']))}",
+                              ["run", "test inputs", "sampling", "accuracy", "coverage@20", "conflicts"])
         for r in data["runs"]:
-            run = "/".join(Path(r["run"]).parts[-2:])
+            run = run_label(r["run"])
             for smp in r["samplings"]:
                 m = smp["summary"]
                 acc, cov, con = m["accuracy"], m["coverage"], m["conflicts_sum_per_sample"]

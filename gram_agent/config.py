@@ -306,6 +306,12 @@ class GRAMConfig:
         frac = step / self.beta_anneal_steps
         return self.beta_start * (self.beta / self.beta_start) ** frac
 
+    @property
+    def match_share_varies(self) -> bool:
+        """Whether ``match_prob_at`` can be below 1 at some step (then the trainer draws which slots
+        take their own nearest completion instead)."""
+        return self.match_prob < 1.0 or self.match_ramp_steps > 0 or self.match_ramp_start > 0
+
     def match_prob_at(self, step: int) -> float:
         """The matched target's share at an optimiser step: 0 before ``match_ramp_start``, then
         rising linearly to ``match_prob`` over ``match_ramp_steps``."""

@@ -172,8 +172,7 @@ class Trainer:
         nearest_rows = None
         if cfg.target == "nearest" and cfg.nearest_prob < 1.0:
             nearest_rows = (torch.rand(self.B, generator=self.gen, device=dev) < cfg.nearest_prob)[self.sl]
-        elif cfg.target == "matched" and (cfg.match_prob < 1.0 or cfg.match_ramp_steps > 0
-                                           or cfg.match_ramp_start > 0):
+        elif cfg.target == "matched" and cfg.match_share_varies:
             # these slots take their own nearest instead; under a ramp the flags stay a tensor (all
             # False after it), so a compiled step keeps one signature
             share = cfg.match_prob_at(self.step)

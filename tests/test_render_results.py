@@ -215,16 +215,23 @@ def test_gap_section_lists_each_curve_with_its_largest_shares(tmp_path, monkeypa
     assert "![gc8_x_coverage_gap.png](results/gc8_x_coverage_gap.png)" in text
 
 
+def job_config(name: str):
+    """A run_table1 job's config as train_gpu.py builds it (its --preset, else small, then its --set
+    pairs in order, later ones winning), with the job's arguments."""
+    from gram_agent.config import preset
+
+    env_id, model, args, _ = pytest.importorskip("benchmarks.run_table1").JOBS[name]
+    sets = [args[i + 1] for i, a in enumerate(args) if a == "--set"]
+    name_preset = args[args.index("--preset") + 1] if "--preset" in args else "small"
+    return preset(name_preset, env_id, model=model).set(*sets), args
+
+
 def test_every_table1_job_builds_a_valid_config():
     """A job's --set pairs are applied together by train_gpu.py: each job must give a config the
     checks accept (a misspelt or contradictory option fails here, not minutes into a device call)."""
-    from gram_agent.config import preset
-
     jobs = pytest.importorskip("benchmarks.run_table1").JOBS
-    for name, (env_id, model, args, _) in jobs.items():
-        sets = [args[i + 1] for i, a in enumerate(args) if a == "--set"]
-        name_preset = args[args.index("--preset") + 1] if "--preset" in args else "small"
-        cfg = preset(name_preset, env_id, model=model).set(*sets)
+    for name, (_, model, _, _) in jobs.items():
+        cfg, _ = job_config(name)
         assert cfg.model == model, name
     ramp = jobs["gc8-edgep0.5-gram-prior-spreadramp-canon-start1"][2]
     assert "match_ramp_steps=4000" in ramp and "match_draw=spread" in ramp
@@ -233,11 +240,7 @@ def test_every_table1_job_builds_a_valid_config():
 def test_continued_variants_override_their_base_recipe_and_are_labelled():
     """A continued variant's own --set pairs come last, so they override the recipe it continues
     (groups of 8 where the base has 4), and the results page names the lr decay."""
-    from gram_agent.config import preset
-
-    jobs = pytest.importorskip("benchmarks.run_table1").JOBS
-    env_id, model, args, _ = jobs["gc8-edgep0.5-gram-prior-spread-canon-start1-settle2-g8-hot"]
-    cfg = preset("small", env_id, model=model).set(*[args[i + 1] for i, a in enumerate(args) if a == "--set"])
+    cfg, _ = job_config("gc8-edgep0.5-gram-prior-spread-canon-start1-settle2-g8-hot")
     assert (cfg.match_group, cfg.match_draw, cfg.max_steps, cfg.lr_min_ratio) == (8, "spread", 12000, 0.1)
     assert (cfg.hot_start_steps, cfg.hot_start_temperature) == (2, 20.0)
     assert cfg.init_from.endswith("s10-call1/gc8-edgep0.5-gram-prior-spread-canon-start1-settle-g8/ckpt")
@@ -247,27 +250,23 @@ def test_continued_variants_override_their_base_recipe_and_are_labelled():
     assert "hot-start training (prior noise x20 for 2 steps)" in label
     assert "lr floor x0.1 unused" in render.variant({**cfg.to_dict(), "max_steps": 0})
     # the one-run recipe from scratch: groups of 16 and an 8k-step ramp override its base's 4 and 4k
-    env_id, model, args, _ = jobs["gc8-edgep0.5-gram-prior-spread16ramp-canon-start1-50k-s1"]
-    cfg = preset("small", env_id, model=model).set(*[args[i + 1] for i, a in enumerate(args) if a == "--set"])
+    cfg, args = job_config("gc8-edgep0.5-gram-prior-spread16ramp-canon-start1-50k-s1")
     assert (cfg.match_group, cfg.match_ramp_steps, cfg.max_steps) == (16, 8000, 50000)
     assert args[args.index("--seed") + 1] == "1"
     # session 11's: the nearest target alone for 5k steps, then the spread ramp
-    env_id, model, args, _ = jobs["gc8-edgep0.5-gram-prior-nearest5k-spread16-canon-start1-28k-s1"]
-    cfg = preset("small", env_id, model=model).set(*[args[i + 1] for i, a in enumerate(args) if a == "--set"])
+    cfg, args = job_config("gc8-edgep0.5-gram-prior-nearest5k-spread16-canon-start1-28k-s1")
     assert (cfg.match_group, cfg.match_ramp_start, cfg.match_ramp_steps, cfg.max_steps) == (16, 5000, 5000, 28000)
     assert args[args.index("--seed") + 1] == "1"
     assert (", spread target (groups of 16), ramped in from the nearest target over 5000 steps after 5000 steps of it "
             "alone, canonical") in render.variant(cfg.to_dict())
     assert render.ramp_label(0, 300) == ", after 300 steps of the nearest target alone"
     # session 11's fourth settled leg starts from the best committed checkpoint, drawn with seed 1
-    env_id, model, args, _ = jobs["gc8-edgep0.5-gram-prior-spread-canon-start1-settle4-g16-s1"]
-    cfg = preset("small", env_id, model=model).set(*[args[i + 1] for i, a in enumerate(args) if a == "--set"])
+    cfg, args = job_config("gc8-edgep0.5-gram-prior-spread-canon-start1-settle4-g16-s1")
     assert (cfg.match_group, cfg.max_steps, cfg.lr_min_ratio) == (16, 24000, 0.1)
     assert cfg.init_from.endswith("s10-call3/gc8-edgep0.5-gram-prior-spread-canon-start1-settle3-g16/ckpt")
     assert os.path.exists(os.path.join(cfg.init_from, "weights.safetensors"))
     assert args[args.index("--seed") + 1] == "1"
-    env_id, model, args, _ = jobs["gc8-edgep0.5-gram-prior-spread-canon-start1-settle4-g16-lowlr"]
-    low = preset("small", env_id, model=model).set(*[args[i + 1] for i, a in enumerate(args) if a == "--set"])
+    low, args = job_config("gc8-edgep0.5-gram-prior-spread-canon-start1-settle4-g16-lowlr")
     assert (low.lr, low.max_steps, low.match_group, low.init_from) == (5e-5, 36000, 16, cfg.init_from)
 
 
