@@ -129,7 +129,7 @@ TEMPERATURES = ["0.5", "1.5", "2.0"]
 #: expect on p = 0.4 graphs (79.9%) and within it from p = 0.45-0.475 on (results/coverage_bounds.json)
 for _name in ("gc8-gram-prior-nearest-canon-start1", "gc8-gram-prior-spread0.1-canon-start1",
               "gc8-gram-prior-spread-canon-start1", "gc8-gram-prior-spreadramp-canon-start1", "gc8-trm-nearest"):
-    for _seed in ("", "-s1"):
+    for _seed in ("", "-s1", "-s2"):
         _env, _model, _args, _ana = JOBS[_name + _seed]
         JOBS[_name.replace("gc8-", "gc8-edgep0.5-", 1) + _seed] = (_env, _model, [*_args, "--env-kwargs", '{"p": 0.5}'],
                                                              _ana)
@@ -214,6 +214,25 @@ for _suffix, _base in {"g16": _SPREAD_P5, "g16-s1": f"{_SPREAD_P5}-s1"}.items():
 #: restart to the full lr is what undoes the previous leg
 CONTINUED_VARIANTS[f"{_SPREAD_P5}-settle4-g16-lowlr"] = (
     _SPREAD_P5, f"s10-call3/{_SPREAD_P5}-settle3-g16", [*_SETTLE4, "--set", "lr=5e-5", "--set", "max_steps=36000"])
+#: session 12: seed 0's path for seeds 1 and 2, its early plateau removed. Groups cut the graphs per
+#: step and slow learning (CPU, session 11), so the nearest target trains first without groups (256
+#: graphs a step; s9: 100% valid within 16-19k steps), its lr decaying by cosine to a tenth over 18k;
+#: then spread legs from it (``init_from``), each decaying from the peak lr: groups of 8 over 14k steps,
+#: of 16 over 12k, of 16 again over 14k (seed 0 went groups of 4, 8, 16, 16). Each leg starts from the
+#: checkpoint the leg before it stored under results/table1/<call>/<job>/ckpt: (leg, steps, group, the
+#: call that stored its start). A device call runs two legs one after the other (call2a, then call2b)
+_NEAREST_P5 = "gc8-edgep0.5-gram-prior-nearest-canon-start1"
+_CHAIN = [("g8", 14000, 8, "s12-call1"), ("g16", 12000, 16, "s12-call2a"), ("g16b", 14000, 16, "s12-call2b")]
+for _seed in ("-s1", "-s2"):
+    _env, _model, _args, _ana = JOBS[_NEAREST_P5 + _seed]
+    JOBS[f"{_NEAREST_P5}-18k{_seed}"] = (_env, _model, [*_args, "--set", "max_steps=18000", "--set", "lr_min_ratio=0.1"],
+                                         _ana)
+    _path, _prev = f"{_NEAREST_P5}-18k", f"{_NEAREST_P5}-18k{_seed}"
+    for _leg, _steps, _group, _call in _CHAIN:
+        _path += f"-{_leg}"
+        CONTINUED_VARIANTS[_path + _seed] = (f"{_SPREAD_P5}{_seed}", f"{_call}/{_prev}", [
+            "--set", f"max_steps={_steps}", "--set", "lr_min_ratio=0.1", "--set", f"match_group={_group}"])
+        _prev = _path + _seed
 for _name, (_base, _run, _extra) in {**{n: (*v, []) for n, v in CONTINUED.items()}, **CONTINUED_VARIANTS}.items():
     _env, _model, _args, _ana = JOBS[_base]
     JOBS[_name] = (_env, _model, [*_args, "--set", f"init_from={HERE / 'results' / 'table1' / _run / 'ckpt'}",

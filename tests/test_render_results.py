@@ -270,6 +270,25 @@ def test_continued_variants_override_their_base_recipe_and_are_labelled():
     assert (low.lr, low.max_steps, low.match_group, low.init_from) == (5e-5, 36000, 16, cfg.init_from)
 
 
+def test_chained_legs_start_from_the_leg_before():
+    """Session 12's chain: the nearest target without groups, then spread legs in groups of 8, 16 and
+    16, each started from the checkpoint the leg before stored, with its own seed and lr decay."""
+    base = "gc8-edgep0.5-gram-prior-nearest-canon-start1-18k"
+    for seed in (1, 2):
+        cfg, args = job_config(f"{base}-s{seed}")
+        assert (cfg.target, cfg.max_steps, cfg.lr_min_ratio, cfg.init_from) == ("nearest", 18000, 0.1, "")
+        assert args[args.index("--seed") + 1] == str(seed)
+        start = f"s12-call1/{base}-s{seed}"
+        for legs, steps, group, call in (("-g8", 14000, 8, "s12-call2a"), ("-g8-g16", 12000, 16, "s12-call2b"),
+                                         ("-g8-g16-g16b", 14000, 16, None)):
+            cfg, args = job_config(f"{base}{legs}-s{seed}")
+            assert (cfg.target, cfg.match_draw, cfg.match_group) == ("matched", "spread", group)
+            assert (cfg.max_steps, cfg.lr_min_ratio, cfg.start_noise) == (steps, 0.1, 1.0)
+            assert args[args.index("--seed") + 1] == str(seed)
+            assert cfg.init_from.endswith(f"/results/table1/{start}/ckpt")
+            start = f"{call}/{base}{legs}-s{seed}"
+
+
 def test_run_files_are_stored_with_the_training_log_gzipped(tmp_path):
     """The stored log reads back byte for byte; the other files are plain copies; the checkpoint only on request."""
     import gzip
