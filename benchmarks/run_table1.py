@@ -220,18 +220,22 @@ CONTINUED_VARIANTS[f"{_SPREAD_P5}-settle4-g16-lowlr"] = (
 #: then spread legs from it (``init_from``), each decaying from the peak lr: groups of 8 over 14k steps,
 #: of 16 over 12k, of 16 again over 14k (seed 0 went groups of 4, 8, 16, 16). Each leg starts from the
 #: checkpoint the leg before it stored under results/table1/<call>/<job>/ckpt: (leg, steps, group, the
-#: call that stored its start). A device call runs two legs one after the other (call2a, then call2b)
+#: call that stored its start, extra train args). A device call ran two legs one after the other (call2a,
+#: then call2b); both stopped at their time budget short of max_steps (12.6k of 14k, 10.9k of 12k), so
+#: their lr did not reach its floor. The last leg ("g16c") restarts at 1e-4, not the peak 2.5e-4: from
+#: the best model a restart at the peak lost about 2 points where 5e-5 held (s11-call3, s11-call4)
 _NEAREST_P5 = "gc8-edgep0.5-gram-prior-nearest-canon-start1"
-_CHAIN = [("g8", 14000, 8, "s12-call1"), ("g16", 12000, 16, "s12-call2a"), ("g16b", 14000, 16, "s12-call2b")]
+_CHAIN = [("g8", 14000, 8, "s12-call1", []), ("g16", 12000, 16, "s12-call2a", []),
+          ("g16b", 14000, 16, "s12-call2b", []), ("g16c", 12000, 16, "s12-call3", ["--set", "lr=1e-4"])]
 for _seed in ("-s1", "-s2"):
     _env, _model, _args, _ana = JOBS[_NEAREST_P5 + _seed]
     JOBS[f"{_NEAREST_P5}-18k{_seed}"] = (_env, _model, [*_args, "--set", "max_steps=18000", "--set", "lr_min_ratio=0.1"],
                                          _ana)
     _path, _prev = f"{_NEAREST_P5}-18k", f"{_NEAREST_P5}-18k{_seed}"
-    for _leg, _steps, _group, _call in _CHAIN:
+    for _leg, _steps, _group, _call, _leg_extra in _CHAIN:
         _path += f"-{_leg}"
         CONTINUED_VARIANTS[_path + _seed] = (f"{_SPREAD_P5}{_seed}", f"{_call}/{_prev}", [
-            "--set", f"max_steps={_steps}", "--set", "lr_min_ratio=0.1", "--set", f"match_group={_group}"])
+            "--set", f"max_steps={_steps}", "--set", "lr_min_ratio=0.1", "--set", f"match_group={_group}", *_leg_extra])
         _prev = _path + _seed
 for _name, (_base, _run, _extra) in {**{n: (*v, []) for n, v in CONTINUED.items()}, **CONTINUED_VARIANTS}.items():
     _env, _model, _args, _ana = JOBS[_base]

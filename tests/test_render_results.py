@@ -279,11 +279,13 @@ def test_chained_legs_start_from_the_leg_before():
         assert (cfg.target, cfg.max_steps, cfg.lr_min_ratio, cfg.init_from) == ("nearest", 18000, 0.1, "")
         assert args[args.index("--seed") + 1] == str(seed)
         start = f"s12-call1/{base}-s{seed}"
-        for legs, steps, group, call in (("-g8", 14000, 8, "s12-call2a"), ("-g8-g16", 12000, 16, "s12-call2b"),
-                                         ("-g8-g16-g16b", 14000, 16, None)):
+        for legs, steps, group, lr, call in (("-g8", 14000, 8, 2.5e-4, "s12-call2a"),
+                                             ("-g8-g16", 12000, 16, 2.5e-4, "s12-call2b"),
+                                             ("-g8-g16-g16b", 14000, 16, 2.5e-4, "s12-call3"),
+                                             ("-g8-g16-g16b-g16c", 12000, 16, 1e-4, None)):
             cfg, args = job_config(f"{base}{legs}-s{seed}")
             assert (cfg.target, cfg.match_draw, cfg.match_group) == ("matched", "spread", group)
-            assert (cfg.max_steps, cfg.lr_min_ratio, cfg.start_noise) == (steps, 0.1, 1.0)
+            assert (cfg.max_steps, cfg.lr_min_ratio, cfg.lr, cfg.start_noise) == (steps, 0.1, lr, 1.0)
             assert args[args.index("--seed") + 1] == str(seed)
             assert cfg.init_from.endswith(f"/results/table1/{start}/ckpt")
             start = f"{call}/{base}{legs}-s{seed}"
