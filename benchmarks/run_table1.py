@@ -237,6 +237,13 @@ for _seed in ("-s1", "-s2"):
         CONTINUED_VARIANTS[_path + _seed] = (f"{_SPREAD_P5}{_seed}", f"{_call}/{_prev}", [
             "--set", f"max_steps={_steps}", "--set", "lr_min_ratio=0.1", "--set", f"match_group={_group}", *_leg_extra])
         _prev = _path + _seed
+    #: the g16b leg lost ground on both seeds (s12-call3: 79.3 and 79.4 over 8 sampling seeds, from 81.3
+    #: and 79.1 in the Table 1 draw). Groups of 16 hold 16 graphs in a batch of 256; on the CPU, graphs per
+    #: step set the learning pace (session 11). So the same start in a batch of 1024 (64 graphs a step),
+    #: 7k steps with the lr decaying to a tenth: 4x the samples per step
+    CONTINUED_VARIANTS[f"{_NEAREST_P5}-18k-g8-g16-b1024{_seed}"] = (
+        f"{_SPREAD_P5}{_seed}", f"s12-call2b/{_NEAREST_P5}-18k-g8-g16{_seed}",
+        ["--set", "batch_size=1024", "--set", "match_group=16", "--set", "max_steps=7000", "--set", "lr_min_ratio=0.1"])
 for _name, (_base, _run, _extra) in {**{n: (*v, []) for n, v in CONTINUED.items()}, **CONTINUED_VARIANTS}.items():
     _env, _model, _args, _ana = JOBS[_base]
     JOBS[_name] = (_env, _model, [*_args, "--set", f"init_from={HERE / 'results' / 'table1' / _run / 'ckpt'}",

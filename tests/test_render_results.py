@@ -289,6 +289,9 @@ def test_chained_legs_start_from_the_leg_before():
             assert args[args.index("--seed") + 1] == str(seed)
             assert cfg.init_from.endswith(f"/results/table1/{start}/ckpt")
             start = f"{call}/{base}{legs}-s{seed}"
+        cfg, _ = job_config(f"{base}-g8-g16-b1024-s{seed}")
+        assert (cfg.batch_size, cfg.match_group, cfg.max_steps, cfg.lr) == (1024, 16, 7000, 2.5e-4)
+        assert cfg.init_from.endswith(f"/results/table1/s12-call2b/{base}-g8-g16-s{seed}/ckpt")
 
 
 def test_run_files_are_stored_with_the_training_log_gzipped(tmp_path):
