@@ -24,7 +24,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from benchmarks.common import TABLE1_TASKS  # noqa: E402
 from benchmarks.temperature_schedule import row_named  # noqa: E402
-from gram_agent.config import PAPER_BETA  # noqa: E402
+from gram_agent.config import PAPER_BETA, preset  # noqa: E402
 from gram_envs.core.metrics import coverage_bounds  # noqa: E402
 
 RESULTS = HERE / "results"
@@ -227,6 +227,16 @@ def env_note(env_kwargs: dict) -> str:
     return ", env " + ", ".join(f"{k}={v}" for k, v in sorted(env_kwargs.items()))
 
 
+def batch_note(results: dict) -> str:
+    """The label suffix of a run whose global batch is not its preset's: under matched targets the
+    graphs per step (batch / group) set the learning pace, so the label gives them too."""
+    cfg = results["config"]
+    if "preset" not in results or cfg["batch_size"] == preset(results["preset"], results["env"], cfg["model"]).batch_size:
+        return ""
+    graphs = f", {cfg['batch_size'] // cfg['match_group']} graphs a step" if cfg.get("target") == "matched" else ""
+    return f", batch {cfg['batch_size']}{graphs}"
+
+
 def load_runs() -> list[dict]:
     runs = []
     for call_dir in sorted(TABLE_DIR.glob("*")) if TABLE_DIR.exists() else []:
@@ -244,7 +254,7 @@ def load_runs() -> list[dict]:
             meta = {**call_meta, **call_meta.get("job_notes", {}).get(d.name, {})}
             results = json.loads(res.read_text())
             cfg = results["config"]
-            label = variant(cfg) + env_note(results.get("env_kwargs") or {}) \
+            label = variant(cfg) + batch_note(results) + env_note(results.get("env_kwargs") or {}) \
                 + (f", {meta['variant_note']}" if meta.get("variant_note") else "")
             run = {"call": call_dir.name, "meta": meta, "call_meta": call_meta, "job": d.name, "task": m.group(1), "kind": cfg["model"],
                    "mode": cfg.get("guidance_mode", "full"), "seed": int(cfg.get("seed", 0)), "variant": label,

@@ -281,8 +281,7 @@ def test_chained_legs_start_from_the_leg_before():
         start = f"s12-call1/{base}-s{seed}"
         for legs, steps, group, lr, call in (("-g8", 14000, 8, 2.5e-4, "s12-call2a"),
                                              ("-g8-g16", 12000, 16, 2.5e-4, "s12-call2b"),
-                                             ("-g8-g16-g16b", 14000, 16, 2.5e-4, "s12-call3"),
-                                             ("-g8-g16-g16b-g16c", 12000, 16, 1e-4, None)):
+                                             ("-g8-g16-g16b", 14000, 16, 2.5e-4, None)):
             cfg, args = job_config(f"{base}{legs}-s{seed}")
             assert (cfg.target, cfg.match_draw, cfg.match_group) == ("matched", "spread", group)
             assert (cfg.max_steps, cfg.lr_min_ratio, cfg.lr, cfg.start_noise) == (steps, 0.1, lr, 1.0)
@@ -292,6 +291,16 @@ def test_chained_legs_start_from_the_leg_before():
         cfg, _ = job_config(f"{base}-g8-g16-b1024-s{seed}")
         assert (cfg.batch_size, cfg.match_group, cfg.max_steps, cfg.lr) == (1024, 16, 7000, 2.5e-4)
         assert cfg.init_from.endswith(f"/results/table1/s12-call2b/{base}-g8-g16-s{seed}/ckpt")
+
+
+def test_batch_note_names_a_batch_other_than_the_presets():
+    """Only a batch other than the preset's is named, with its graphs per step under matched targets."""
+    cfg, _ = job_config("gc8-edgep0.5-gram-prior-nearest-canon-start1-18k-g8-g16-b1024-s1")
+    results = {"preset": "small", "env": "GRAM/GraphColoring-8", "config": cfg.to_dict()}
+    assert render.batch_note(results) == ", batch 1024, 64 graphs a step"
+    assert render.batch_note({**results, "config": {**cfg.to_dict(), "target": "nearest"}}) == ", batch 1024"
+    assert render.batch_note({**results, "config": {**cfg.to_dict(), "batch_size": 256}}) == ""
+    assert render.batch_note({"config": cfg.to_dict()}) == ""  # results written before the preset was recorded
 
 
 def test_run_files_are_stored_with_the_training_log_gzipped(tmp_path):
