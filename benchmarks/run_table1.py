@@ -158,7 +158,8 @@ for _seed in ("", "-s1"):
 #: (the job it continues, the committed run whose checkpoint it starts from). Start checkpoints pruned
 #: from the tree (tests/test_repo_size.py) come back with `git checkout COMMIT -- PATH`: s8-call2's
 #: from 76277d8, s8-call3's from 1499520, s9-call1's from 6b0e9bc, s9-call2's seed 1 from 411cc1f,
-#: s9-call2's -cont from dedd9de, s10-call1's -settle-g8 from 82cbea3, s10-call2's -settle2-g16 from e5640e4
+#: s9-call2's -cont from dedd9de, s10-call1's -settle-g8 from 82cbea3, s10-call2's -settle2-g16 from e5640e4,
+#: s12-call2b's -g8-g16 seeds 1 and 2 from a89f8e7 and bc2b3f8 (s12-call4's end models: c97208b, 5d2db19)
 CONTINUED = {
     "gc8-gram-prior-spread0.1-canon-start1-cont": ("gc8-gram-prior-spread0.1-canon-start1",
                                                    "s8-call2/gc8-gram-prior-spread0.1-canon-start1"),
@@ -223,7 +224,7 @@ CONTINUED_VARIANTS[f"{_SPREAD_P5}-settle4-g16-lowlr"] = (
 #: call that stored its start, extra train args). A device call ran two legs one after the other (call2a,
 #: then call2b); both stopped at their time budget short of max_steps (12.6k of 14k, 10.9k of 12k), their
 #: lr at 3e-5 against a floor of 2.5e-5. Measured (T 1.0, Table 1 draw): nearest 63.1 / 66.0% coverage,
-#: then groups of 8 79.7 / 73.2, of 16 81.3 / 79.1, of 16 again 79.5 / 78.5 (seeds 1 / 2)
+#: then groups of 8 79.7 / 73.2, of 16 81.3 / 79.1, of 16 again 79.4 / 78.5 (seeds 1 / 2)
 _NEAREST_P5 = "gc8-edgep0.5-gram-prior-nearest-canon-start1"
 _CHAIN = [("g8", 14000, 8, "s12-call1", []), ("g16", 12000, 16, "s12-call2a", []),
           ("g16b", 14000, 16, "s12-call2b", [])]

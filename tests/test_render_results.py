@@ -293,6 +293,30 @@ def test_chained_legs_start_from_the_leg_before():
         assert cfg.init_from.endswith(f"/results/table1/s12-call2b/{base}-g8-g16-s{seed}/ckpt")
 
 
+def test_lineages_follow_init_from_and_add_up_each_legs_training(tmp_path, monkeypatch):
+    """Chains run from a first leg to each last leg nothing continues; a start that is not a stored run
+    ends a chain; steps and slot-steps (steps x batch) add up along it; the plot is written."""
+    def run(call, job, steps, batch, cov, init=""):
+        config = {**cfg(), "batch_size": batch, "init_from": init}
+        return {"call": call, "job": job, "task": "gc8", "schedule": None,
+                "results": {"config": config, "train": {"steps": steps}, "env_kwargs": {"p": 0.5}},
+                "analysis": {"main": {"coverage": cov, "accuracy": 0.99, "conflicts_sum_per_sample": 1.5}}}
+
+    root = run("c1", "gc8-a", 100_000, 256, 0.5)
+    mid = run("c2", "gc8-b", 50_000, 256, 0.7, "/w/benchmarks/results/table1/c1/gc8-a/ckpt")
+    last = run("c3", "gc8-c", 10_000, 1024, 0.8, "/x/results/table1/c2/gc8-b/ckpt")
+    branch = run("c3", "gc8-d", 20_000, 256, 0.6, "/x/results/table1/c1/gc8-a/ckpt")
+    orphan = run("c4", "gc8-e", 30, 256, 0.9, "/x/results/table1/gone/gc8-z/ckpt")
+    chains = render.lineages([root, mid, last, branch, orphan, {**last, "schedule": {}}])
+    assert [[r["job"] for r in c] for c in chains] == [["gc8-a", "gc8-b", "gc8-c"], ["gc8-a", "gc8-d"]]
+    monkeypatch.setattr(render, "RESULTS", tmp_path)
+    text = "\n".join(render.lineage_section([root, mid, last, branch, orphan]))
+    assert "| c1/gc8-a | c3/gc8-c | 3 | 160000 | 48.6 | 50.0 -> 70.0 -> 80.0 | 1.5 |" in text
+    assert "| c1/gc8-a | c3/gc8-d | 2 | 120000 | 30.7 | 50.0 -> 60.0 | 1.5 |" in text
+    assert (tmp_path / "training_lineages.png").stat().st_size > 0
+    assert render.lineage_section([root, orphan]) == []
+
+
 def test_batch_note_names_a_batch_other_than_the_presets():
     """Only a batch other than the preset's is named, with its graphs per step under matched targets."""
     cfg, _ = job_config("gc8-edgep0.5-gram-prior-nearest-canon-start1-18k-g8-g16-b1024-s1")
