@@ -244,9 +244,16 @@ def batch_note(results: dict) -> str:
     return f", batch {cfg['batch_size']}{graphs}"
 
 
+def call_order(call: str) -> tuple[int, str]:
+    """A call folder's place in session order (s2-call1 before s10-call1; folders are s<session>-call<n>),
+    then by name; a folder named otherwise comes first."""
+    m = re.match(r"s(\d+)-", call)
+    return (int(m.group(1)) if m else -1, call)
+
+
 def load_runs() -> list[dict]:
     runs = []
-    for call_dir in sorted(TABLE_DIR.glob("*")) if TABLE_DIR.exists() else []:
+    for call_dir in sorted(TABLE_DIR.glob("*"), key=lambda p: call_order(p.name)) if TABLE_DIR.exists() else []:
         meta_path = call_dir / "CALL.json"
         if not meta_path.exists():
             continue
@@ -717,7 +724,7 @@ def lineages(runs: list[dict]) -> list[list[dict]]:
     base = {(r["call"], r["job"]): r for r in runs if r["schedule"] is None}
     continued = {start_run(r) for r in base.values()}
     chains = []
-    for key, r in sorted(base.items()):
+    for key, r in sorted(base.items(), key=lambda kv: (call_order(kv[0][0]), kv[0][1])):
         if key in continued or start_run(r) not in base:
             continue
         chain = [r]
@@ -766,7 +773,7 @@ def lineage_plot(panels: dict[tuple[str, str], list[list[dict]]]) -> str:
     fig, axes = plt.subplots(1, len(keys), figsize=(6.0 * len(keys) + 1, 5.0), squeeze=False)
     for ax, key in zip(axes[0], keys, strict=True):
         task, note = key
-        roots = sorted({(c[0]["call"], c[0]["job"]) for c in panels[key]})
+        roots = sorted({(c[0]["call"], c[0]["job"]) for c in panels[key]}, key=lambda cj: (call_order(cj[0]), cj[1]))
         colours = {root: plt.cm.tab10(i % 10) for i, root in enumerate(roots)}
         labelled = set()
         for chain in panels[key]:
@@ -805,7 +812,7 @@ def main() -> None:
     if not runs:
         lines.append("No runs yet.")
     else:
-        heads = sorted({r["call"] for r in runs if r["meta"].get("headline")})
+        heads = sorted({r["call"] for r in runs if r["meta"].get("headline")}, key=call_order)
         lines += [f"## Table 1 (headline calls: {', '.join(heads)})", "", *main_table(runs), "", ceiling_line(runs),
                   "", *NOTES, ""]
         for name in plots(runs):
@@ -841,7 +848,7 @@ def main() -> None:
                   "to a valid answer (the halting head's target), averaged over the last logging window.", "",
                   *diagnostics_table(runs), "",
                   "## Device calls", "", "| call | what | device | jobs per GPU | command |", "|---|---|---|---|---|"]
-        for call in sorted({r["call"] for r in runs}):
+        for call in sorted({r["call"] for r in runs}, key=call_order):
             meta = next(r["call_meta"] for r in runs if r["call"] == call)
             lines.append(f"| {call} | {meta['label']} | {meta['gpus']} | {meta['jobs_per_gpu']} | `{meta['command']}` |")
             if meta.get("note"):

@@ -317,6 +317,12 @@ def test_lineages_follow_init_from_and_add_up_each_legs_training(tmp_path, monke
     assert render.lineage_section([root, orphan]) == []
 
 
+def test_calls_sort_in_session_order():
+    names = ["s10-call1", "s2-call4", "s12-call2b", "s2-call1", "s12-call2a", "other"]
+    assert sorted(names, key=render.call_order) == ["other", "s2-call1", "s2-call4", "s10-call1", "s12-call2a",
+                                                     "s12-call2b"]
+
+
 def test_batch_note_names_a_batch_other_than_the_presets():
     """Only a batch other than the preset's is named, with its graphs per step under matched targets."""
     cfg, _ = job_config("gc8-edgep0.5-gram-prior-nearest-canon-start1-18k-g8-g16-b1024-s1")
