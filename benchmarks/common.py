@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import gzip
 import json
 import os
 import platform
@@ -34,6 +35,33 @@ TABLE1_TASKS: dict[str, tuple[str, int]] = {
     "nq8": ("GRAM/NQueens-8", 64), "nq10": ("GRAM/NQueens-10", 100),
     "gc8": ("GRAM/GraphColoring-8", 8), "gc10": ("GRAM/GraphColoring-10", 10),
 }
+
+
+#: a stored run keeps its training curve (results.json's "history") apart, gzipped: it is most of the
+#: file's bytes, and the tracked tree must leave room in the GPU tool's 64 MiB for start checkpoints
+HISTORY_FILE = "history.json.gz"
+
+
+def store_results(src: Path, dest_dir: Path) -> None:
+    """Write a run's results.json to ``dest_dir`` without its history, and the history as HISTORY_FILE
+    (``load_run_results`` puts it back; ``src`` may be ``dest_dir``'s own results.json)."""
+    results = json.loads(src.read_text())
+    history = results.pop("history", None)
+    if history is not None:
+        (dest_dir / HISTORY_FILE).write_bytes(gzip.compress(json.dumps(history).encode(), compresslevel=9, mtime=0))
+    (dest_dir / "results.json").write_text(json.dumps(results, indent=1))
+
+
+def load_run_results(run_dir: Path) -> dict:
+    """A run folder's results.json, with its training history put back from HISTORY_FILE where the
+    run was stored that way (``store_results``)."""
+    results = json.loads((run_dir / "results.json").read_text())
+    stored = run_dir / HISTORY_FILE
+    if stored.exists():
+        if "history" in results:
+            raise ValueError(f"{run_dir}: a history both in results.json and in {HISTORY_FILE}; expected one")
+        results["history"] = json.loads(gzip.decompress(stored.read_bytes()))
+    return results
 
 
 def provenance() -> dict[str, str]:

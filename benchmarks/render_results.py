@@ -22,7 +22,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from benchmarks.common import TABLE1_TASKS  # noqa: E402
+from benchmarks.common import TABLE1_TASKS, load_run_results  # noqa: E402
 from benchmarks.temperature_schedule import row_named  # noqa: E402
 from gram_agent.config import PAPER_BETA, preset  # noqa: E402
 from gram_envs.core.metrics import coverage_bounds  # noqa: E402
@@ -266,7 +266,7 @@ def load_runs() -> list[dict]:
             # a job that ran apart from the call's other jobs (alone on a GPU, say) names that in
             # CALL.json's "job_notes", so its rows stand apart instead of averaging with unlike runs
             meta = {**call_meta, **call_meta.get("job_notes", {}).get(d.name, {})}
-            results = json.loads(res.read_text())
+            results = load_run_results(d)
             cfg = results["config"]
             label = variant(cfg) + batch_note(results) + env_note(results.get("env_kwargs") or {}) \
                 + (f", {meta['variant_note']}" if meta.get("variant_note") else "")
@@ -860,7 +860,8 @@ def main() -> None:
             lines.append(f"| {r['call']} | {r['job']} | {r['variant']} | {r['seed']} | {res.get('git_commit')} | "
                          f"{res.get('date')} | {res.get('train', {}).get('steps', '-')} | `{res.get('command')}` |")
         lines += ["", "Full configuration of every run: `config` in its results.json; training curves (loss, CE, KL,",
-                  "sigma, prior-sample correctness) in its `history`."]
+                  "sigma, prior-sample correctness) in its `history`, stored beside it as `history.json.gz`",
+                  "(`benchmarks.common.load_run_results` reads both)."]
     (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n")
     print(f"wrote {HERE / 'RESULTS.md'} from {len(runs)} runs")
 

@@ -24,7 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from benchmarks.common import TABLE1_TASKS  # noqa: E402
+from benchmarks.common import TABLE1_TASKS, store_results  # noqa: E402
 from gram_agent.config import PAPER_BETA  # noqa: E402
 
 #: job name -> (env id, model, extra train_gpu.py args, extra multi_solution.py args)
@@ -266,20 +266,24 @@ for _name, (_env, _model, _args, _ana) in list(JOBS.items()):
         JOBS[_name] = (_env, _model, [*_args, *(x for m in _missing for x in ("--set", m))], _ana)
 
 
-#: the files a run leaves that the results keep (stdout.log is stored gzipped, see store_run_files)
+#: the files a run leaves that the results keep (stdout.log gzipped, results.json's history apart and
+#: gzipped: see store_run_files)
 RUN_FILES = ("results.json", "analysis.json", "stdout.log", "analysis.log", "schedules.json", "schedules.png",
              "schedules.log")
 
 
 def store_run_files(run_dir: Path, dest: Path, keep_ckpt: bool) -> None:
-    """Copy a run's result files to ``dest``; the training log goes in as ``stdout.log.gz``. Why: its
-    training lines repeat results.json's history, and the tracked tree must leave room in the GPU
-    tool's 64 MiB for the checkpoints a continued leg starts from (tests/test_repo_size.py)."""
+    """Copy a run's result files to ``dest``; the training log goes in as ``stdout.log.gz`` and
+    results.json's history as ``history.json.gz`` (``common.store_results``). Why: the tracked tree
+    must leave room in the GPU tool's 64 MiB for the checkpoints a continued leg starts from
+    (tests/test_repo_size.py), and these two are most of a run's bytes."""
     dest.mkdir(parents=True, exist_ok=True)
     for f in RUN_FILES:
         if not (run_dir / f).exists():
             continue
-        if f == "stdout.log":
+        if f == "results.json":
+            store_results(run_dir / f, dest)
+        elif f == "stdout.log":
             with open(run_dir / f, "rb") as src, gzip.open(dest / "stdout.log.gz", "wb", compresslevel=9) as gz:
                 shutil.copyfileobj(src, gz)
         else:

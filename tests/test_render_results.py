@@ -8,6 +8,7 @@ import os
 import pytest
 
 render = pytest.importorskip("benchmarks.render_results")
+common = pytest.importorskip("benchmarks.common")
 
 
 def cfg(**kw):
@@ -342,14 +343,25 @@ def test_run_files_are_stored_with_the_training_log_gzipped(tmp_path):
     (run / "ckpt").mkdir(parents=True)
     log = "".join(f'{{"step": {i}, "loss": 0.5}}\n' for i in range(200)).encode()
     (run / "stdout.log").write_bytes(log)
-    (run / "results.json").write_text('{"steps": 200}')
+    results = {"steps": 200, "loss": float("nan"), "history": [{"step": i, "loss": 0.5 / (i + 1)} for i in range(3)]}
+    (run / "results.json").write_text(json.dumps(results, indent=1))
+    (run / "analysis.json").write_text('{"coverage": 0.5}')
     (run / "ckpt" / "config.json").write_text("{}")
     store(run, tmp_path / "a", keep_ckpt=False)
-    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["results.json", "stdout.log.gz"]
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["analysis.json", "history.json.gz", "results.json",
+                                                                  "stdout.log.gz"]
     assert gzip.decompress((tmp_path / "a" / "stdout.log.gz").read_bytes()) == log
-    assert (tmp_path / "a" / "results.json").read_text() == '{"steps": 200}'
+    assert (tmp_path / "a" / "analysis.json").read_text() == '{"coverage": 0.5}'
+    # the history is stored apart and comes back: the same JSON, byte for byte as written
+    assert "history" not in json.loads((tmp_path / "a" / "results.json").read_text())
+    assert json.dumps(common.load_run_results(tmp_path / "a"), indent=1) == (run / "results.json").read_text()
     store(run, tmp_path / "b", keep_ckpt=True)
     assert (tmp_path / "b" / "ckpt" / "config.json").exists()
+    # a run stored before the split reads as it is; one with the history in both places is refused
+    assert common.load_run_results(run)["history"] == results["history"]
+    (tmp_path / "a" / "results.json").write_text(json.dumps(results))
+    with pytest.raises(ValueError, match="history both in results.json and in history.json.gz"):
+        common.load_run_results(tmp_path / "a")
 
 
 def test_seeds_section_renders_mean_spread_and_range(tmp_path, monkeypatch):

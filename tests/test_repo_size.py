@@ -1,5 +1,5 @@
 """The tracked tree must fit the GPU tool's 64 MiB working-tree limit with room for the carried
-wheels; checkpoints that no longer back a quoted number are pruned (they stay in git history)."""
+wheels and two start checkpoints; checkpoints that no longer back a quoted number are pruned (they stay in git history)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-#: 64 MiB less the carry folder (~2 MiB of wheels) and some slack
-MAX_TRACKED_BYTES = 60 * 2**20
+#: 64 MiB less the carry folder (~2 MiB of wheels), two start checkpoints a continued leg carries
+#: untracked (~4.6 MiB each) and some slack
+MAX_TRACKED_BYTES = 50 * 2**20
 
 
 def test_tracked_tree_fits_the_device_limit():
