@@ -174,6 +174,15 @@ def ramp_label(ramp: int, start: int) -> str:
     return out
 
 
+def start_of(cfg: dict) -> tuple[str, str] | None:
+    """The run folder (call, job) a config's weights came from (``init_from``), not the machine's
+    absolute path; None for a run trained from scratch."""
+    if not cfg.get("init_from"):
+        return None
+    parts = [x for x in Path(cfg["init_from"]).parts if x not in ("ckpt", "last", "best")]
+    return parts[-2], parts[-1]
+
+
 def variant(cfg: dict) -> str:
     """A readable configuration label from a results.json config (the grouping key)."""
     extras = []
@@ -200,10 +209,8 @@ def variant(cfg: dict) -> str:
                       if cfg.get("max_steps", 0) else f"lr floor x{cfg['lr_min_ratio']:g} unused (no max_steps)")
     if cfg.get("compile_mode", "default") == "reduce-overhead":
         extras.append("CUDA graphs")
-    if cfg.get("init_from"):
-        # the run folder the weights came from (call/job), not the machine's absolute path
-        parts = [x for x in Path(cfg["init_from"]).parts if x not in ("ckpt", "last", "best")]
-        extras.append("started from " + "/".join(parts[-2:]))
+    if start := start_of(cfg):
+        extras.append("started from " + "/".join(start))
     if cfg["model"] == "trm":
         return ", ".join(["TRM", *extras])
     beta = cfg["beta"]
@@ -710,12 +717,8 @@ def plots(runs: list[dict]) -> list[str]:
 
 
 def start_run(run: dict) -> tuple[str, str] | None:
-    """(call, job) of the stored run a continued run started from (config ``init_from``), else None."""
-    init = run["results"]["config"].get("init_from")
-    if not init:
-        return None
-    parts = [x for x in Path(init).parts if x not in ("ckpt", "last", "best")]
-    return parts[-2], parts[-1]
+    """(call, job) of the stored run a continued run started from, else None."""
+    return start_of(run["results"]["config"])
 
 
 def lineages(runs: list[dict]) -> list[list[dict]]:

@@ -221,22 +221,21 @@ CONTINUED_VARIANTS[f"{_SPREAD_P5}-settle4-g16-lowlr"] = (
 #: then spread legs from it (``init_from``), each decaying from the peak lr: groups of 8 over 14k steps,
 #: of 16 over 12k, of 16 again over 14k (seed 0 went groups of 4, 8, 16, 16). Each leg starts from the
 #: checkpoint the leg before it stored under results/table1/<call>/<job>/ckpt: (leg, steps, group, the
-#: call that stored its start, extra train args). A device call ran two legs one after the other (call2a,
+#: call that stored its start). A device call ran two legs one after the other (call2a,
 #: then call2b); both stopped at their time budget short of max_steps (12.6k of 14k, 10.9k of 12k), their
 #: lr at 3e-5 against a floor of 2.5e-5. Measured (T 1.0, Table 1 draw): nearest 63.1 / 66.0% coverage,
 #: then groups of 8 79.7 / 73.2, of 16 81.3 / 79.1, of 16 again 79.4 / 78.5 (seeds 1 / 2)
 _NEAREST_P5 = "gc8-edgep0.5-gram-prior-nearest-canon-start1"
-_CHAIN = [("g8", 14000, 8, "s12-call1", []), ("g16", 12000, 16, "s12-call2a", []),
-          ("g16b", 14000, 16, "s12-call2b", [])]
+_CHAIN = [("g8", 14000, 8, "s12-call1"), ("g16", 12000, 16, "s12-call2a"), ("g16b", 14000, 16, "s12-call2b")]
 for _seed in ("-s1", "-s2"):
     _env, _model, _args, _ana = JOBS[_NEAREST_P5 + _seed]
     JOBS[f"{_NEAREST_P5}-18k{_seed}"] = (_env, _model, [*_args, "--set", "max_steps=18000", "--set", "lr_min_ratio=0.1"],
                                          _ana)
     _path, _prev = f"{_NEAREST_P5}-18k", f"{_NEAREST_P5}-18k{_seed}"
-    for _leg, _steps, _group, _call, _leg_extra in _CHAIN:
+    for _leg, _steps, _group, _call in _CHAIN:
         _path += f"-{_leg}"
         CONTINUED_VARIANTS[_path + _seed] = (f"{_SPREAD_P5}{_seed}", f"{_call}/{_prev}", [
-            "--set", f"max_steps={_steps}", "--set", "lr_min_ratio=0.1", "--set", f"match_group={_group}", *_leg_extra])
+            "--set", f"max_steps={_steps}", "--set", "lr_min_ratio=0.1", "--set", f"match_group={_group}"])
         _prev = _path + _seed
     #: the g16b leg lost ground on both seeds (s12-call3: 79.3 and 79.4 over 8 sampling seeds, from 81.3
     #: and 79.1 in the Table 1 draw). Groups of 16 hold 16 graphs in a batch of 256; on the CPU, graphs per
