@@ -246,6 +246,19 @@ for _seed in ("-s1", "-s2"):
     CONTINUED_VARIANTS[f"{_NEAREST_P5}-18k-g8-g16-b1024{_seed}"] = (
         f"{_SPREAD_P5}{_seed}", f"s12-call2b/{_NEAREST_P5}-18k-g8-g16{_seed}",
         ["--set", "batch_size=1024", "--set", "match_group=16", "--set", "max_steps=7000", "--set", "lr_min_ratio=0.1"])
+    #: not run yet (session 12's device time ran out): 8k more steps at a batch of 1024 bring these seeds
+    #: to seed 0's 24M slot-steps (steps x batch; RESULTS.md, Training lineages), at lr 1e-4, not the
+    #: peak 2.5e-4: a restart at the peak undid the leg before it three times (s11-call3, s12-call3).
+    #: Start: s12-call4's checkpoints, pruned; `git checkout c97208b -- PATH` (seed 1), 5d2db19 (seed 2)
+    CONTINUED_VARIANTS[f"{_NEAREST_P5}-18k-g8-g16-b1024-b1024b{_seed}"] = (
+        f"{_SPREAD_P5}{_seed}", f"s12-call4/{_NEAREST_P5}-18k-g8-g16-b1024{_seed}",
+        ["--set", "batch_size=1024", "--set", "match_group=16", "--set", "max_steps=8000", "--set", "lr_min_ratio=0.1",
+         "--set", "lr=1e-4"])
+#: the same leg from seed 0's best checkpoint (s10-call3, committed): not run yet
+CONTINUED_VARIANTS[f"{_SPREAD_P5}-settle4-g16-b1024"] = (
+    _SPREAD_P5, f"s10-call3/{_SPREAD_P5}-settle3-g16",
+    ["--set", "batch_size=1024", "--set", "match_group=16", "--set", "max_steps=8000", "--set", "lr_min_ratio=0.1",
+     "--set", "lr=1e-4"])
 for _name, (_base, _run, _extra) in {**{n: (*v, []) for n, v in CONTINUED.items()}, **CONTINUED_VARIANTS}.items():
     _env, _model, _args, _ana = JOBS[_base]
     JOBS[_name] = (_env, _model, [*_args, "--set", f"init_from={HERE / 'results' / 'table1' / _run / 'ckpt'}",
