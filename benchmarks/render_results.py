@@ -148,7 +148,7 @@ NOTES = [
     "**Session 12** trained seeds 1 and 2 along seed 0's path without its early plateau: the nearest",
     "target without groups first, then spread legs in groups of 8 and 16, each started from the leg",
     "before (section *Training lineages*). Both stay valid, with few conflicts, and cover 79-82%. A",
-    "second groups-of-16 leg at the peak lr lost ground again; the same leg in a batch of 1024 (rows",
+    "second groups-of-16 leg at the peak lr did not gain; the same leg in a batch of 1024 (rows",
     "marked *batch 1024*) covered more. Per slot-step these seeds are not behind seed 0, but they",
     "stopped at about two thirds of its training.",
     "",
