@@ -248,7 +248,8 @@ for _seed in ("-s1", "-s2"):
         ["--set", "batch_size=1024", "--set", "match_group=16", "--set", "max_steps=7000", "--set", "lr_min_ratio=0.1"])
     #: not run yet (session 12's device time ran out): 8k more steps at a batch of 1024 bring these seeds
     #: to seed 0's 24M slot-steps (steps x batch; RESULTS.md, Training lineages), at lr 1e-4, not the
-    #: peak 2.5e-4: a restart at the peak undid the leg before it three times (s11-call3, s12-call3).
+    #: peak 2.5e-4: a restart at the peak lost about 2 points three times (s11-call3 on both draws, s12-call3
+    #: on seed 1).
     #: Start: s12-call4's checkpoints, pruned; `git checkout c97208b -- PATH` (seed 1), 5d2db19 (seed 2)
     CONTINUED_VARIANTS[f"{_NEAREST_P5}-18k-g8-g16-b1024-b1024b{_seed}"] = (
         f"{_SPREAD_P5}{_seed}", f"s12-call4/{_NEAREST_P5}-18k-g8-g16-b1024{_seed}",
