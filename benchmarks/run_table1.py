@@ -238,8 +238,9 @@ for _seed in ("-s1", "-s2"):
             "--set", f"max_steps={_steps}", "--set", "lr_min_ratio=0.1", "--set", f"match_group={_group}"])
         _prev = _path + _seed
     #: the g16b leg did not gain (s12-call3: 79.3 and 79.4 over 8 sampling seeds, from 81.3 and 79.1 in
-    #: the Table 1 draw; seed 2's conflicts rose from 1.9 to 3.5). Groups of 16 hold 16 graphs in a batch of 256; on the CPU, graphs per
-    #: step set the learning pace (session 11). So the same start in a batch of 1024 (64 graphs a step),
+    #: the Table 1 draw; seed 2's conflicts rose from 1.9 to 3.5). Groups of 16 hold 16 graphs in a batch
+    #: of 256; on the CPU, graphs per step set the learning pace (session 11). So the same start in a
+    #: batch of 1024 (64 graphs a step),
     #: 7k steps with the lr decaying to a tenth: 4x the samples per step. Measured (s12-call4, two to a GPU:
     #: 24.3 steps/s each against 77 at a batch of 256, so 1.26x the samples per second; 4.8k of the 7k
     #: steps in a 5-minute budget): 82.2 and 80.3 over 8 sampling seeds, 0.4 conflicts
