@@ -721,13 +721,28 @@ def start_run(run: dict) -> tuple[str, str] | None:
     return start_of(run["results"]["config"])
 
 
+def run_key(run: dict) -> tuple[str, str]:
+    """(call, job): how ``start_of`` names a stored run."""
+    return run["call"], run["job"]
+
+
+def run_order(key: tuple[str, str]) -> tuple[tuple[int, str], str]:
+    """Runs in session order of their calls, then by job."""
+    return call_order(key[0]), key[1]
+
+
+def slot_steps(run: dict) -> int:
+    """A run's training as optimiser steps x batch: a batch of 1024 counts four times one of 256."""
+    return run["results"]["train"]["steps"] * run["results"]["config"]["batch_size"]
+
+
 def lineages(runs: list[dict]) -> list[list[dict]]:
     """Each chain of continued runs, first leg to last, that ends in a run no other continues. A leg's
     own steps add up along its chain; a start run not stored here (or not a run) ends the chain."""
-    base = {(r["call"], r["job"]): r for r in runs if r["schedule"] is None}
+    base = {run_key(r): r for r in runs if r["schedule"] is None}
     continued = {start_run(r) for r in base.values()}
     chains = []
-    for key, r in sorted(base.items(), key=lambda kv: (call_order(kv[0][0]), kv[0][1])):
+    for key, r in sorted(base.items(), key=lambda kv: run_order(kv[0])):
         if key in continued or start_run(r) not in base:
             continue
         chain = [r]
@@ -751,14 +766,13 @@ def lineage_section(runs: list[dict]) -> list[str]:
              "|---|---|---|---|---|---|---|"]
     panels: dict[tuple[str, str], list[list[dict]]] = defaultdict(list)
     for chain in chains:
-        steps = [c["results"]["train"]["steps"] for c in chain]
-        slots = sum(st * c["results"]["config"]["batch_size"] for st, c in zip(steps, chain, strict=True))
         main = chain[-1]["analysis"]["main"]
         last = (f"{main['conflicts_sum_per_sample']:g}" if "conflicts_sum_per_sample" in main
                 else f"{100 * main['accuracy']:.1f}% valid")
         covs = " -> ".join(f"{100 * c['analysis']['main']['coverage']:.1f}" for c in chain)
-        lines.append(f"| {chain[0]['call']}/{chain[0]['job']} | {chain[-1]['call']}/{chain[-1]['job']} | {len(chain)} | "
-                     f"{sum(steps)} | {slots / 1e6:.1f} | {covs} | {last} |")
+        lines.append(f"| {'/'.join(run_key(chain[0]))} | {'/'.join(run_key(chain[-1]))} | {len(chain)} | "
+                     f"{sum(c['results']['train']['steps'] for c in chain)} | "
+                     f"{sum(map(slot_steps, chain)) / 1e6:.1f} | {covs} | {last} |")
         panels[chain[0]["task"], env_note(chain[0]["results"].get("env_kwargs") or {})].append(chain)
     lines += ["", f"![training_lineages.png](results/{lineage_plot(panels)})", ""]
     return lines
@@ -776,12 +790,12 @@ def lineage_plot(panels: dict[tuple[str, str], list[list[dict]]]) -> str:
     fig, axes = plt.subplots(1, len(keys), figsize=(6.0 * len(keys) + 1, 5.0), squeeze=False)
     for ax, key in zip(axes[0], keys, strict=True):
         task, note = key
-        roots = sorted({(c[0]["call"], c[0]["job"]) for c in panels[key]}, key=lambda cj: (call_order(cj[0]), cj[1]))
+        roots = sorted({run_key(c[0]) for c in panels[key]}, key=run_order)
         colours = {root: plt.cm.tab10(i % 10) for i, root in enumerate(roots)}
         labelled = set()
         for chain in panels[key]:
-            root = (chain[0]["call"], chain[0]["job"])
-            x = np.cumsum([c["results"]["train"]["steps"] * c["results"]["config"]["batch_size"] for c in chain]) / 1e6
+            root = run_key(chain[0])
+            x = np.cumsum([slot_steps(c) for c in chain]) / 1e6
             y = [100 * c["analysis"]["main"]["coverage"] for c in chain]
             ax.plot(x, y, "-o", ms=3, color=colours[root], label=None if root in labelled else "/".join(root))
             labelled.add(root)

@@ -226,6 +226,14 @@ CONTINUED_VARIANTS[f"{_SPREAD_P5}-settle4-g16-lowlr"] = (
 #: lr at 3e-5 against a floor of 2.5e-5. Measured (T 1.0, Table 1 draw): nearest 63.1 / 66.0% coverage,
 #: then groups of 8 79.7 / 73.2, of 16 81.3 / 79.1, of 16 again 79.4 / 78.5 (seeds 1 / 2)
 _NEAREST_P5 = "gc8-edgep0.5-gram-prior-nearest-canon-start1"
+
+
+def _b1024(steps: int, *extra: str) -> list[str]:
+    """A groups-of-16 leg in a batch of 1024 (64 graphs a step), the lr decaying to a tenth over ``steps``."""
+    return ["--set", "batch_size=1024", "--set", "match_group=16", "--set", f"max_steps={steps}",
+            "--set", "lr_min_ratio=0.1", *extra]
+
+
 _CHAIN = [("g8", 14000, 8, "s12-call1"), ("g16", 12000, 16, "s12-call2a"), ("g16b", 14000, 16, "s12-call2b")]
 for _seed in ("-s1", "-s2"):
     _env, _model, _args, _ana = JOBS[_NEAREST_P5 + _seed]
@@ -240,27 +248,22 @@ for _seed in ("-s1", "-s2"):
     #: the g16b leg did not gain (s12-call3: 79.3 and 79.4 over 8 sampling seeds, from 81.3 and 79.1 in
     #: the Table 1 draw; seed 2's conflicts rose from 1.9 to 3.5). Groups of 16 hold 16 graphs in a batch
     #: of 256; on the CPU, graphs per step set the learning pace (session 11). So the same start in a
-    #: batch of 1024 (64 graphs a step),
-    #: 7k steps with the lr decaying to a tenth: 4x the samples per step. Measured (s12-call4, two to a GPU:
-    #: 24.3 steps/s each against 77 at a batch of 256, so 1.26x the samples per second; 4.8k of the 7k
-    #: steps in a 5-minute budget): 82.2 and 80.3 over 8 sampling seeds, 0.4 conflicts
+    #: batch of 1024 (64 graphs a step), 7k steps with the lr decaying to a tenth: 4x the samples per
+    #: step. Measured (s12-call4, two to a GPU: 24.3 steps/s each against 77 at a batch of 256, so 1.26x
+    #: the samples per second; 4.8k of the 7k steps in a 5-minute budget): 82.2 and 80.3 over 8 sampling
+    #: seeds, 0.4 conflicts
     CONTINUED_VARIANTS[f"{_NEAREST_P5}-18k-g8-g16-b1024{_seed}"] = (
-        f"{_SPREAD_P5}{_seed}", f"s12-call2b/{_NEAREST_P5}-18k-g8-g16{_seed}",
-        ["--set", "batch_size=1024", "--set", "match_group=16", "--set", "max_steps=7000", "--set", "lr_min_ratio=0.1"])
+        f"{_SPREAD_P5}{_seed}", f"s12-call2b/{_NEAREST_P5}-18k-g8-g16{_seed}", _b1024(7000))
     #: not run yet (session 12's device time ran out): 8k more steps at a batch of 1024 bring these seeds
     #: to seed 0's 24M slot-steps (steps x batch; RESULTS.md, Training lineages), at lr 1e-4, not the
-    #: peak 2.5e-4: a restart at the peak lost about 2 points three times (s11-call3 on both draws, s12-call3
-    #: on seed 1).
-    #: Start: s12-call4's checkpoints, pruned; `git checkout c97208b -- PATH` (seed 1), 5d2db19 (seed 2)
+    #: peak 2.5e-4: a restart at the peak lost about 2 points three times (s11-call3 on both draws,
+    #: s12-call3 on seed 1). Start: s12-call4's checkpoints, pruned; `git checkout c97208b -- PATH`
+    #: (seed 1), 5d2db19 (seed 2)
     CONTINUED_VARIANTS[f"{_NEAREST_P5}-18k-g8-g16-b1024-b1024b{_seed}"] = (
-        f"{_SPREAD_P5}{_seed}", f"s12-call4/{_NEAREST_P5}-18k-g8-g16-b1024{_seed}",
-        ["--set", "batch_size=1024", "--set", "match_group=16", "--set", "max_steps=8000", "--set", "lr_min_ratio=0.1",
-         "--set", "lr=1e-4"])
+        f"{_SPREAD_P5}{_seed}", f"s12-call4/{_NEAREST_P5}-18k-g8-g16-b1024{_seed}", _b1024(8000, "--set", "lr=1e-4"))
 #: the same leg from seed 0's best checkpoint (s10-call3, committed): not run yet
 CONTINUED_VARIANTS[f"{_SPREAD_P5}-settle4-g16-b1024"] = (
-    _SPREAD_P5, f"s10-call3/{_SPREAD_P5}-settle3-g16",
-    ["--set", "batch_size=1024", "--set", "match_group=16", "--set", "max_steps=8000", "--set", "lr_min_ratio=0.1",
-     "--set", "lr=1e-4"])
+    _SPREAD_P5, f"s10-call3/{_SPREAD_P5}-settle3-g16", _b1024(8000, "--set", "lr=1e-4"))
 for _name, (_base, _run, _extra) in {**{n: (*v, []) for n, v in CONTINUED.items()}, **CONTINUED_VARIANTS}.items():
     _env, _model, _args, _ana = JOBS[_base]
     JOBS[_name] = (_env, _model, [*_args, "--set", f"init_from={HERE / 'results' / 'table1' / _run / 'ckpt'}",

@@ -342,7 +342,8 @@ def test_batch_note_names_a_batch_other_than_the_presets():
 
 
 def test_run_files_are_stored_with_the_training_log_gzipped(tmp_path):
-    """The stored log reads back byte for byte; the other files are plain copies; the checkpoint only on request."""
+    """The stored log and results.json (its history stored apart) read back byte for byte; the other files
+    are plain copies; the checkpoint only on request."""
     import gzip
 
     store = pytest.importorskip("benchmarks.run_table1").store_run_files

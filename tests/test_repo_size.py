@@ -1,5 +1,6 @@
 """The tracked tree must fit the GPU tool's 64 MiB working-tree limit with room for the carried
-wheels and two start checkpoints; checkpoints that no longer back a quoted number are pruned (they stay in git history)."""
+wheels and two start checkpoints; checkpoints that no longer back a quoted number are pruned (they
+stay in git history)."""
 
 from __future__ import annotations
 
