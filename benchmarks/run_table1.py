@@ -254,16 +254,21 @@ for _seed in ("-s1", "-s2"):
     #: seeds, 0.4 conflicts
     CONTINUED_VARIANTS[f"{_NEAREST_P5}-18k-g8-g16-b1024{_seed}"] = (
         f"{_SPREAD_P5}{_seed}", f"s12-call2b/{_NEAREST_P5}-18k-g8-g16{_seed}", _b1024(7000))
-    #: not run yet (session 12's device time ran out): 8k more steps at a batch of 1024 bring these seeds
-    #: to seed 0's 24M slot-steps (steps x batch; RESULTS.md, Training lineages), at lr 1e-4, not the
-    #: peak 2.5e-4: a restart at the peak lost about 2 points three times (s11-call3 on both draws,
-    #: s12-call3 on seed 1). Start: s12-call4's checkpoints, pruned; `git checkout c97208b -- PATH`
-    #: (seed 1), 5d2db19 (seed 2)
+    #: 8k more steps at a batch of 1024 were to bring these seeds to seed 0's 24M slot-steps (steps x
+    #: batch; RESULTS.md, Training lineages), at lr 1e-4, not the peak 2.5e-4: a restart at the peak lost
+    #: about 2 points three times (s11-call3 on both draws, s12-call3 on seed 1). Start: s12-call4's
+    #: checkpoints, pruned; `git checkout c97208b -- PATH` (seed 1), 5d2db19 (seed 2). Measured (s13-call1,
+    #: two to a GPU, 5.6-minute budget: 5.8k of the 8k steps, 21.6M slot-steps in all): 82.7 and 83.1
+    #: over 8 sampling seeds
     CONTINUED_VARIANTS[f"{_NEAREST_P5}-18k-g8-g16-b1024-b1024b{_seed}"] = (
         f"{_SPREAD_P5}{_seed}", f"s12-call4/{_NEAREST_P5}-18k-g8-g16-b1024{_seed}", _b1024(8000, "--set", "lr=1e-4"))
-#: the same leg from seed 0's best checkpoint (s10-call3, committed): not run yet
+    #: one leg more, three to a GPU: 4.5k steps (what three jobs reach in about 6 minutes), lr 1e-4
+    CONTINUED_VARIANTS[f"{_NEAREST_P5}-18k-g8-g16-b1024-b1024b-b1024c{_seed}"] = (
+        f"{_SPREAD_P5}{_seed}", f"s13-call1/{_NEAREST_P5}-18k-g8-g16-b1024-b1024b{_seed}",
+        _b1024(4500, "--set", "lr=1e-4"))
+#: the same leg from seed 0's best checkpoint (s10-call3, committed), beside the two above: 4.5k steps
 CONTINUED_VARIANTS[f"{_SPREAD_P5}-settle4-g16-b1024"] = (
-    _SPREAD_P5, f"s10-call3/{_SPREAD_P5}-settle3-g16", _b1024(8000, "--set", "lr=1e-4"))
+    _SPREAD_P5, f"s10-call3/{_SPREAD_P5}-settle3-g16", _b1024(4500, "--set", "lr=1e-4"))
 for _name, (_base, _run, _extra) in {**{n: (*v, []) for n, v in CONTINUED.items()}, **CONTINUED_VARIANTS}.items():
     _env, _model, _args, _ana = JOBS[_base]
     JOBS[_name] = (_env, _model, [*_args, "--set", f"init_from={HERE / 'results' / 'table1' / _run / 'ckpt'}",
