@@ -300,6 +300,10 @@ def test_chained_legs_start_from_the_leg_before():
         assert (cfg.batch_size, cfg.match_group, cfg.max_steps, cfg.lr, cfg.lr_min_ratio) == (1024, 16, 4500, 1e-4, 0.1)
         assert cfg.init_from.endswith(f"/results/table1/s13-call1/{base}-g8-g16-b1024-b1024b-s{seed}/ckpt")
         assert args[args.index("--seed") + 1] == str(seed)
+        cfg, args = job_config(f"{base}-g8-g16-b1024-b1024b-long-s{seed}")
+        assert (cfg.batch_size, cfg.match_group, cfg.max_steps, cfg.lr, cfg.lr_min_ratio) == (1024, 16, 9500, 5e-5, 0.1)
+        assert cfg.init_from.endswith(f"/results/table1/s13-call1/{base}-g8-g16-b1024-b1024b-s{seed}/ckpt")
+        assert args[args.index("--seed") + 1] == str(seed)
     cfg, args = job_config("gc8-edgep0.5-gram-prior-spread-canon-start1-settle4-g16-b1024")
     assert (cfg.batch_size, cfg.match_group, cfg.max_steps, cfg.lr, cfg.seed) == (1024, 16, 4500, 1e-4, 0)
     assert os.path.exists(os.path.join(cfg.init_from, "weights.safetensors"))  # s10-call3's, committed
