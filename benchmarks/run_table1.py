@@ -3,7 +3,9 @@
     python benchmarks/run_table1.py --jobs nq8-gram nq8-trm ... --minutes 6.5 --out $OUT/table1
 
 Each job is one ``train_gpu.py`` run (time-budgeted, own process, own GPU slot assigned
-round-robin over the visible GPUs) followed by ``multi_solution.py`` on its checkpoint.
+round-robin over the visible GPUs) followed by ``multi_solution.py`` on its checkpoint; a run that
+kept snapshots (config ``snapshot_every``) first adopts the one ``select_snapshot.py`` chooses on
+training inputs.
 The JSON results of every job are gathered under --out (checkpoints stay in --work unless
 --keep-ckpt names the jobs whose bf16 checkpoint should be copied too), so one device
 call returns the whole table in a few small files.
@@ -277,6 +279,20 @@ for _seed in ("-s1", "-s2"):
 #: Measured (s13-call2, 4.2k steps): 83.9 over 8 sampling seeds, from 85.2
 CONTINUED_VARIANTS[f"{_SPREAD_P5}-settle4-g16-b1024"] = (
     _SPREAD_P5, f"s10-call3/{_SPREAD_P5}-settle3-g16", _b1024(4500, "--set", "lr=1e-4"))
+#: session 13: the late models' coverage differs mostly on graphs with at most 4 colourings, where 20
+#: independent draws find every colouring: 0.8-4.3 points of the gap there, 4.8-6.3 elsewhere
+#: (results/gc8_p0.5_s13_coverage_gap.json), and that part moves from one leg's end to the next. So
+#: these legs keep a snapshot every 1k steps from step 2k, and the run adopts the one with the best
+#: coverage on 772 training inputs (benchmarks/select_snapshot.py; no test input looked at) before its
+#: analysis. Seeds 1 and 2 start from s13-call1 (pruned; `git checkout b62131b -- PATH`), seed 0 from
+#: s10-call3 (committed). Not run yet
+_SNAP = ["--set", "snapshot_every=1000", "--set", "snapshot_from=2000"]
+for _seed in ("-s1", "-s2"):
+    CONTINUED_VARIANTS[f"{_NEAREST_P5}-18k-g8-g16-b1024-b1024b-snap{_seed}"] = (
+        f"{_SPREAD_P5}{_seed}", f"s13-call1/{_NEAREST_P5}-18k-g8-g16-b1024-b1024b{_seed}",
+        _b1024(6000, "--set", "lr=1e-4", *_SNAP))
+CONTINUED_VARIANTS[f"{_SPREAD_P5}-settle4-g16-b1024-snap"] = (
+    _SPREAD_P5, f"s10-call3/{_SPREAD_P5}-settle3-g16", _b1024(6000, "--set", "lr=1e-4", *_SNAP))
 for _name, (_base, _run, _extra) in {**{n: (*v, []) for n, v in CONTINUED.items()}, **CONTINUED_VARIANTS}.items():
     _env, _model, _args, _ana = JOBS[_base]
     JOBS[_name] = (_env, _model, [*_args, "--set", f"init_from={HERE / 'results' / 'table1' / _run / 'ckpt'}",
@@ -299,7 +315,7 @@ for _name, (_env, _model, _args, _ana) in list(JOBS.items()):
 #: the files a run leaves that the results keep (stdout.log gzipped, results.json's history apart and
 #: gzipped: see store_run_files)
 RUN_FILES = ("results.json", "analysis.json", "stdout.log", "analysis.log", "schedules.json", "schedules.png",
-             "schedules.log")
+             "schedules.log", "snapshot_selection.json", "selection.log")
 
 
 def store_run_files(run_dir: Path, dest: Path, keep_ckpt: bool) -> None:
@@ -407,7 +423,13 @@ def main() -> int:
             log.close()
             stamp(f"{name} {phase} finished rc={rc}")
             del running[name]
-            if phase == "train" and rc == 0:
+            if phase == "train" and rc == 0 and (work / name / "snapshots").is_dir():
+                # a run that kept snapshots first adopts the one chosen on training inputs
+                cmd = [sys.executable, str(HERE / "select_snapshot.py"), str(work / name), "--adopt"]
+                proc, log = launch(cmd, gpu, work / name / "selection.log")
+                running[name] = ("selection", proc, log, gpu)
+                stamp(f"started {name} selection: {' '.join(cmd[1:])}")
+            elif phase in ("train", "selection") and rc == 0:
                 extra_temps = JOBS[name][1] == "gram" and args.temperatures and name not in ONLY_PAPER_TEMPERATURE
                 temps = ["--temperatures", *args.temperatures] if extra_temps else []
                 cmd = [sys.executable, str(HERE / "multi_solution.py"), str(work / name), *JOBS[name][3], *temps]

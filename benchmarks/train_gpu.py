@@ -10,7 +10,8 @@ for the final evaluation (20 samples on every test instance) and the checkpoint.
 
 Writes <out-dir>/results.json (metrics, config, steady-state sample-steps/s, estimated MFU,
 peak memory, device, torch version, date, command, GIT_COMMIT) and <out-dir>/ckpt/ (a bf16
-safetensors Agent). Several instances may share one GPU: nothing global is touched.
+safetensors Agent), and with config ``snapshot_every`` <out-dir>/snapshots/step<N>/ (Agents for
+benchmarks/select_snapshot.py). Several instances may share one GPU: nothing global is touched.
 MFU counts matmul FLOPs only (2mnk): forward of T*(K+1) core calls + backward (2x) of the last
 K+1, guidance heads and decoder included, attention scores included, over bf16 peak 790 TFLOP/s
 (the rate measured on the lent H200; TRM_H200_ANCHOR.md).
@@ -97,8 +98,10 @@ def main() -> int:
 
     budget = args.minutes * 60 - (time.monotonic() - t_launch) - args.eval_reserve_s
     env = make_env(args.env, **args.env_kwargs)
+    snapshot_dir = os.path.join(args.out_dir, "snapshots") if cfg.snapshot_every else None
     agent = gram_agent.train(env, cfg, device=dev, time_budget_s=budget, checkpoint_dir=args.checkpoint_dir,
-                             progress=False, eval_at_end=False, reserve_s=min(60.0, 0.12 * budget), log=log)
+                             progress=False, eval_at_end=False, reserve_s=min(60.0, 0.12 * budget), log=log,
+                             snapshot_dir=snapshot_dir)
     tr = agent.meta["train"]
     if rank != 0:  # data-parallel workers: rank 0 evaluates and writes
         return 0

@@ -230,6 +230,14 @@ class GRAMConfig:
     eval_instances: int = 0  #: 0 = whole test split
     eval_batch: int = 4096  #: trajectories per forward at evaluation
     checkpoint_every_s: float = 120.0
+    #: every this many optimiser steps (a multiple of ``log_every``; 0 = never), from step
+    #: ``snapshot_from`` on, ``train(..., snapshot_dir=D)`` saves the eval model as an Agent under
+    #: ``D/step<N>``. Why: a GC8 colouring model's coverage moves by 1-3 points from one leg's end to the
+    #: next, mostly on graphs with few colourings (results/gc8_p0.5_s13_coverage_gap.json), so picking
+    #: among a leg's snapshots by coverage on *training* inputs (benchmarks/select_snapshot.py) is model
+    #: selection that looks at no test input
+    snapshot_every: int = 0
+    snapshot_from: int = 0
 
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -292,6 +300,12 @@ class GRAMConfig:
                              f"{self.beta_anneal_steps}")
         if not isinstance(self.dataset_kwargs, dict):
             raise ValueError(f"dataset_kwargs must be a dict, got {type(self.dataset_kwargs).__name__}")
+        if self.snapshot_every < 0 or self.snapshot_from < 0:
+            raise ValueError(f"snapshot_every and snapshot_from must be >= 0, got {self.snapshot_every}, "
+                             f"{self.snapshot_from}")
+        if self.snapshot_every % max(self.log_every, 1):
+            raise ValueError(f"snapshot_every={self.snapshot_every} must be a multiple of log_every={self.log_every} "
+                             "(snapshots are taken at the logging steps, where the host syncs)")
         if self.d_model % self.n_heads:
             raise ValueError(f"d_model={self.d_model} must be divisible by n_heads={self.n_heads}")
 

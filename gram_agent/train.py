@@ -310,13 +310,16 @@ def train(
     eval_at_end: bool = True,
     reserve_s: float | None = None,
     log: Any = None,
+    snapshot_dir: str | None = None,
 ) -> Agent:
     """Train GRAM (or TRM with ``model="trm"`` / ``config.model``) on an env id or instance.
 
     Stops at ``max_steps`` (or ``config.max_steps`` / ``config.epochs``) or before
     ``time_budget_s`` runs out, leaving time (``reserve_s``) for the final checkpoint and
     evaluation. With ``checkpoint_dir`` it writes ``last/`` periodically and at the end and
-    ``best/`` at each improving evaluation, and resumes from ``last/`` when ``resume``.
+    ``best/`` at each improving evaluation, and resumes from ``last/`` when ``resume``. With
+    ``config.snapshot_every`` it saves the eval model (bf16) as an Agent under ``snapshot_dir/step<N>``
+    at those steps, for benchmarks/select_snapshot.py to choose among on training inputs.
     Returns an ``Agent`` on the EMA weights; ``agent.meta["train"]`` holds the run's numbers.
     """
     t_start = time.monotonic()
@@ -328,6 +331,9 @@ def train(
         config = config.replace(model=model)
     if max_steps is not None:
         config = config.replace(max_steps=max_steps)
+    if bool(config.snapshot_every) != bool(snapshot_dir):
+        raise ValueError("snapshots need both config.snapshot_every > 0 and snapshot_dir, got "
+                         f"snapshot_every={config.snapshot_every}, snapshot_dir={snapshot_dir!r}")
     dev = torch.device(device) if device is not None else _default_device()
     dist = D.setup(dev)
     if dist.world > 1 and dev.type == "cuda":
@@ -383,6 +389,9 @@ def train(
             stop = D.broadcast_flag(stop, dist, dev)
             if cfg.eval_every and tr.step % cfg.eval_every == 0 and not stop:
                 _evaluate(tr, cfg, checkpoint_dir, dist, log)
+            if snapshot_dir and cfg.snapshot_every and tr.step >= cfg.snapshot_from \
+                    and tr.step % cfg.snapshot_every == 0 and dist.main:
+                tr.agent().save(os.path.join(snapshot_dir, f"step{tr.step:07d}"), dtype=torch.bfloat16)
             if checkpoint_dir and now - last_ckpt >= cfg.checkpoint_every_s and not stop:
                 tr.save(checkpoint_dir, "last")
                 last_ckpt = time.monotonic()

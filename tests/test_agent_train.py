@@ -427,3 +427,27 @@ def test_match_ramp_start_keeps_the_nearest_target_alone_first():
         tiny(target="nearest", match_ramp_start=10)
     with pytest.raises(ValueError, match="match_ramp_start must be >= 0"):
         tiny(target="matched", match_ramp_start=-1)
+
+
+def test_snapshots_save_the_eval_model_at_their_steps(tmp_path):
+    """``snapshot_every``/``snapshot_from``: an Agent (bf16) under ``snapshot_dir/step<N>`` at each such
+    logging step, loadable and equal to the EMA model of that step (the last one: the returned agent);
+    a request without a folder (or a folder without a request) and steps off the logging grid are refused."""
+    cfg = tiny(max_steps=8, snapshot_every=4, snapshot_from=4)
+    agent = train(env4(), cfg, device="cpu", progress=False, eval_at_end=False, snapshot_dir=str(tmp_path))
+    assert sorted(os.listdir(tmp_path)) == ["step0000004", "step0000008"]
+    last = Agent.load(str(tmp_path / "step0000008"), device="cpu")
+    assert last.meta["step"] == 8
+    want = {k: v.to(torch.bfloat16).float() for k, v in _weights(agent.model).items()}
+    for k, v in _weights(last.model).items():
+        assert torch.equal(v, want[k]), k
+    assert any(not torch.equal(v, _weights(last.model)[k])
+               for k, v in _weights(Agent.load(str(tmp_path / "step0000004"), device="cpu").model).items())
+    with pytest.raises(ValueError, match="snapshot_dir"):
+        train(env4(), cfg, device="cpu", progress=False, eval_at_end=False)
+    with pytest.raises(ValueError, match="snapshot_every"):
+        train(env4(), tiny(max_steps=2), device="cpu", progress=False, eval_at_end=False, snapshot_dir=str(tmp_path))
+    with pytest.raises(ValueError, match="multiple of log_every"):
+        tiny(snapshot_every=3)
+    with pytest.raises(ValueError, match="must be >= 0"):
+        tiny(snapshot_every=-2)

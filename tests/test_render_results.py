@@ -205,14 +205,15 @@ def test_env_note_names_the_data_a_run_used():
 
 
 def test_gap_section_lists_each_curve_with_its_largest_shares(tmp_path, monkeypatch):
-    by_n = [{"n": 2, "gap_share": 0.5}, {"n": 4, "gap_share": 3.0}, {"n": 8, "gap_share": 1.5}, {"n": 1, "gap_share": 0.0}]
+    by_n = [{"n": 2, "gap_share": 0.5, "independent": 100.0}, {"n": 4, "gap_share": 3.0, "independent": 99.7},
+            {"n": 8, "gap_share": 1.5, "independent": 93.1}, {"n": 1, "gap_share": 0.0, "independent": 100.0}]
     data = {"command": "python benchmarks/coverage_gap.py", "commit": "abc", "date": "d", "env": "GRAM/GraphColoring-8",
             "env_kwargs": {"p": 0.5}, "test_instances": 255,
             "curves": [{"run": "benchmarks/results/table1/s9-call1/gc8-x", "sampling": "temperature 1.0",
                         "coverage": 70.44, "independent": 91.66, "gap": 21.22, "by_n": by_n}]}
     text = rendered(tmp_path, monkeypatch, "gc8_x_coverage_gap.json", data, render.gap_section)
     assert "GRAM/GraphColoring-8, p = 0.5, 255 test inputs" in text
-    assert "| s9-call1/gc8-x | temperature 1.0 | 70.4 | 91.7 | 21.2 | n = 4: 3.0, n = 8: 1.5, n = 2: 0.5 |" in text
+    assert "| s9-call1/gc8-x | temperature 1.0 | 70.4 | 91.7 | 21.2 | 3.5 | n = 4: 3.0, n = 8: 1.5, n = 2: 0.5 |" in text
     assert "![gc8_x_coverage_gap.png](results/gc8_x_coverage_gap.png)" in text
 
 
@@ -307,6 +308,13 @@ def test_chained_legs_start_from_the_leg_before():
     cfg, args = job_config("gc8-edgep0.5-gram-prior-spread-canon-start1-settle4-g16-b1024")
     assert (cfg.batch_size, cfg.match_group, cfg.max_steps, cfg.lr, cfg.seed) == (1024, 16, 4500, 1e-4, 0)
     assert os.path.exists(os.path.join(cfg.init_from, "weights.safetensors"))  # s10-call3's, committed
+    for name, start in [(f"{base}-g8-g16-b1024-b1024b-snap-s{s}", f"s13-call1/{base}-g8-g16-b1024-b1024b-s{s}")
+                        for s in (1, 2)] + [("gc8-edgep0.5-gram-prior-spread-canon-start1-settle4-g16-b1024-snap",
+                                             "s10-call3/gc8-edgep0.5-gram-prior-spread-canon-start1-settle3-g16")]:
+        cfg, _ = job_config(name)
+        assert (cfg.batch_size, cfg.match_group, cfg.max_steps, cfg.lr) == (1024, 16, 6000, 1e-4)
+        assert (cfg.snapshot_every, cfg.snapshot_from) == (1000, 2000)
+        assert cfg.init_from.endswith(f"/results/table1/{start}/ckpt")
 
 
 def test_lineages_follow_init_from_and_add_up_each_legs_training(tmp_path, monkeypatch):
@@ -347,6 +355,17 @@ def test_batch_note_names_a_batch_other_than_the_presets():
     assert render.batch_note({**results, "config": {**cfg.to_dict(), "target": "nearest"}}) == ", batch 1024"
     assert render.batch_note({**results, "config": {**cfg.to_dict(), "batch_size": 256}}) == ""
     assert render.batch_note({"config": cfg.to_dict()}) == ""  # results written before the preset was recorded
+
+
+def test_snapshot_note_names_an_adopted_choice_only(tmp_path):
+    """A run measured on a snapshot chosen on training inputs says so, with the step; a selection
+    that was not adopted (the final checkpoint measured) and a run without one say nothing."""
+    assert render.snapshot_note(tmp_path) == ""
+    sel = {"adopted": True, "chosen_step": 6000, "final_step": 8000, "candidates": [{}] * 5}
+    (tmp_path / "snapshot_selection.json").write_text(json.dumps(sel))
+    assert render.snapshot_note(tmp_path) == ", checkpoint chosen on training inputs (step 6000 of 8000, 5 candidates)"
+    (tmp_path / "snapshot_selection.json").write_text(json.dumps({**sel, "adopted": False}))
+    assert render.snapshot_note(tmp_path) == ""
 
 
 def test_run_files_are_stored_with_the_training_log_gzipped(tmp_path):

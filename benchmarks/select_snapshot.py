@@ -1,0 +1,114 @@
+"""Choose a run's checkpoint among its snapshots by coverage on training inputs, and adopt it.
+
+    python benchmarks/select_snapshot.py RUN_DIR [--select-instances 772] [--samples 20] [--adopt]
+
+Why: a GC8 colouring model's coverage@20 moves by 1-3 points from one leg's end to the next, mostly
+on graphs with few colourings, where 20 independent draws would find every colouring
+(results/gc8_p0.5_s13_coverage_gap.json), and its coverage on training inputs tracks its test
+coverage (``schedules.json``: 85.1 against 85.9 for the best model, 82.5-84.4 against 81.1-83.8 for
+the others). So a run that keeps snapshots (config ``snapshot_every``) can pick its best one on
+training inputs: model selection that looks at no test input.
+
+Candidates: every ``RUN_DIR/snapshots/step<N>`` and the final checkpoint (``RUN_DIR/ckpt``, or
+``ckpt_final`` once adopted); a snapshot of the final step is that model and is skipped. Each is
+sampled at temperature 1.0 (the paper's sampling) on the first M training inputs, all under one
+seed. The choice is ``temperature_schedule.choose``'s rule: the best selection coverage among the
+candidates whose selection accuracy reaches the bar, the smaller of ``--min-accuracy`` and the
+final checkpoint's (so the final one always qualifies).
+
+With ``--adopt`` the final checkpoint moves to ``RUN_DIR/ckpt_final`` and the chosen one is copied
+to ``RUN_DIR/ckpt``, so what comes after (multi_solution.py, sampling_seeds.py, ``--keep-ckpt``)
+measures the chosen model. Writes ``RUN_DIR/snapshot_selection.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from benchmarks.common import provenance  # noqa: E402
+from benchmarks.multi_solution import analyse  # noqa: E402
+from benchmarks.temperature_schedule import choose  # noqa: E402
+
+FINAL = "final"
+
+
+def candidates(run_dir: Path) -> list[tuple[str, Path]]:
+    """(name, checkpoint folder): the final checkpoint first, then the snapshots of other steps."""
+    final = run_dir / "ckpt_final" if (run_dir / "ckpt_final").is_dir() else run_dir / "ckpt"
+    if not (final / "weights.safetensors").exists():
+        raise FileNotFoundError(f"{run_dir} holds no final checkpoint (ckpt/ or ckpt_final/ with weights.safetensors)")
+    snaps = sorted((run_dir / "snapshots").glob("step*")) if (run_dir / "snapshots").is_dir() else []
+    if not snaps:
+        raise FileNotFoundError(f"{run_dir / 'snapshots'} holds no step<N> folders: train with config snapshot_every")
+    final_step = json.loads((final / "task.json").read_text())["meta"].get("step")
+    out = [(FINAL, final)]
+    for snap in snaps:
+        step = int(snap.name.removeprefix("step"))
+        if step != final_step:
+            out.append((f"step {step}", snap))
+    return out
+
+
+def adopt(run_dir: Path, chosen: Path) -> None:
+    """Make ``chosen`` the run's ``ckpt``; the final checkpoint stays as ``ckpt_final``."""
+    if not (run_dir / "ckpt_final").exists():
+        (run_dir / "ckpt").rename(run_dir / "ckpt_final")
+        if chosen == run_dir / "ckpt":
+            chosen = run_dir / "ckpt_final"
+    if (run_dir / "ckpt").exists():
+        shutil.rmtree(run_dir / "ckpt")
+    shutil.copytree(chosen, run_dir / "ckpt")
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("run_dir", type=Path, help="a train_gpu.py folder with ckpt/ and snapshots/step<N>/")
+    p.add_argument("--samples", type=int, default=20)
+    p.add_argument("--select-instances", type=int, default=772, help="first M training inputs used to choose")
+    p.add_argument("--min-accuracy", type=float, default=0.99,
+                   help="cap on the selection accuracy a choice must keep (the final checkpoint's where lower)")
+    p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--batch", type=int, default=8192, help="trajectories per forward")
+    p.add_argument("--adopt", action="store_true", help="copy the chosen one to ckpt/ (the final kept as ckpt_final/)")
+    args = p.parse_args()
+
+    from tqdm.auto import tqdm
+
+    from gram_agent.infer import Agent
+
+    t0 = time.monotonic()
+    prov = provenance()
+    rows = []
+    for label, path in tqdm(candidates(args.run_dir), desc=args.run_dir.name):
+        agent = Agent.load(str(path))
+        ds = agent.env.unwrapped.dataset("train", **agent.config.dataset_kwargs)
+        ids, inputs = ds.instance_ids[:args.select_instances], ds.instance_inputs[:args.select_instances]
+        roll = agent.rollout(inputs, samples=args.samples, seed=args.seed, batch=args.batch)
+        cands = agent.env.unwrapped.detokenize(roll["tokens"].cpu().numpy())
+        rows.append({"name": label, "path": str(path), "step": agent.meta.get("step"),
+                     "select": analyse(agent.env, ids, cands)})
+    bar = min(args.min_accuracy, rows[0]["select"]["accuracy"])
+    chosen = choose(rows, bar)
+    picked = next(r for r in rows if r["name"] == chosen)
+    out = {**prov, "run_dir": str(args.run_dir), "samples": args.samples, "seed": args.seed,
+           "select_split": "train", "select_instances": len(ids), "min_accuracy": bar,
+           "candidates": rows, "chosen": chosen, "chosen_step": picked["step"], "final_step": rows[0]["step"],
+           "adopted": args.adopt, "time_s": time.monotonic() - t0}
+    if args.adopt:
+        adopt(args.run_dir, Path(picked["path"]))
+    (args.run_dir / "snapshot_selection.json").write_text(json.dumps(out, indent=1))
+    print(json.dumps({"run": str(args.run_dir), "chosen": chosen, "step": picked["step"],
+                      "select_coverage": picked["select"]["coverage"], "final_coverage": rows[0]["select"]["coverage"]}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
