@@ -34,7 +34,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     cfg = _config(args)
     agent = train(args.env, cfg, device=args.device, time_budget_s=args.minutes * 60 if args.minutes else None,
                   checkpoint_dir=args.checkpoint_dir, resume=not args.no_resume,
-                  max_steps=args.steps, log=(print if args.verbose else None))
+                  max_steps=args.steps, log=(print if args.verbose else None), snapshot_dir=args.snapshot_dir)
     m = agent.meta["train"]["metrics"]
     print(json.dumps({"steps": agent.meta["train"]["steps"], **{k: round(v, 4) for k, v in m.items()}}, indent=1))
     if args.out:
@@ -135,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--seed", type=int, default=None)
     t.add_argument("--set", action="append", help="config override name=value (repeatable)")
     t.add_argument("--out", default=None, help="also save the final agent here")
+    t.add_argument("--snapshot-dir", default=None,
+                   help="with --set snapshot_every=N: keep the eval model every N steps here, as step<N>/ Agents "
+                        "(benchmarks/select_snapshot.py chooses among them on training inputs)")
     t.add_argument("-v", "--verbose", action="store_true")
     e = sub.add_parser("eval", help="evaluate a checkpoint on its env")
     e.add_argument("--checkpoint", required=True)

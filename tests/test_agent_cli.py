@@ -31,6 +31,17 @@ def test_cli_train_then_eval(tmp_path, capsys):
     assert "coverage" in json.loads(capsys.readouterr().out)
 
 
+def test_cli_train_keeps_snapshots_where_asked(tmp_path, capsys):
+    """``--set snapshot_every=N --snapshot-dir D``: step<N>/ Agents in D; the option alone is refused by name."""
+    base = ["train", "--env", "GRAM/NQueens-v0", "--preset", "tiny", "--steps", "4", "--device", "cpu",
+            "--set", "d_model=32", "--set", "n_heads=2", "--set", "guidance_hidden=32", "--set", "batch_size=8",
+            "--set", "log_every=2", "--set", "snapshot_every=2", "--set", "eval_instances=4", "--set", "eval_samples=2"]
+    assert main([*base, "--snapshot-dir", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["step0000002", "step0000004"]
+    with pytest.raises(ValueError, match="snapshot_dir"):
+        main(base)
+
+
 def test_cli_temperature_parsing():
     from gram_agent.cli import parse_temperature
 
