@@ -225,7 +225,11 @@ class GRAMConfig:
     compile: bool = True  #: torch.compile the supervision step on CUDA
     compile_mode: str = "default"  #: torch.compile mode ("default", "reduce-overhead" = CUDA graphs, "max-autotune")
     log_every: int = 50  #: host sync for metrics only every this many steps
-    eval_every: int = 0  #: optimiser steps between evaluations (0: only at the end)
+    #: optimiser steps between evaluations on the first ``select_instances`` *training* inputs, which
+    #: choose ``best/`` (0: none). The test split is scored only at the end (``eval_at_end``) and never
+    #: chooses a checkpoint: a model picked on test inputs would report an optimistic test score
+    eval_every: int = 0
+    select_instances: int = 1000
     eval_samples: int = 20
     eval_instances: int = 0  #: 0 = whole test split
     eval_batch: int = 4096  #: trajectories per forward at evaluation
@@ -300,6 +304,9 @@ class GRAMConfig:
                              f"{self.beta_anneal_steps}")
         if not isinstance(self.dataset_kwargs, dict):
             raise ValueError(f"dataset_kwargs must be a dict, got {type(self.dataset_kwargs).__name__}")
+        if self.select_instances < 1:
+            raise ValueError(f"select_instances must be >= 1 (training inputs scored to choose best/), got "
+                             f"{self.select_instances}")
         if self.snapshot_every < 0 or self.snapshot_from < 0:
             raise ValueError(f"snapshot_every and snapshot_from must be >= 0, got {self.snapshot_every}, "
                              f"{self.snapshot_from}")

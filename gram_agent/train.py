@@ -317,7 +317,8 @@ def train(
     Stops at ``max_steps`` (or ``config.max_steps`` / ``config.epochs``) or before
     ``time_budget_s`` runs out, leaving time (``reserve_s``) for the final checkpoint and
     evaluation. With ``checkpoint_dir`` it writes ``last/`` periodically and at the end and
-    ``best/`` at each improving evaluation, and resumes from ``last/`` when ``resume``. With
+    ``best/`` at each improving evaluation on training inputs (``config.eval_every``; the test split
+    is scored only at the end and chooses nothing), and resumes from ``last/`` when ``resume``. With
     ``config.snapshot_every`` it saves the eval model (bf16) as an Agent under ``snapshot_dir/step<N>``
     at those steps, for benchmarks/select_snapshot.py to choose among on training inputs.
     Returns an ``Agent`` on the EMA weights; ``agent.meta["train"]`` holds the run's numbers.
@@ -388,7 +389,7 @@ def train(
             stop = deadline is not None and now >= deadline
             stop = D.broadcast_flag(stop, dist, dev)
             if cfg.eval_every and tr.step % cfg.eval_every == 0 and not stop:
-                _evaluate(tr, cfg, checkpoint_dir, dist, log)
+                _evaluate(tr, cfg, checkpoint_dir, dist, log, split="train")
             if snapshot_dir and cfg.snapshot_every and tr.step >= cfg.snapshot_from \
                     and tr.step % cfg.snapshot_every == 0 and dist.main:
                 tr.agent().save(os.path.join(snapshot_dir, f"step{tr.step:07d}"), dtype=torch.bfloat16)
@@ -406,7 +407,7 @@ def train(
     if checkpoint_dir:
         tr.save(checkpoint_dir, "last")
     if eval_at_end and dist.main:
-        metrics = _evaluate(tr, cfg, checkpoint_dir, dist, log)
+        metrics = _evaluate(tr, cfg, checkpoint_dir, dist, log, split="test")
     D.barrier(dist)
     agent = tr.agent()
     agent.meta["train"] = {
@@ -422,18 +423,22 @@ def train(
     return agent
 
 
-def _evaluate(tr: Trainer, cfg: GRAMConfig, checkpoint_dir: str | None, dist: D.Dist, log: Any) -> dict[str, float]:
+def _evaluate(tr: Trainer, cfg: GRAMConfig, checkpoint_dir: str | None, dist: D.Dist, log: Any,
+              split: str) -> dict[str, float]:
+    """Score the eval model on ``split``: the first ``select_instances`` training inputs (these alone
+    choose ``best/``) or the test split (``eval_instances``; reported, never used to choose)."""
     if not dist.main:
         return {}
     t0 = time.monotonic()
-    metrics = tr.agent().evaluate("test", samples=cfg.eval_samples, instances=cfg.eval_instances or None)
+    instances = cfg.select_instances if split == "train" else (cfg.eval_instances or None)
+    metrics = tr.agent().evaluate(split, samples=cfg.eval_samples, instances=instances)
     metrics["eval_time_s"] = time.monotonic() - t0
     metrics["step"] = float(tr.step)
-    tr.history.append({"eval": metrics})
+    tr.history.append({"eval": metrics, "split": split})
     score = metrics.get("accuracy", 0.0) + metrics.get("coverage", 0.0)
-    if checkpoint_dir and score > tr.best:
+    if split == "train" and checkpoint_dir and score > tr.best:
         tr.best = score
         tr.save(checkpoint_dir, "best", metrics)
     if log:
-        log("eval " + json.dumps({k: round(v, 4) for k, v in metrics.items()}))
+        log(f"eval {split} " + json.dumps({k: round(v, 4) for k, v in metrics.items()}))
     return metrics

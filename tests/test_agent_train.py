@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import numpy as np
@@ -451,3 +452,17 @@ def test_snapshots_save_the_eval_model_at_their_steps(tmp_path):
         tiny(snapshot_every=3)
     with pytest.raises(ValueError, match="must be >= 0"):
         tiny(snapshot_every=-2)
+
+
+def test_best_checkpoint_is_chosen_on_training_inputs_never_on_test(tmp_path):
+    """Periodic evaluations score the first ``select_instances`` training inputs and alone choose
+    best/; the test split is scored once at the end, reported, and leaves best/ as it was."""
+    cfg = tiny(max_steps=4, eval_every=2, select_instances=5, eval_instances=3)
+    agent = train(env4(), cfg, device="cpu", progress=False, checkpoint_dir=str(tmp_path))
+    evals = [h for h in agent.meta["train"]["history"] if "eval" in h]
+    assert [(h["split"], h["eval"]["step"]) for h in evals] == [("train", 2.0), ("train", 4.0), ("test", 4.0)]
+    assert agent.meta["train"]["metrics"] == evals[-1]["eval"]
+    best = json.loads((tmp_path / "best" / "task.json").read_text())["meta"]["metrics"]
+    assert best in [h["eval"] for h in evals[:2]]
+    with pytest.raises(ValueError, match="select_instances"):
+        tiny(select_instances=0)
