@@ -260,7 +260,7 @@ for _seed in ("-s1", "-s2"):
     #: batch; RESULTS.md, Training lineages), at lr 1e-4, not the peak 2.5e-4: a restart at the peak lost
     #: about 2 points three times (s11-call3 on both draws, s12-call3 on seed 1). Start: s12-call4's
     #: checkpoints, pruned; `git checkout c97208b -- PATH` (seed 1), 5d2db19 (seed 2). Measured (s13-call1,
-    #: two to a GPU, 5.6-minute budget: 5.8k of the 8k steps, 21.6M slot-steps in all): 82.7 and 83.1
+    #: two to a GPU, 5.6-minute budget: 5.8k of the 8k steps, 21.6M and 21.4M slot-steps in all): 82.7 and 83.1
     #: over 8 sampling seeds
     CONTINUED_VARIANTS[f"{_NEAREST_P5}-18k-g8-g16-b1024-b1024b{_seed}"] = (
         f"{_SPREAD_P5}{_seed}", f"s12-call4/{_NEAREST_P5}-18k-g8-g16-b1024{_seed}", _b1024(8000, "--set", "lr=1e-4"))
