@@ -34,8 +34,7 @@ from pathlib import Path
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from benchmarks.common import provenance  # noqa: E402
-from benchmarks.multi_solution import analyse  # noqa: E402
-from benchmarks.temperature_schedule import choose  # noqa: E402
+from benchmarks.temperature_schedule import choose, split_inputs, sweep  # noqa: E402
 
 FINAL = "final"
 
@@ -86,15 +85,17 @@ def main() -> int:
 
     t0 = time.monotonic()
     prov = provenance()
-    rows = []
+    rows, env, selection = [], None, None
     for label, path in tqdm(candidates(args.run_dir), desc=args.run_dir.name):
-        agent = Agent.load(str(path))
-        ds = agent.env.unwrapped.dataset("train", **agent.config.dataset_kwargs)
-        ids, inputs = ds.instance_ids[:args.select_instances], ds.instance_inputs[:args.select_instances]
-        roll = agent.rollout(inputs, samples=args.samples, seed=args.seed, batch=args.batch)
-        cands = agent.env.unwrapped.detokenize(roll["tokens"].cpu().numpy())
-        rows.append({"name": label, "path": str(path), "step": agent.meta.get("step"),
-                     "select": analyse(agent.env, ids, cands)})
+        agent = Agent.load(str(path), env=env)  # the first candidate builds the env, the others share it
+        env = agent.env
+        if selection is None:
+            selection = {"select": split_inputs(agent, "select", args.select_instances)}
+        # the schedule sweep's scoring at temperature 1.0 only (``only=[]`` keeps just that row)
+        scored = sweep(agent, selection, samples=args.samples, seed=args.seed, batch=args.batch, progress=False,
+                       only=[])[0]["select"]
+        rows.append({"name": label, "path": str(path), "step": agent.meta.get("step"), "select": scored})
+    ids = selection["select"][0]
     bar = min(args.min_accuracy, rows[0]["select"]["accuracy"])
     chosen = choose(rows, bar)
     picked = next(r for r in rows if r["name"] == chosen)

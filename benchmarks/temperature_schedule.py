@@ -88,6 +88,14 @@ def choose(rows: list[dict], min_accuracy: float) -> str:
     return max(ok, key=lambda r: (r["select"]["coverage"], r["select"]["accuracy"]))["name"]
 
 
+def split_inputs(agent, split: str, m: int) -> tuple:
+    """(ids, inputs) of the first ``m`` inputs (0: all) of an agent's env split: "select" is the
+    training split, the one a choice may look at; "test" the test split."""
+    ds = agent.env.unwrapped.dataset("train" if split == "select" else "test", **agent.config.dataset_kwargs)
+    ids, inputs = ds.instance_ids, ds.instance_inputs
+    return (ids[:m], inputs[:m]) if m else (ids, inputs)
+
+
 def sweep(agent, splits: dict[str, tuple], samples: int, seed: int, batch: int | None = None,
           desc: str = "schedules", progress: bool = True, only: list[str] | None = None) -> list[dict]:
     """Every schedule of ``GRID`` that fits the agent's horizon (or the ``only`` ones, always with
@@ -159,12 +167,8 @@ def main() -> int:
         agent = Agent.load(os.path.join(run_dir, "ckpt"))
         if not agent.config.guided:
             raise SystemExit(f"{run_dir}: a temperature schedule needs a GRAM checkpoint (guided prior)")
-        env = agent.env
-        splits = {}
-        for split, m in (("select", args.select_instances), ("test", args.test_instances)):
-            ds = env.unwrapped.dataset("train" if split == "select" else "test", **agent.config.dataset_kwargs)
-            ids, inputs = ds.instance_ids, ds.instance_inputs
-            splits[split] = (ids[:m], inputs[:m]) if m else (ids, inputs)
+        splits = {split: split_inputs(agent, split, m)
+                  for split, m in (("select", args.select_instances), ("test", args.test_instances))}
         rows = sweep(agent, splits, samples=args.samples, seed=args.seed, batch=args.batch,
                      desc=os.path.basename(run_dir.rstrip("/")), only=args.only)
         bar = accuracy_bar(rows, args.min_accuracy)

@@ -390,8 +390,7 @@ def train(
             stop = D.broadcast_flag(stop, dist, dev)
             if cfg.eval_every and tr.step % cfg.eval_every == 0 and not stop:
                 _evaluate(tr, cfg, checkpoint_dir, dist, log, split="train")
-            if snapshot_dir and cfg.snapshot_every and tr.step >= cfg.snapshot_from \
-                    and tr.step % cfg.snapshot_every == 0 and dist.main:
+            if snapshot_dir and tr.step >= cfg.snapshot_from and tr.step % cfg.snapshot_every == 0 and dist.main:
                 tr.agent().save(os.path.join(snapshot_dir, f"step{tr.step:07d}"), dtype=torch.bfloat16)
             if checkpoint_dir and now - last_ckpt >= cfg.checkpoint_every_s and not stop:
                 tr.save(checkpoint_dir, "last")
