@@ -280,7 +280,7 @@ for _seed in ("-s1", "-s2"):
 CONTINUED_VARIANTS[f"{_SPREAD_P5}-settle4-g16-b1024"] = (
     _SPREAD_P5, f"s10-call3/{_SPREAD_P5}-settle3-g16", _b1024(4500, "--set", "lr=1e-4"))
 #: session 13: the late models' coverage differs mostly on graphs with at most 4 colourings, where 20
-#: independent draws find every colouring: 0.8-4.3 points of the gap there, 4.8-6.3 elsewhere
+#: independent draws find every colouring: 0.8-4.3 points of the gap there, 4.8-6.4 elsewhere
 #: (results/gc8_p0.5_s13_coverage_gap.json), and that part moves from one leg's end to the next. So
 #: these legs keep a snapshot every 1k steps from step 2k, and the run adopts the one with the best
 #: coverage on 772 training inputs (benchmarks/select_snapshot.py; no test input looked at) before its
