@@ -285,8 +285,12 @@ CONTINUED_VARIANTS[f"{_SPREAD_P5}-settle4-g16-b1024"] = (
 #: these legs keep a snapshot every 1k steps from step 2k, and the run adopts the one with the best
 #: coverage on 772 training inputs (benchmarks/select_snapshot.py; no test input looked at) before its
 #: analysis. Seeds 1 and 2 start from s13-call1 (pruned; `git checkout b62131b -- PATH`), seed 0 from
-#: s10-call3 (committed). Not run as defined: s13-call4 only smoke-tested the path on the GPU (seed 0's,
-#: snapshots every 500 from 500, 617 steps in a 1.3-minute budget)
+#: s10-call3 (committed). s13-call4 smoke-tested the path on the GPU (seed 0's, snapshots every 500 from
+#: 500, 617 steps in a 1.3-minute budget). Measured (s14-call1, seeds 1 and 2, 5.2k steps): the
+#: candidates' training-input coverage spans 1.3 points within a leg; the chosen ones cover 82.4 and
+#: 81.0% over 8 sampling seeds, from 82.7 and 83.1 for the leg's start. Seed 0's leg is not run: the same
+#: leg without snapshots lost about a point from its start (s13-call2), and choosing among a leg's
+#: snapshots did not recover that loss on seeds 1 and 2
 _SNAP = ["--set", "snapshot_every=1000", "--set", "snapshot_from=2000"]
 for _seed in ("-s1", "-s2"):
     CONTINUED_VARIANTS[f"{_NEAREST_P5}-18k-g8-g16-b1024-b1024b-snap{_seed}"] = (

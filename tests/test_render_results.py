@@ -410,3 +410,26 @@ def test_seeds_section_renders_mean_spread_and_range(tmp_path, monkeypatch):
     text = rendered(tmp_path, monkeypatch, "gc8_x_sampling_seeds.json", data, render.seeds_section)
     assert "seeds 1, 2" in text
     assert "| s10-call3/gc8-x | 255 | temperature 1.0 | 99.0±0.0 | 85.0±1.4 (84.0-86.0) | 1.00±0.00 |" in text
+
+
+def test_selection_section_lists_every_candidate_and_marks_the_adopted_one(tmp_path, monkeypatch):
+    """The page shows each candidate's training-input score, so a choice by a hair reads as one; only
+    the adopted candidate carries a test number, and a run without a selection adds no rows."""
+    monkeypatch.setattr(render, "TABLE_DIR", tmp_path)
+    run_dir = tmp_path / "s14-call1" / "gc8-x"
+    run_dir.mkdir(parents=True)
+
+    def cand(name, step, cov):
+        return {"name": name, "step": step, "select": {"coverage": cov, "accuracy": 0.998, "conflicts_sum_per_sample": 1.3}}
+
+    sel = {"adopted": True, "chosen": "step 5000", "chosen_step": 5000, "final_step": 5201,
+           "candidates": [cand("final", 5201, 0.827), cand("step 2000", 2000, 0.8168), cand("step 5000", 5000, 0.8295)]}
+    (run_dir / "snapshot_selection.json").write_text(json.dumps(sel))
+    run = {"call": "s14-call1", "job": "gc8-x", "schedule": None, "analysis": {"main": {"coverage": 0.828}}}
+    other = {**run, "job": "gc8-y"}
+    text = "\n".join(render.selection_section([run, other]))
+    rows = [line for line in text.splitlines() if line.startswith("| s14-call1/")]
+    assert [row.split(" | ")[1] for row in rows] == ["2000", "5000", "5201"]  # in step order, gc8-y absent
+    assert "| s14-call1/gc8-x | 5000 | 82.95 | 99.80 | 1.30 | chosen | 82.8 |" in rows
+    assert "| s14-call1/gc8-x | 5201 | 82.70 | 99.80 | 1.30 |  |  |" in rows
+    assert render.selection_section([other]) == []
