@@ -631,7 +631,7 @@ def selection_section(runs: list[dict]) -> list[str]:
             m = c["select"]
             chosen = c["name"] == sel["chosen"]
             lines.append(f"| {r['call']}/{r['job']} | {c['step']} | {100 * m['coverage']:.2f} | {100 * m['accuracy']:.2f} | "
-                         f"{m['conflicts_sum_per_sample']:.2f} | {'chosen' if chosen else ''} | "
+                         f"{m['conflicts_sum_per_sample']:.2f} | {'yes' if chosen else ''} | "
                          f"{f'{100 * test:.1f}' if chosen and test is not None else ''} |")
     if not lines:
         return []
@@ -639,10 +639,10 @@ def selection_section(runs: list[dict]) -> list[str]:
             "Runs that kept a snapshot every k steps (config `snapshot_every`) adopt, before their analysis, the",
             "candidate with the highest coverage@20 on the first 772 training inputs among those whose accuracy",
             "there reaches the smaller of 99% and the final model's (`benchmarks/select_snapshot.py`; no test",
-            "input takes part). Per",
-            "candidate: its training-input coverage@20 and per-sample accuracy (%), conflicts summed over those",
-            "inputs per sample, and for the chosen one its Table 1 test coverage@20 (one draw).", "",
-            "| run | step | training coverage@20 | training accuracy | conflicts | | test coverage@20 |",
+            "input takes part). Per candidate: its training-input coverage@20 and per-sample accuracy (%),",
+            "conflicts summed over those inputs per sample, and for the adopted one its Table 1 test",
+            "coverage@20 (one draw).", "",
+            "| run | step | training coverage@20 | training accuracy | conflicts | adopted | test coverage@20 |",
             "|---|---|---|---|---|---|---|", *lines, ""]
 
 

@@ -430,6 +430,6 @@ def test_selection_section_lists_every_candidate_and_marks_the_adopted_one(tmp_p
     text = "\n".join(render.selection_section([run, other]))
     rows = [line for line in text.splitlines() if line.startswith("| s14-call1/")]
     assert [row.split(" | ")[1] for row in rows] == ["2000", "5000", "5201"]  # in step order, gc8-y absent
-    assert "| s14-call1/gc8-x | 5000 | 82.95 | 99.80 | 1.30 | chosen | 82.8 |" in rows
+    assert "| s14-call1/gc8-x | 5000 | 82.95 | 99.80 | 1.30 | yes | 82.8 |" in rows
     assert "| s14-call1/gc8-x | 5201 | 82.70 | 99.80 | 1.30 |  |  |" in rows
     assert render.selection_section([other]) == []
