@@ -267,6 +267,15 @@ def batch_note(results: dict) -> str:
     return f", batch {cfg['batch_size']}{graphs}"
 
 
+def width_note(results: dict) -> str:
+    """The label suffix of a run whose model width is not its preset's (``--set d_model=``): a wider
+    model is another model, so its rows must not average with the preset's."""
+    cfg = results["config"]
+    if "preset" not in results or cfg["d_model"] == preset(results["preset"], results["env"], cfg["model"]).d_model:
+        return ""
+    params = f", {results['params'] / 1e6:.1f}M params" if results.get("params") else ""
+    return f", width {cfg['d_model']} ({cfg['n_heads']} heads{params})"
+
 def snapshot_note(run_dir: Path) -> str:
     """The label suffix of a run whose checkpoint was chosen among its snapshots on training inputs
     (benchmarks/select_snapshot.py): the model measured is not the last one trained."""
@@ -304,7 +313,7 @@ def load_runs() -> list[dict]:
             meta = {**call_meta, **call_meta.get("job_notes", {}).get(d.name, {})}
             results = load_run_results(d)
             cfg = results["config"]
-            label = variant(cfg) + batch_note(results) + snapshot_note(d) + env_note(results.get("env_kwargs") or {}) \
+            label = variant(cfg) + width_note(results) + batch_note(results) + snapshot_note(d) + env_note(results.get("env_kwargs") or {}) \
                 + (f", {meta['variant_note']}" if meta.get("variant_note") else "")
             run = {"call": call_dir.name, "meta": meta, "call_meta": call_meta, "job": d.name, "task": m.group(1), "kind": cfg["model"],
                    "mode": cfg.get("guidance_mode", "full"), "seed": int(cfg.get("seed", 0)), "variant": label,

@@ -236,11 +236,18 @@ def _b1024(steps: int, *extra: str) -> list[str]:
             "--set", "lr_min_ratio=0.1", *extra]
 
 
+#: session 14: the paper's width (D = 512, 8 heads, guidance MLP 512: 9.6M parameters against the small
+#: preset's 2.4M and the paper's 10M) on the nearest target's 18k-step first leg, to compare with the
+#: small preset's (s12-call1: 63.1 and 66.0% coverage at 0.2 and 0.1 conflicts). Asks whether width is
+#: a lever on GC8 coverage before a future session spends the full lineage on it
+_PAPER_WIDTH = ["--set", "d_model=512", "--set", "n_heads=8", "--set", "guidance_hidden=512"]
 _CHAIN = [("g8", 14000, 8, "s12-call1"), ("g16", 12000, 16, "s12-call2a"), ("g16b", 14000, 16, "s12-call2b")]
 for _seed in ("-s1", "-s2"):
     _env, _model, _args, _ana = JOBS[_NEAREST_P5 + _seed]
     JOBS[f"{_NEAREST_P5}-18k{_seed}"] = (_env, _model, [*_args, "--set", "max_steps=18000", "--set", "lr_min_ratio=0.1"],
                                          _ana)
+    JOBS[f"{_NEAREST_P5}-18k-d512{_seed}"] = (_env, _model, [*JOBS[f"{_NEAREST_P5}-18k{_seed}"][2], *_PAPER_WIDTH],
+                                              _ana)
     _path, _prev = f"{_NEAREST_P5}-18k", f"{_NEAREST_P5}-18k{_seed}"
     for _leg, _steps, _group, _call in _CHAIN:
         _path += f"-{_leg}"

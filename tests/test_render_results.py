@@ -357,6 +357,16 @@ def test_batch_note_names_a_batch_other_than_the_presets():
     assert render.batch_note({"config": cfg.to_dict()}) == ""  # results written before the preset was recorded
 
 
+def test_width_note_names_a_width_other_than_the_presets():
+    """The paper-width job is labelled with its width and size; the preset's own width says nothing."""
+    cfg, _ = job_config("gc8-edgep0.5-gram-prior-nearest-canon-start1-18k-d512-s1")
+    assert (cfg.d_model, cfg.n_heads, cfg.guidance_hidden, cfg.max_steps) == (512, 8, 512, 18000)
+    results = {"preset": "small", "env": "GRAM/GraphColoring-8", "config": cfg.to_dict(), "params": 9577986}
+    assert render.width_note(results) == ", width 512 (8 heads, 9.6M params)"
+    small, _ = job_config("gc8-edgep0.5-gram-prior-nearest-canon-start1-18k-s1")
+    assert render.width_note({**results, "config": small.to_dict()}) == ""
+    assert render.width_note({"config": cfg.to_dict()}) == ""  # results written before the preset was recorded
+
 def test_snapshot_note_names_an_adopted_choice_only(tmp_path):
     """A run measured on a snapshot chosen on training inputs says so, with the step; a selection
     that was not adopted (the final checkpoint measured) and a run without one say nothing."""
