@@ -443,3 +443,12 @@ def test_selection_section_lists_every_candidate_and_marks_the_adopted_one(tmp_p
     assert "| s14-call1/gc8-x | 5000 | 82.95 | 99.80 | 1.30 | yes | 82.8 |" in rows
     assert "| s14-call1/gc8-x | 5201 | 82.70 | 99.80 | 1.30 |  |  |" in rows
     assert render.selection_section([other]) == []
+
+
+def test_the_paper_width_spread_leg_keeps_the_width_it_starts_from():
+    """A leg that loads a D = 512 checkpoint must build a D = 512 model, with the spread target in
+    groups of 8 as the small preset's g8 leg."""
+    cfg, args = job_config("gc8-edgep0.5-gram-prior-nearest-canon-start1-18k-d512-g8-s1")
+    assert (cfg.d_model, cfg.n_heads, cfg.guidance_hidden) == (512, 8, 512)
+    assert (cfg.target, cfg.match_draw, cfg.match_group, cfg.max_steps) == ("matched", "spread", 8, 14000)
+    assert cfg.init_from.endswith("s14-call2/gc8-edgep0.5-gram-prior-nearest-canon-start1-18k-d512-s1/ckpt")
