@@ -452,3 +452,5 @@ def test_the_paper_width_spread_leg_keeps_the_width_it_starts_from():
     assert (cfg.d_model, cfg.n_heads, cfg.guidance_hidden) == (512, 8, 512)
     assert (cfg.target, cfg.match_draw, cfg.match_group, cfg.max_steps) == ("matched", "spread", 8, 14000)
     assert cfg.init_from.endswith("s14-call2/gc8-edgep0.5-gram-prior-nearest-canon-start1-18k-d512-s1/ckpt")
+    low, _ = job_config("gc8-edgep0.5-gram-prior-nearest-canon-start1-18k-d512-g8-lr1e-4-s1")
+    assert (low.d_model, low.match_group, low.lr, low.init_from) == (512, 8, 1e-4, cfg.init_from)
