@@ -166,7 +166,12 @@ NOTES = [
     "most on 772 training inputs (section *Snapshot selection*). Within a leg the candidates differ by at",
     "most 1.3 points there, and the chosen ones cover 82.4 and 81.0% over eight test draws (section",
     "*Sampling noise*), from 82.7 and 83.1 for the leg's start: the snapshot chosen on training inputs",
-    "does not beat where the leg began. Seeds 1 and 2 stay at their s13-call1 checkpoints.",
+    "does not beat where the leg began. Seeds 1 and 2 stay at their s13-call1 checkpoints. It then tried",
+    "the paper's width (rows marked *width 512*: 9.6M parameters against the small preset's 2.4M, seed 1,",
+    "alone on a GPU): the nearest target's first leg covers about as much as the small model's (65.1",
+    "against 63.1%, with more conflicts), and its spread leg in groups of 8 collapsed at the small",
+    "preset's lr and at the paper's 1e-4 covered 61.5%, where the small model's same leg covers 79.7%.",
+    "Width is no lever on GC8 coverage within these budgets.",
     "",
     "The KL readings (config `kl_reduce`): *ELBO KL* sums the KL over positions and dimensions and divides",
     "by the answer length, so `CE + beta*KL` is the paper's eq. 13/14 per answer token and beta means what",
@@ -276,6 +281,14 @@ def width_note(results: dict) -> str:
     params = f", {results['params'] / 1e6:.1f}M params" if results.get("params") else ""
     return f", width {cfg['d_model']} ({cfg['n_heads']} heads{params})"
 
+def lr_note(results: dict) -> str:
+    """The label suffix of a run whose peak lr is not its preset's (``--set lr=``): two legs that differ
+    only in their lr must not average as seeds of one configuration."""
+    cfg = results["config"]
+    if "preset" not in results or cfg["lr"] == preset(results["preset"], results["env"], cfg["model"]).lr:
+        return ""
+    return f", peak lr {np.format_float_scientific(cfg['lr'], trim='-', exp_digits=1)}"
+
 def snapshot_note(run_dir: Path) -> str:
     """The label suffix of a run whose checkpoint was chosen among its snapshots on training inputs
     (benchmarks/select_snapshot.py): the model measured is not the last one trained."""
@@ -313,7 +326,7 @@ def load_runs() -> list[dict]:
             meta = {**call_meta, **call_meta.get("job_notes", {}).get(d.name, {})}
             results = load_run_results(d)
             cfg = results["config"]
-            label = variant(cfg) + width_note(results) + batch_note(results) + snapshot_note(d) + env_note(results.get("env_kwargs") or {}) \
+            label = variant(cfg) + width_note(results) + lr_note(results) + batch_note(results) + snapshot_note(d) + env_note(results.get("env_kwargs") or {}) \
                 + (f", {meta['variant_note']}" if meta.get("variant_note") else "")
             run = {"call": call_dir.name, "meta": meta, "call_meta": call_meta, "job": d.name, "task": m.group(1), "kind": cfg["model"],
                    "mode": cfg.get("guidance_mode", "full"), "seed": int(cfg.get("seed", 0)), "variant": label,

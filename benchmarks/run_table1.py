@@ -315,7 +315,8 @@ CONTINUED_VARIANTS[f"{_NEAREST_P5}-18k-d512-g8-s1"] = (
 #: measured (s14-call3, 11.7k of 14k steps in 4 minutes): it collapsed, the share of exact prior samples
 #: falling from 0.92 to 0.06 (18.4% coverage, 603 conflicts), where the small preset's same leg rose to
 #: 0.99. The same leg at the paper's lr (1e-4, where the small preset runs 2.5e-4) asks whether the
-#: wider model only needs the smaller step
+#: wider model only needs the smaller step. Measured (s14-call4, 13.1k steps, one draw): no collapse, but
+#: 61.5% coverage at 6.9 conflicts, below its start (65.1) and the small preset's leg (79.7 at 2.3)
 CONTINUED_VARIANTS[f"{_NEAREST_P5}-18k-d512-g8-lr1e-4-s1"] = (
     f"{_SPREAD_P5}-s1", f"s14-call2/{_NEAREST_P5}-18k-d512-s1",
     ["--set", "max_steps=14000", "--set", "lr_min_ratio=0.1", "--set", "match_group=8", "--set", "lr=1e-4",

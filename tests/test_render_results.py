@@ -367,6 +367,16 @@ def test_width_note_names_a_width_other_than_the_presets():
     assert render.width_note({**results, "config": small.to_dict()}) == ""
     assert render.width_note({"config": cfg.to_dict()}) == ""  # results written before the preset was recorded
 
+def test_lr_note_keeps_legs_that_differ_only_in_lr_apart():
+    """Two legs from one start, one at the preset's lr and one at 1e-4, get different labels (s14-call3
+    and s14-call4 had averaged as two seeds of one configuration before)."""
+    high, _ = job_config("gc8-edgep0.5-gram-prior-nearest-canon-start1-18k-d512-g8-s1")
+    low, _ = job_config("gc8-edgep0.5-gram-prior-nearest-canon-start1-18k-d512-g8-lr1e-4-s1")
+    results = {"preset": "small", "env": "GRAM/GraphColoring-8"}
+    assert render.lr_note({**results, "config": high.to_dict()}) == ""
+    assert render.lr_note({**results, "config": low.to_dict()}) == ", peak lr 1e-4"
+    assert render.lr_note({"config": low.to_dict()}) == ""  # results written before the preset was recorded
+
 def test_snapshot_note_names_an_adopted_choice_only(tmp_path):
     """A run measured on a snapshot chosen on training inputs says so, with the step; a selection
     that was not adopted (the final checkpoint measured) and a run without one say nothing."""
