@@ -262,11 +262,18 @@ def env_note(env_kwargs: dict) -> str:
     return ", env " + ", ".join(f"{k}={v}" for k, v in sorted(env_kwargs.items()))
 
 
+def differs_from_preset(results: dict, field: str) -> bool:
+    """Whether a run's config sets ``field`` other than its preset does; False for results written
+    before the preset was recorded (their label cannot tell, so it says nothing)."""
+    cfg = results["config"]
+    return "preset" in results and cfg[field] != getattr(preset(results["preset"], results["env"], cfg["model"]), field)
+
+
 def batch_note(results: dict) -> str:
     """The label suffix of a run whose global batch is not its preset's: under matched targets the
     graphs per step (batch / group) set the learning pace, so the label gives them too."""
     cfg = results["config"]
-    if "preset" not in results or cfg["batch_size"] == preset(results["preset"], results["env"], cfg["model"]).batch_size:
+    if not differs_from_preset(results, "batch_size"):
         return ""
     graphs = f", {cfg['batch_size'] // cfg['match_group']} graphs a step" if cfg.get("target") == "matched" else ""
     return f", batch {cfg['batch_size']}{graphs}"
@@ -276,18 +283,19 @@ def width_note(results: dict) -> str:
     """The label suffix of a run whose model width is not its preset's (``--set d_model=``): a wider
     model is another model, so its rows must not average with the preset's."""
     cfg = results["config"]
-    if "preset" not in results or cfg["d_model"] == preset(results["preset"], results["env"], cfg["model"]).d_model:
+    if not differs_from_preset(results, "d_model"):
         return ""
     params = f", {results['params'] / 1e6:.1f}M params" if results.get("params") else ""
     return f", width {cfg['d_model']} ({cfg['n_heads']} heads{params})"
 
+
 def lr_note(results: dict) -> str:
     """The label suffix of a run whose peak lr is not its preset's (``--set lr=``): two legs that differ
     only in their lr must not average as seeds of one configuration."""
-    cfg = results["config"]
-    if "preset" not in results or cfg["lr"] == preset(results["preset"], results["env"], cfg["model"]).lr:
+    if not differs_from_preset(results, "lr"):
         return ""
-    return f", peak lr {np.format_float_scientific(cfg['lr'], trim='-', exp_digits=1)}"
+    return f", peak lr {np.format_float_scientific(results['config']['lr'], trim='-', exp_digits=1)}"
+
 
 def snapshot_note(run_dir: Path) -> str:
     """The label suffix of a run whose checkpoint was chosen among its snapshots on training inputs
@@ -326,7 +334,8 @@ def load_runs() -> list[dict]:
             meta = {**call_meta, **call_meta.get("job_notes", {}).get(d.name, {})}
             results = load_run_results(d)
             cfg = results["config"]
-            label = variant(cfg) + width_note(results) + lr_note(results) + batch_note(results) + snapshot_note(d) + env_note(results.get("env_kwargs") or {}) \
+            label = variant(cfg) + width_note(results) + lr_note(results) + batch_note(results) + snapshot_note(d) \
+                + env_note(results.get("env_kwargs") or {}) \
                 + (f", {meta['variant_note']}" if meta.get("variant_note") else "")
             run = {"call": call_dir.name, "meta": meta, "call_meta": call_meta, "job": d.name, "task": m.group(1), "kind": cfg["model"],
                    "mode": cfg.get("guidance_mode", "full"), "seed": int(cfg.get("seed", 0)), "variant": label,

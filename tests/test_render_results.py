@@ -367,6 +367,7 @@ def test_width_note_names_a_width_other_than_the_presets():
     assert render.width_note({**results, "config": small.to_dict()}) == ""
     assert render.width_note({"config": cfg.to_dict()}) == ""  # results written before the preset was recorded
 
+
 def test_lr_note_keeps_legs_that_differ_only_in_lr_apart():
     """Two legs from one start, one at the preset's lr and one at 1e-4, get different labels (s14-call3
     and s14-call4 had averaged as two seeds of one configuration before)."""
@@ -376,6 +377,7 @@ def test_lr_note_keeps_legs_that_differ_only_in_lr_apart():
     assert render.lr_note({**results, "config": high.to_dict()}) == ""
     assert render.lr_note({**results, "config": low.to_dict()}) == ", peak lr 1e-4"
     assert render.lr_note({"config": low.to_dict()}) == ""  # results written before the preset was recorded
+
 
 def test_snapshot_note_names_an_adopted_choice_only(tmp_path):
     """A run measured on a snapshot chosen on training inputs says so, with the step; a selection
@@ -458,7 +460,7 @@ def test_selection_section_lists_every_candidate_and_marks_the_adopted_one(tmp_p
 def test_the_paper_width_spread_leg_keeps_the_width_it_starts_from():
     """A leg that loads a D = 512 checkpoint must build a D = 512 model, with the spread target in
     groups of 8 as the small preset's g8 leg."""
-    cfg, args = job_config("gc8-edgep0.5-gram-prior-nearest-canon-start1-18k-d512-g8-s1")
+    cfg, _ = job_config("gc8-edgep0.5-gram-prior-nearest-canon-start1-18k-d512-g8-s1")
     assert (cfg.d_model, cfg.n_heads, cfg.guidance_hidden) == (512, 8, 512)
     assert (cfg.target, cfg.match_draw, cfg.match_group, cfg.max_steps) == ("matched", "spread", 8, 14000)
     assert cfg.init_from.endswith("s14-call2/gc8-edgep0.5-gram-prior-nearest-canon-start1-18k-d512-s1/ckpt")
