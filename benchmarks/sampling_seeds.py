@@ -94,6 +94,10 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"--seeds must be distinct, got {args.seeds}")
     if args.samples < 1 or args.instances < 0:
         p.error(f"--samples must be >= 1 and --instances >= 0, got {args.samples} and {args.instances}")
+    for d in args.run_dirs:  # before any draw: a missing checkpoint should not cost the runs before it
+        if not os.path.exists(os.path.join(d, "ckpt", "config.json")):
+            p.error(f"{d} holds no ckpt/config.json (an Agent saved by train_gpu.py); run_table1.py copies a "
+                    "job's ckpt/ to --out only when --keep-ckpt names the job")
     prov = provenance()  # the code the draws start from
     t0 = time.monotonic()
     runs = [draw_run(d, args.seeds, args.samples, args.instances, args.batch) for d in args.run_dirs]

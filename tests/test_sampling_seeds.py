@@ -70,3 +70,16 @@ def test_bad_arguments_are_named(run_dir, tmp_path, capsys):
     (run_dir / "schedules.json").write_text(json.dumps({"chosen": "T 9", "schedules": []}))
     with pytest.raises(SystemExit, match="chosen schedule 'T 9' has no row"):
         sampling_seeds.samplings(str(run_dir), 16)
+
+
+def test_a_run_without_its_checkpoint_is_named_before_any_draw(run_dir, tmp_path, capsys):
+    """s14-call4 ran sampling_seeds.py on a run folder that run_table1 had stored without ckpt/ (no
+    --keep-ckpt): the error names the folder and the flag, and no file is written."""
+    bare = tmp_path / "s14-call4" / "gc8-x"
+    bare.mkdir(parents=True)
+    out = tmp_path / "x.json"
+    with pytest.raises(SystemExit):
+        sampling_seeds.main([str(run_dir), str(bare), "--seeds", "1", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert f"{bare} holds no ckpt/config.json" in err and "--keep-ckpt" in err
+    assert not out.exists()
