@@ -296,14 +296,16 @@ def lr_note(results: dict) -> str:
     return f", peak lr {np.format_float_scientific(results['config']['lr'], trim='-', exp_digits=1)}"
 
 
-def snapshot_note(run_dir: Path) -> str:
-    """The label suffix of a run whose checkpoint was chosen among its snapshots on training inputs
-    (benchmarks/select_snapshot.py): the model measured is not the last one trained."""
+def load_selection(run_dir: Path) -> dict | None:
+    """A run's snapshot_selection.json (benchmarks/select_snapshot.py), or None for a run without one."""
     path = run_dir / "snapshot_selection.json"
-    if not path.exists():
-        return ""
-    sel = json.loads(path.read_text())
-    if not sel.get("adopted"):
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def snapshot_note(sel: dict | None) -> str:
+    """The label suffix of a run whose checkpoint was chosen among its snapshots on training inputs
+    (``sel``: its snapshot_selection.json): the model measured is not the last one trained."""
+    if not sel or not sel.get("adopted"):
         return ""
     return (f", checkpoint chosen on training inputs (step {sel['chosen_step']} of {sel['final_step']}, "
             f"{len(sel['candidates'])} candidates)")
@@ -333,12 +335,14 @@ def load_runs() -> list[dict]:
             meta = {**call_meta, **call_meta.get("job_notes", {}).get(d.name, {})}
             results = load_run_results(d)
             cfg = results["config"]
-            label = variant(cfg) + width_note(results) + lr_note(results) + batch_note(results) + snapshot_note(d) \
+            selection = load_selection(d)
+            label = variant(cfg) + width_note(results) + lr_note(results) + batch_note(results) + snapshot_note(selection) \
                 + env_note(results.get("env_kwargs") or {}) \
                 + (f", {meta['variant_note']}" if meta.get("variant_note") else "")
             run = {"call": call_dir.name, "meta": meta, "call_meta": call_meta, "job": d.name, "task": m.group(1), "kind": cfg["model"],
                    "mode": cfg.get("guidance_mode", "full"), "seed": int(cfg.get("seed", 0)), "variant": label,
-                   "results": results, "analysis": json.loads(ana.read_text()), "schedule": None}
+                   "results": results, "analysis": json.loads(ana.read_text()), "schedule": None,
+                   "selection": selection}
             runs.append(run)
             if (d / "schedules.json").exists():
                 runs.append(schedule_run(run, json.loads((d / "schedules.json").read_text())))
@@ -652,10 +656,9 @@ def selection_section(runs: list[dict]) -> list[str]:
     candidate's score on the training inputs that chose, so the margin of the choice is on the page."""
     lines: list[str] = []
     for r in runs:
-        path = TABLE_DIR / r["call"] / r["job"] / "snapshot_selection.json"
-        if r["schedule"] or not path.exists():
+        sel = r.get("selection")
+        if r["schedule"] or not sel:
             continue
-        sel = json.loads(path.read_text())
         test = r["analysis"]["main"]["coverage"] if sel.get("adopted") else None
         for c in sorted(sel["candidates"], key=lambda c: c["step"]):
             m = c["select"]

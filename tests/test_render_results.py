@@ -382,12 +382,13 @@ def test_lr_note_keeps_legs_that_differ_only_in_lr_apart():
 def test_snapshot_note_names_an_adopted_choice_only(tmp_path):
     """A run measured on a snapshot chosen on training inputs says so, with the step; a selection
     that was not adopted (the final checkpoint measured) and a run without one say nothing."""
-    assert render.snapshot_note(tmp_path) == ""
+    assert render.snapshot_note(render.load_selection(tmp_path)) == ""
     sel = {"adopted": True, "chosen_step": 6000, "final_step": 8000, "candidates": [{}] * 5}
     (tmp_path / "snapshot_selection.json").write_text(json.dumps(sel))
-    assert render.snapshot_note(tmp_path) == ", checkpoint chosen on training inputs (step 6000 of 8000, 5 candidates)"
+    assert render.snapshot_note(render.load_selection(tmp_path)) == \
+        ", checkpoint chosen on training inputs (step 6000 of 8000, 5 candidates)"
     (tmp_path / "snapshot_selection.json").write_text(json.dumps({**sel, "adopted": False}))
-    assert render.snapshot_note(tmp_path) == ""
+    assert render.snapshot_note(render.load_selection(tmp_path)) == ""
 
 
 def test_run_files_are_stored_with_the_training_log_gzipped(tmp_path):
@@ -434,21 +435,17 @@ def test_seeds_section_renders_mean_spread_and_range(tmp_path, monkeypatch):
     assert "| s10-call3/gc8-x | 255 | temperature 1.0 | 99.0±0.0 | 85.0±1.4 (84.0-86.0) | 1.00±0.00 |" in text
 
 
-def test_selection_section_lists_every_candidate_and_marks_the_adopted_one(tmp_path, monkeypatch):
+def test_selection_section_lists_every_candidate_and_marks_the_adopted_one():
     """The page shows each candidate's training-input score, so a choice by a hair reads as one; only
     the adopted candidate carries a test number, and a run without a selection adds no rows."""
-    monkeypatch.setattr(render, "TABLE_DIR", tmp_path)
-    run_dir = tmp_path / "s14-call1" / "gc8-x"
-    run_dir.mkdir(parents=True)
-
     def cand(name, step, cov):
         return {"name": name, "step": step, "select": {"coverage": cov, "accuracy": 0.998, "conflicts_sum_per_sample": 1.3}}
 
     sel = {"adopted": True, "chosen": "step 5000", "chosen_step": 5000, "final_step": 5201,
            "candidates": [cand("final", 5201, 0.827), cand("step 2000", 2000, 0.8168), cand("step 5000", 5000, 0.8295)]}
-    (run_dir / "snapshot_selection.json").write_text(json.dumps(sel))
-    run = {"call": "s14-call1", "job": "gc8-x", "schedule": None, "analysis": {"main": {"coverage": 0.828}}}
-    other = {**run, "job": "gc8-y"}
+    run = {"call": "s14-call1", "job": "gc8-x", "schedule": None, "analysis": {"main": {"coverage": 0.828}},
+           "selection": sel}
+    other = {**run, "job": "gc8-y", "selection": None}
     text = "\n".join(render.selection_section([run, other]))
     rows = [line for line in text.splitlines() if line.startswith("| s14-call1/")]
     assert [row.split(" | ")[1] for row in rows] == ["2000", "5000", "5201"]  # in step order, gc8-y absent
