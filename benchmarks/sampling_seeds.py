@@ -1,6 +1,7 @@
 """How far a coverage@N number moves with the sampling seed alone (same checkpoint, same inputs).
 
     python benchmarks/sampling_seeds.py RUN_DIR [RUN_DIR ...] --seeds 1234 1 2 3 4 --out FILE
+    python benchmarks/sampling_seeds.py RUN_A RUN_B RUN_A+RUN_B --seeds 1234 1 2 --out FILE
 
 A reported coverage@20 is one draw of 20 samples per test input. Near a goal, the question is
 whether another draw of the same model lands on the other side of it: this script draws the test
@@ -9,8 +10,11 @@ schedule sweep (RUN_DIR/schedules.json), at its chosen schedule, and scores ever
 same ``analyse`` as ``multi_solution.py``. Seed 1234 is that script's default seed, so with the
 default ``--batch`` (the agent's eval batch, as there) its temperature-1.0 draw repeats that
 analysis. The sweep draws in batches of 8,192 trajectories, another noise stream, so its rows are
-other draws. Writes FILE (JSON: each draw's accuracy, coverage and summed conflicts, and their
-mean, standard deviation and range per run and sampling).
+other draws. ``RUN_A+RUN_B`` draws the runs' checkpoints as one ``gram_agent.ensemble.Ensemble``
+(the N samples shared out among them; temperature 1.0 only). ``--split train`` draws the first
+``--instances`` training inputs instead: what a choice among runs may look at. Writes FILE (JSON:
+each draw's accuracy, coverage and summed conflicts, and their mean, standard deviation and range
+per run and sampling).
 """
 
 from __future__ import annotations
@@ -27,6 +31,10 @@ import numpy as np  # noqa: E402
 
 from benchmarks.common import provenance  # noqa: E402
 from benchmarks.multi_solution import analyse  # noqa: E402
+from benchmarks.temperature_schedule import split_inputs  # noqa: E402
+
+#: joins run folders drawn as one ensemble: RUN_A+RUN_B
+ENSEMBLE_SEP = "+"
 
 #: the metrics each draw keeps (analyse() gives more; these are the table's)
 METRICS = ("accuracy", "coverage", "conflicts_sum_per_sample")
@@ -57,19 +65,37 @@ def samplings(run_dir: str, n_sup: int) -> list[tuple[str, list[float] | None]]:
     return out
 
 
-def draw_run(run_dir: str, seeds: list[int], samples: int, instances: int, batch: int | None) -> dict:
-    """Every sampling of one run, drawn under each seed on the run's own test split."""
+def member_dirs(run: str) -> list[str]:
+    """The run folders of a command-line run: one, or an ensemble's (joined by ``ENSEMBLE_SEP``)."""
+    dirs = run.split(ENSEMBLE_SEP)
+    if any(not d for d in dirs):
+        raise ValueError(f"{run!r}: an ensemble joins run folders as RUN_A{ENSEMBLE_SEP}RUN_B, with no empty part")
+    return dirs
+
+
+def draw_run(run: str, seeds: list[int], samples: int, instances: int, batch: int | None,
+             split: str = "test") -> dict:
+    """Every sampling of one run (or ensemble of runs), drawn under each seed on the run's own
+    ``split`` ("test", or "train": the inputs a choice may look at)."""
+    from gram_agent.ensemble import Ensemble
     from gram_agent.infer import Agent
 
-    agent = Agent.load(os.path.join(run_dir, "ckpt"))
+    dirs = member_dirs(run)
+    ckpts = [os.path.join(d, "ckpt") for d in dirs]
+    agent = Agent.load(ckpts[0]) if len(dirs) == 1 else Ensemble.load(ckpts)
     env = agent.env
-    ds = env.unwrapped.dataset("test", **agent.config.dataset_kwargs)
-    ids, inputs = ds.instance_ids, ds.instance_inputs
-    if instances:
-        ids, inputs = ids[:instances], inputs[:instances]
-    out = {"run": run_dir, "env": agent.spec.env_id, "env_kwargs": dict(agent.spec.env_kwargs),
-           "trained_steps": agent.meta.get("step"), "test_instances": int(len(ids)), "samplings": []}
-    for label, temps in samplings(run_dir, agent.config.n_sup):
+    ids, inputs = split_inputs(agent, "select" if split == "train" else "test", instances)
+    out = {"run": run, "env": agent.spec.env_id, "env_kwargs": dict(agent.spec.env_kwargs),
+           "split": split, "instances": int(len(ids)), "samplings": []}
+    if len(dirs) == 1:
+        out["trained_steps"] = agent.meta.get("step")
+    else:
+        out["members"] = [{"run": d, "trained_steps": m.get("step")} for d, m in zip(dirs, agent.meta["members"],
+                                                                                       strict=True)]
+    if split == "test":
+        out["test_instances"] = out["instances"]
+    draws_of = samplings(dirs[0], agent.config.n_sup) if len(dirs) == 1 else [("temperature 1.0", None)]
+    for label, temps in draws_of:
         draws = []
         for seed in seeds:
             kw = {} if temps is None else {"temperature": temps, "steps": len(temps)}
@@ -83,25 +109,32 @@ def draw_run(run_dir: str, seeds: list[int], samples: int, instances: int, batch
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("run_dirs", nargs="+", help="folders holding ckpt/ (an Agent saved by train_gpu.py)")
+    p.add_argument("run_dirs", nargs="+", help="folders holding ckpt/ (an Agent saved by train_gpu.py); "
+                   f"RUN_A{ENSEMBLE_SEP}RUN_B draws their checkpoints as one ensemble")
     p.add_argument("--seeds", type=int, nargs="+", default=[1234, 1, 2, 3, 4])
     p.add_argument("--samples", type=int, default=20)
-    p.add_argument("--instances", type=int, default=0, help="the first M test inputs (0: all)")
+    p.add_argument("--instances", type=int, default=0, help="the first M inputs of --split (0: all)")
     p.add_argument("--batch", type=int, default=None, help="trajectories per forward (default: the agent's)")
+    p.add_argument("--split", choices=("test", "train"), default="test",
+                   help="test: the run's test split; train: its first --instances training inputs")
     p.add_argument("--out", required=True)
     args = p.parse_args(argv)
     if len(set(args.seeds)) != len(args.seeds):
         p.error(f"--seeds must be distinct, got {args.seeds}")
     if args.samples < 1 or args.instances < 0:
         p.error(f"--samples must be >= 1 and --instances >= 0, got {args.samples} and {args.instances}")
-    for d in args.run_dirs:  # before any draw: a missing checkpoint should not cost the runs before it
+    try:
+        dirs = [d for run in args.run_dirs for d in member_dirs(run)]
+    except ValueError as e:
+        p.error(str(e))
+    for d in dirs:  # before any draw: a missing checkpoint should not cost the runs before it
         if not os.path.exists(os.path.join(d, "ckpt", "config.json")):
             p.error(f"{d} holds no ckpt/config.json (an Agent saved by train_gpu.py); run_table1.py copies a "
                     "job's ckpt/ to --out only when --keep-ckpt names the job")
     prov = provenance()  # the code the draws start from
     t0 = time.monotonic()
-    runs = [draw_run(d, args.seeds, args.samples, args.instances, args.batch) for d in args.run_dirs]
-    out = {**prov, "samples": args.samples, "seeds": args.seeds, "runs": runs, "time_s": time.monotonic() - t0}
+    runs = [draw_run(d, args.seeds, args.samples, args.instances, args.batch, args.split) for d in args.run_dirs]
+    out = {**prov, "samples": args.samples, "seeds": args.seeds, "split": args.split, "runs": runs, "time_s": time.monotonic() - t0}
     with open(args.out, "w") as f:
         json.dump(out, f, indent=1)
     for r in runs:

@@ -7,7 +7,8 @@ plus TRM and PTRM baselines, trained against the ``gram_envs`` Gymnasium environ
 """
 
 from gram_agent.config import PAPER_BETA, PRESETS, GRAMConfig, preset
+from gram_agent.ensemble import Ensemble
 from gram_agent.infer import Agent
 from gram_agent.train import train
 
-__all__ = ["PAPER_BETA", "PRESETS", "Agent", "GRAMConfig", "preset", "train"]
+__all__ = ["PAPER_BETA", "PRESETS", "Agent", "Ensemble", "GRAMConfig", "preset", "train"]

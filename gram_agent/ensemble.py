@@ -1,0 +1,105 @@
+"""``Ensemble``: several checkpoints of one task sampled as one sampler.
+
+Why: a colouring model's coverage@N loses most where it never samples one of a graph's few
+colourings, and which colourings a checkpoint drops changes from one checkpoint to the next
+(benchmarks/results/gc8_p0.5_s13_coverage_gap.json). Sharing the N samples out among checkpoints
+(of one training run, say the ends of its last legs) asks whether their union covers what each
+drops. It is not the paper's sampler: it holds every member's parameters, and results say so.
+
+    ens = Ensemble.load(["runs/a/ckpt", "runs/b/ckpt"])
+    boards = ens.solve(obs, samples=20, select="all")   # 10 samples from each checkpoint
+
+An ``Ensemble`` is an ``Agent``: ``solve``, ``evaluate``, ``act`` and ``generate`` work as there,
+over the pooled samples (vote and LPRM choose among all of them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from gram_agent.infer import Agent, Temperature
+
+#: member i of a seeded draw uses seed + i * MEMBER_SEED_STRIDE: its own noise stream, apart from
+#: the seeds a single checkpoint is usually drawn under (1234, 1, 2, ...)
+MEMBER_SEED_STRIDE = 1_000_003
+
+
+def sample_shares(samples: int, members: int) -> list[int]:
+    """How many of ``samples`` each member draws: as even as possible, the first ones one more."""
+    if members < 1:
+        raise ValueError(f"an ensemble needs at least one member, got {members}")
+    if samples < 1:
+        raise ValueError(f"samples must be >= 1, got {samples}")
+    base, extra = divmod(samples, members)
+    return [base + (i < extra) for i in range(members)]
+
+
+class Ensemble(Agent):
+    """Agents of one task (same env, env kwargs, token spec and dataset options) pooled: each
+    rollout shares the N samples out among them (``sample_shares``) and stacks their trajectories
+    member by member."""
+
+    def __init__(self, members: Sequence[Agent]) -> None:
+        members = list(members)
+        if len(members) < 2:
+            raise ValueError(f"an Ensemble needs at least 2 member agents, got {len(members)}")
+        if not all(isinstance(a, Agent) and not isinstance(a, Ensemble) for a in members):
+            raise TypeError("Ensemble members must be Agent instances (not ensembles)")
+        first = members[0]
+        for i, a in enumerate(members[1:], 1):
+            if a.spec.to_dict() != first.spec.to_dict():
+                raise ValueError(f"member {i}'s task spec {a.spec.to_dict()} differs from member 0's "
+                                 f"{first.spec.to_dict()}: members must share the env, its kwargs and tokens")
+            if a.config.dataset_kwargs != first.config.dataset_kwargs:
+                raise ValueError(f"member {i}'s dataset options {a.config.dataset_kwargs} differ from member 0's "
+                                 f"{first.config.dataset_kwargs}: their splits would not be the same inputs")
+            if a.device != first.device:
+                raise ValueError(f"member {i} is on {a.device}, member 0 on {first.device}: move them together")
+            if (a.model.puzzle_emb is None) != (first.model.puzzle_emb is None):
+                raise ValueError(f"member {i} and member 0 differ in having puzzle embeddings")
+        super().__init__(first.model, first.spec, first.config, env=first._env,
+                         meta={"members": [a.meta for a in members]})
+        self.members = members
+
+    @classmethod
+    def load(cls, paths: Sequence[str], device: str | torch.device | None = None, env: Any = None) -> Ensemble:
+        """Each path a checkpoint folder ``Agent.load`` reads. Only member 0's env is ever made:
+        members' rollouts need tokens alone."""
+        if isinstance(paths, str):
+            raise TypeError("Ensemble.load takes a list of checkpoint folders, got one string")
+        ens = cls([Agent.load(p, device=device, env=env if i == 0 else None) for i, p in enumerate(paths)])
+        ens.meta["paths"] = [str(p) for p in paths]
+        return ens
+
+    @property
+    def env(self) -> Any:
+        return self.members[0].env
+
+    def to(self, device: str | torch.device) -> Ensemble:
+        for a in self.members:
+            a.to(device)
+        return self
+
+    def save(self, path: str, dtype: torch.dtype | None = None) -> None:
+        raise NotImplementedError("an Ensemble is stored as its members' checkpoints: save each of "
+                                  "ens.members, and Ensemble.load their folders")
+
+    @torch.no_grad()
+    def rollout(self, tokens: np.ndarray | torch.Tensor, samples: int = 20, steps: int | None = None,
+                ptrm_sigma: float = 0.0, ptrm_target: str = "l", halt: bool = False,
+                seed: int | None = None, batch: int | None = None,
+                puzzle_ids: np.ndarray | None = None, temperature: Temperature = 1.0) -> dict[str, torch.Tensor]:
+        """tokens (M, N, L), q_halt and value (M, N): member 0's share of the N samples first, then
+        member 1's, ...; a member with no share (N below the member count) draws nothing."""
+        rolls = []
+        for i, (agent, share) in enumerate(zip(self.members, sample_shares(samples, len(self.members)), strict=True)):
+            if share == 0:
+                continue
+            rolls.append(agent.rollout(tokens, share, steps, ptrm_sigma=ptrm_sigma, ptrm_target=ptrm_target,
+                                       halt=halt, seed=None if seed is None else seed + i * MEMBER_SEED_STRIDE,
+                                       batch=batch, puzzle_ids=puzzle_ids, temperature=temperature))
+        return {k: torch.cat([r[k] for r in rolls], 1) for k in ("tokens", "q_halt", "value")}

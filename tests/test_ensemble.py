@@ -1,0 +1,121 @@
+"""Ensemble: checkpoints of one task pooled into one sampler (the N samples shared out among them)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+from benchmarks import sampling_seeds  # noqa: E402
+from benchmarks.multi_solution import analyse  # noqa: E402
+from gram_agent.ensemble import MEMBER_SEED_STRIDE, Ensemble, sample_shares  # noqa: E402
+from gram_agent.infer import Agent  # noqa: E402
+
+DEMO = Path(__file__).resolve().parent.parent / "gram_agent" / "checkpoints" / "nqueens8_gram"
+
+
+@pytest.fixture
+def two_runs(tmp_path):
+    """The demo checkpoint and a perturbed copy of it: two members that sample differently."""
+    a = tmp_path / "run_a"
+    shutil.copytree(DEMO, a / "ckpt")
+    other = Agent.load(str(DEMO), device="cpu")
+    gen = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for prm in other.model.parameters():
+            prm.add_(0.05 * torch.randn(prm.shape, generator=gen))
+    b = tmp_path / "run_b"
+    other.save(str(b / "ckpt"))
+    return a, b
+
+
+def test_shares_are_as_even_as_possible():
+    assert sample_shares(20, 2) == [10, 10]
+    assert sample_shares(20, 3) == [7, 7, 6]
+    assert sample_shares(2, 3) == [1, 1, 0]
+    with pytest.raises(ValueError, match="at least one member"):
+        sample_shares(20, 0)
+    with pytest.raises(ValueError, match="samples must be >= 1"):
+        sample_shares(0, 2)
+
+
+def test_rollout_stacks_each_members_own_draw(two_runs):
+    a, b = two_runs
+    ens = Ensemble.load([str(a / "ckpt"), str(b / "ckpt")], device="cpu")
+    inputs = ens.env.unwrapped.dataset("test").instance_inputs[:3]
+    roll = ens.rollout(inputs, samples=5, seed=11)
+    assert roll["tokens"].shape[:2] == (3, 5) and roll["value"].shape == (3, 5)
+    first = ens.members[0].rollout(inputs, samples=3, seed=11)
+    second = ens.members[1].rollout(inputs, samples=2, seed=11 + MEMBER_SEED_STRIDE)
+    assert torch.equal(roll["tokens"], torch.cat([first["tokens"], second["tokens"]], 1))
+    assert torch.equal(roll["q_halt"], torch.cat([first["q_halt"], second["q_halt"]], 1))
+    # the perturbed member is another sampler: its draw differs from member 0's under the same seed
+    assert not torch.equal(ens.members[1].rollout(inputs, samples=3, seed=11)["tokens"], first["tokens"])
+
+
+def test_evaluate_scores_the_pooled_samples(two_runs):
+    a, b = two_runs
+    ens = Ensemble.load([str(a / "ckpt"), str(b / "ckpt")], device="cpu")
+    u = ens.env.unwrapped
+    ds = u.dataset("test")
+    got = ens.evaluate(samples=4, instances=3, seed=5)
+    roll = ens.rollout(ds.instance_inputs[:3], samples=4, seed=5)
+    want = u.evaluate(ds.instance_ids[:3], u.detokenize(roll["tokens"].cpu().numpy()))["metrics"]
+    assert got["coverage"] == pytest.approx(want["coverage"])
+    assert got["accuracy"] == pytest.approx(want["accuracy"])
+    obs, _ = ens.env.reset(seed=0)
+    assert ens.solve(obs, samples=4, seed=5).shape == obs.shape  # the vote among both members' samples
+    assert ens.solve(np.stack([obs, obs]), samples=4, select="all", seed=5).shape == (2, 4, *obs.shape)
+
+
+def test_members_of_another_task_or_too_few_are_refused(two_runs):
+    a, _ = two_runs
+    agent = Agent.load(str(a / "ckpt"), device="cpu")
+    with pytest.raises(ValueError, match="at least 2 member agents"):
+        Ensemble([agent])
+    other = copy.copy(agent)
+    other.spec = copy.deepcopy(agent.spec)
+    other.spec.env_kwargs = {"n": 10}
+    with pytest.raises(ValueError, match="member 1's task spec .* differs from member 0's"):
+        Ensemble([agent, other])
+    with pytest.raises(TypeError, match="list of checkpoint folders"):
+        Ensemble.load(str(a / "ckpt"))
+    with pytest.raises(TypeError, match="must be Agent instances"):
+        Ensemble([agent, "not an agent"])
+    with pytest.raises(NotImplementedError, match="stored as its members' checkpoints"):
+        Ensemble([agent, agent]).save(str(a / "nowhere"))
+
+
+def test_sampling_seeds_draws_an_ensemble_on_training_inputs(two_runs, tmp_path):
+    a, b = two_runs
+    out = tmp_path / "ens.json"
+    assert sampling_seeds.main([str(a), f"{a}+{b}", "--seeds", "3", "--samples", "4", "--instances", "5",
+                                "--split", "train", "--out", str(out)]) == 0
+    data = json.loads(out.read_text())
+    single, pooled = data["runs"]
+    assert data["split"] == "train" and pooled["split"] == "train" and pooled["instances"] == 5
+    assert [m["run"] for m in pooled["members"]] == [str(a), str(b)]
+    assert [s["sampling"] for s in pooled["samplings"]] == ["temperature 1.0"]
+    ens = Ensemble.load([str(a / "ckpt"), str(b / "ckpt")], device="cpu")
+    ds = ens.env.unwrapped.dataset("train")
+    roll = ens.rollout(ds.instance_inputs[:5], samples=4, seed=3)
+    want = analyse(ens.env, ds.instance_ids[:5], ens.env.unwrapped.detokenize(roll["tokens"].cpu().numpy()))
+    assert pooled["samplings"][0]["draws"][0]["coverage"] == pytest.approx(want["coverage"])
+    assert "members" not in single and single["split"] == "train"
+
+
+def test_sampling_seeds_names_a_bad_ensemble_before_any_draw(two_runs, tmp_path, capsys):
+    a, _ = two_runs
+    out = tmp_path / "x.json"
+    with pytest.raises(SystemExit):
+        sampling_seeds.main([f"{a}+", "--seeds", "1", "--out", str(out)])
+    assert "no empty part" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        sampling_seeds.main([f"{a}+{tmp_path / 'missing'}", "--seeds", "1", "--out", str(out)])
+    assert "missing holds no ckpt/config.json" in capsys.readouterr().err
+    assert not out.exists()
