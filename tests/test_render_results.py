@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 
@@ -463,3 +464,46 @@ def test_the_paper_width_spread_leg_keeps_the_width_it_starts_from():
     assert cfg.init_from.endswith("s14-call2/gc8-edgep0.5-gram-prior-nearest-canon-start1-18k-d512-s1/ckpt")
     low, _ = job_config("gc8-edgep0.5-gram-prior-nearest-canon-start1-18k-d512-g8-lr1e-4-s1")
     assert (low.d_model, low.match_group, low.lr, low.init_from) == (512, 8, 1e-4, cfg.init_from)
+
+
+def test_notes_read_their_measured_numbers_from_the_result_files(tmp_path, monkeypatch):
+    """The prose under Table 1 types no measured number: the GC8 coverage levels follow
+    coverage_bounds.json, the eight-draw means follow the sampling-seeds files (each seed's best at the
+    preset's width), and every other decimal in it is a setting or a paper value."""
+    bounds = {"paper": {"8": {"AR": 81.5, "MDLM": 82.5, "GRAM": 85.8}},
+              "env_test_split": {"8": {"p": 0.45, "independent": 77.7, "distinct": 88.8}}}
+    (tmp_path / "coverage_bounds.json").write_text(json.dumps(bounds))
+
+    def redrawn(name, means, split="test"):
+        runs = [{"run": f"/w/benchmarks/results/table1/{label}", "split": split,
+                 "samplings": [{"sampling": "temperature 1.0", "summary": {"coverage": {"mean": m}}},
+                               {"sampling": "chosen: T 50 for 2 steps, then 0.5",
+                                "summary": {"coverage": {"mean": 0.99}}}]} for label, m in means.items()]
+        (tmp_path / name).write_text(json.dumps({"runs": runs}))
+
+    redrawn("gc8_p0.5_sampling_seeds.json", {"s10-call3/base": 0.841})
+    redrawn("gc8_p0.5_s13-call1_sampling_seeds.json", {"s13-call1/leg-s2": 0.812, "s13-call1/leg-s1": 0.801})
+    redrawn("gc8_p0.5_s13-call2_sampling_seeds.json", {"s13-call2/leg0": 0.834, "s13-call2/leg-s1": 0.823})
+    redrawn("gc8_p0.5_s14-call2_sampling_seeds.json", {"s14-call2/wide-s2": 0.9})
+    redrawn("gc8_p0.5_train_sampling_seeds.json", {"s13-call1/leg-s1": 0.95}, split="train")  # not a test mean
+    monkeypatch.setattr(render, "RESULTS", tmp_path)
+
+    def run(label, seed, results=None, **cfg):
+        call, job = label.split("/")
+        return {"call": call, "job": job, "seed": seed, "schedule": None, "results": results or {"config": cfg}}
+
+    wide, _ = job_config("gc8-edgep0.5-gram-prior-nearest-canon-start1-18k-d512-s1")
+    runs = [run("s10-call3/base", 0), run("s13-call1/leg-s1", 1), run("s13-call1/leg-s2", 2),
+            run("s13-call2/leg0", 0, init_from="/w/benchmarks/results/table1/s10-call3/base/ckpt"),
+            run("s13-call2/leg-s1", 1),
+            run("s14-call2/wide-s2", 2, {"preset": "small", "env": "GRAM/GraphColoring-8", "config": wide.to_dict()})]
+    text = "\n".join(render.notes(runs))
+    assert "on our test split (77.7%" in text and "88.8% (`results/coverage_bounds.json`)" in text
+    assert "p = 0.45 Erdos-Renyi" in text and "coverages (81.5, 82.5)" in text
+    assert "raised them to 80.1 and 81.2% over eight draws" in text  # s13-call1, seeds 1 then 2
+    assert "(83.4 over eight draws, from 84.1)" in text  # s13-call2's seed-0 leg and the run it started from
+    assert "averages 82.3, 81.2 and 84.1% over eight draws" in text  # the wide run is not seed 2's best
+    papers = {v.split("±")[0] for cell in render.PAPER.values() for v in cell.values()}
+    settings = {"1.0", "0.5", "5.5"}  # sampling temperature, the schedules' settling one, a budget in minutes
+    found = set(re.findall(r"\d+\.\d+", text))
+    assert found - papers - settings == {"77.7", "88.8", "0.45", "81.5", "82.5", "80.1", "81.2", "83.4", "84.1", "82.3"}
