@@ -65,6 +65,13 @@ def samplings(run_dir: str, n_sup: int) -> list[tuple[str, list[float] | None]]:
     return out
 
 
+def device_name() -> str:
+    """The accelerator the draws ran on (a draw's numbers can differ in the last bits between cards)."""
+    import torch
+
+    return torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"
+
+
 def member_dirs(run: str) -> list[str]:
     """The run folders of a command-line run: one, or an ensemble's (joined by ``ENSEMBLE_SEP``)."""
     dirs = run.split(ENSEMBLE_SEP)
@@ -134,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     prov = provenance()  # the code the draws start from
     t0 = time.monotonic()
     runs = [draw_run(d, args.seeds, args.samples, args.instances, args.batch, args.split) for d in args.run_dirs]
-    out = {**prov, "samples": args.samples, "seeds": args.seeds, "split": args.split, "runs": runs, "time_s": time.monotonic() - t0}
+    out = {**prov, "device": device_name(), "samples": args.samples, "seeds": args.seeds, "split": args.split,
+           "runs": runs, "time_s": time.monotonic() - t0}
     with open(args.out, "w") as f:
         json.dump(out, f, indent=1)
     for r in runs:

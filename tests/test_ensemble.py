@@ -99,6 +99,7 @@ def test_sampling_seeds_draws_an_ensemble_on_training_inputs(two_runs, tmp_path)
     data = json.loads(out.read_text())
     single, pooled = data["runs"]
     assert data["split"] == "train" and pooled["split"] == "train" and pooled["instances"] == 5
+    assert data["device"] == (torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu")
     assert [m["run"] for m in pooled["members"]] == [str(a), str(b)]
     assert [s["sampling"] for s in pooled["samplings"]] == ["temperature 1.0"]
     ens = Ensemble.load([str(a / "ckpt"), str(b / "ckpt")], device="cpu")
