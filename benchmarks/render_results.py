@@ -23,6 +23,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from benchmarks.common import TABLE1_TASKS, load_run_results  # noqa: E402
+from benchmarks.sampling_seeds import ENSEMBLE_SEP  # noqa: E402
 from benchmarks.temperature_schedule import row_named  # noqa: E402
 from gram_agent.config import PAPER_BETA, preset  # noqa: E402
 from gram_envs.core.metrics import coverage_bounds  # noqa: E402
@@ -210,6 +211,15 @@ def notes(runs: list[dict]) -> list[str]:
         "groups of 8 collapsed at the small preset's lr and at the paper's lr covered less than its own start",
         "and far less than the small model's same leg (section *Training lineages*, the s14 rows beside",
         "s12-call1 and s12-call2a). Width is no lever on GC8 coverage within these budgets.",
+        "",
+        "**Session 15** trained nothing. It sampled two checkpoints of one seed's training as one sampler",
+        "(`gram_agent.Ensemble`: the start and end of the seed's last leg, ten samples each), since which",
+        "colourings a checkpoint drops changes from one checkpoint to the next. " + pairs_vs_paper(runs) + " The pair",
+        "holds twice the small preset's parameters, still fewer than the paper's model (section *Checkpoint",
+        "ensembles*, with every member's own number and the draws on training inputs). "
+        + ("No single checkpoint's mean over eight draws reaches the paper's coverage (the paragraph on session 13):"
+           if max(best.values()) < float(paper_mean("gc8")) else "A single checkpoint's mean also reaches the paper's coverage:"),
+        "the numbers above the ensemble section stand for one model.",
         "",
         "The KL readings (config `kl_reduce`): *ELBO KL* sums the KL over positions and dimensions and divides",
         "by the answer length, so `CE + beta*KL` is the paper's eq. 13/14 per answer token and beta means what",
@@ -623,8 +633,14 @@ def file_heading(data: dict, detail: str, columns: list[str]) -> list[str]:
 
 
 def run_label(run_dir: str) -> str:
-    """A run named by its call and job folder (the last two parts of its path)."""
-    return "/".join(Path(run_dir).parts[-2:])
+    """A run named by its call and job folder (the last two parts of its path); an ensemble's runs
+    (joined by ``ENSEMBLE_SEP`` in sampling_seeds.py's files) each so, joined by " + "."""
+    return " + ".join("/".join(Path(d).parts[-2:]) for d in run_dir.split(ENSEMBLE_SEP))
+
+
+def is_ensemble(run_dir: str) -> bool:
+    """Whether a sampling_seeds.py run is an ensemble of several checkpoints (gram_agent.ensemble)."""
+    return ENSEMBLE_SEP in run_dir
 
 
 #: an input whose best independent sampler finds every completion this surely (in %): a gap there is
@@ -665,8 +681,10 @@ def gap_section() -> list[str]:
 
 def seeds_section() -> list[str]:
     """How far one checkpoint's coverage@20 moves with the sampling seed alone
-    (benchmarks/sampling_seeds.py), one table per results file."""
-    files = result_files("*_sampling_seeds.json")
+    (benchmarks/sampling_seeds.py), one table per results file; ensembles of several checkpoints have
+    their own section (``ensemble_section``)."""
+    files = [(path, {**data, "runs": singles}) for path, data in result_files("*_sampling_seeds.json")
+             if (singles := [r for r in data["runs"] if not is_ensemble(r["run"])])]
     if not files:
         return []
     lines = ["## Sampling noise: one checkpoint drawn under several seeds", "",
@@ -693,10 +711,156 @@ def seeds_section() -> list[str]:
 def redrawn_coverage(pattern: str = "*_sampling_seeds.json") -> dict[str, float]:
     """Each redrawn run's mean test coverage@20 (%) at temperature 1.0 over its sampling seeds, by
     call/job: the files matching ``pattern`` that section *Sampling noise* renders
-    (benchmarks/sampling_seeds.py; draws on training inputs, ``--split train``, are left out)."""
+    (benchmarks/sampling_seeds.py; draws on training inputs, ``--split train``, and ensembles of
+    several checkpoints are left out: each value is one checkpoint's)."""
     return {run_label(r["run"]): 100 * smp["summary"]["coverage"]["mean"]
-            for _path, data in result_files(pattern) for r in data["runs"] if r.get("split", "test") == "test"
+            for _path, data in result_files(pattern) for r in data["runs"]
+            if r.get("split", "test") == "test" and not is_ensemble(r["run"])
             for smp in r["samplings"] if smp["sampling"] == "temperature 1.0"}
+
+
+def summary_cells(summary: dict) -> tuple[str, str, str]:
+    """Accuracy, coverage@20 (with its range) and conflicts of a sampling_seeds.py summary, as rendered."""
+    acc, cov, con = summary["accuracy"], summary["coverage"], summary["conflicts_sum_per_sample"]
+    return (f"{100 * acc['mean']:.1f}±{100 * acc['std']:.1f}",
+            f"{100 * cov['mean']:.1f}±{100 * cov['std']:.1f} ({100 * cov['min']:.1f}-{100 * cov['max']:.1f})",
+            f"{con['mean']:.2f}±{con['std']:.2f}")
+
+
+def training_input_coverage() -> dict[str, float]:
+    """Coverage@20 (%) at temperature 1.0 on training inputs, one draw, by run label (single or
+    ensemble): the ``*_ensemble_train_inputs.json`` files (sampling_seeds.py --split train)."""
+    return {run_label(r["run"]): 100 * smp["summary"]["coverage"]["mean"]
+            for _path, data in result_files("*_ensemble_train_inputs.json") for r in data["runs"]
+            for smp in r["samplings"] if smp["sampling"] == "temperature 1.0"}
+
+
+def ensembles(runs: list[dict]) -> list[dict]:
+    """Every ensemble drawn on the test split (``*_ensemble_sampling_seeds.json``), with its members'
+    stored runs, training seeds and parameter counts, and its temperature-1.0 summary."""
+    stored = {"/".join(run_key(r)): r for r in runs if r["schedule"] is None}
+    out = []
+    for _path, data in result_files("*_ensemble_sampling_seeds.json"):
+        for r in data["runs"]:
+            if not is_ensemble(r["run"]) or r.get("split", "test") != "test":
+                continue
+            members = run_label(r["run"]).split(" + ")
+            missing = [m for m in members if m not in stored]
+            if missing:
+                raise SystemExit(f"ensemble members {missing} have no stored run under {TABLE_DIR}")
+            [smp] = [s for s in r["samplings"] if s["sampling"] == "temperature 1.0"]
+            out.append({"label": run_label(r["run"]), "members": members, "file": data,
+                        "seeds": sorted({stored[m]["seed"] for m in members}),
+                        "params": sum(stored[m]["results"].get("params", 0) for m in members),
+                        "independent": 100 * coverage_levels(stored[members[0]]["analysis"])["independent"],
+                        "summary": smp["summary"], "draws": len(smp["draws"])})
+    return out
+
+
+def pairs_vs_paper(runs: list[dict]) -> str:
+    """One sentence on the one-seed pairs of ``ensembles``, read from their files: do they cover more than
+    each member, and is each pair's mean over its draws above the paper's GC8 coverage with fewer conflicts."""
+    single = redrawn_coverage()
+    pairs = [e for e in ensembles(runs) if len(e["seeds"]) == 1 and len(e["members"]) == 2]
+    if not pairs:
+        return "No pair has been drawn yet."
+    paper_cov, paper_conf = (float(PAPER[("gc8", "gram")][k].split("±")[0]) for k in ("cov", "conf"))
+    cov = [100 * e["summary"]["coverage"]["mean"] for e in pairs]
+    above_members = all(c > max(single.get(m, 100.0) for m in e["members"]) for c, e in zip(cov, pairs, strict=True))
+    above_paper = all(c >= paper_cov and e["summary"]["conflicts_sum_per_sample"]["mean"] <= paper_conf
+                      for c, e in zip(cov, pairs, strict=True))
+    seeds = ", ".join(map(str, sorted({e["seeds"][0] for e in pairs})))
+    return (f"Each of the {len(pairs)} one-seed pairs (seeds {seeds}) covers "
+            f"{'more' if above_members else 'not always more'} than "
+            f"its members alone, and its mean over its draws {'reaches' if above_paper else 'does not always reach'} "
+            "the paper's GC8 cell (coverage and conflicts).")
+
+
+def ensemble_section(runs: list[dict]) -> list[str]:
+    """GC8 coverage@20 of several checkpoints sampled as one (gram_agent.ensemble.Ensemble: the 20
+    samples shared out among them), beside each member's own eight-draw coverage, its training-input
+    coverage, the paper's cell, and a plot."""
+    ens = ensembles(runs)
+    if not ens:
+        return []
+    single, train = redrawn_coverage(), training_input_coverage()
+    ens.sort(key=lambda e: (len(e["seeds"]) > 1, e["seeds"], len(e["members"])))
+    rows = []
+    for e in ens:
+        who = f"seed {e['seeds'][0]}" if len(e["seeds"]) == 1 else "seeds " + ", ".join(map(str, e["seeds"]))
+        own = " / ".join(f"{single[m]:.1f}" if m in single else "-" for m in e["members"])
+        tr = " / ".join(f"{train[m]:.1f}" if m in train else "-" for m in e["members"])
+        tr_ens = f"{train[e['label']]:.1f}" if e["label"] in train else "-"
+        acc, cov, con = summary_cells(e["summary"])
+        rows.append(f"| {who} | {'<br>'.join(e['members'])} | {own} | {acc} | {cov} | {con} | {tr} | {tr_ens} | "
+                    f"{e['params'] / 1e6:.1f}M |")
+    pairs = [e for e in ens if len(e["seeds"]) == 1 and len(e["members"]) == 2]
+    lines = ["## Checkpoint ensembles: one training's checkpoints sampled as one (GC8, edge probability 0.5)", "",
+             "`gram_agent.Ensemble` shares the 20 samples per input out among several checkpoints (10 and 10 for",
+             "two) and scores the pooled samples like one model's (`benchmarks/sampling_seeds.py RUN_A+RUN_B`).",
+             "Why: most of the GC8 coverage gap is colourings a checkpoint never samples on graphs with few",
+             "colourings, and which ones changes from one checkpoint to the next (section *Where the coverage is",
+             "lost*). Not the paper's sampler: it holds every member's parameters (last column; the paper's GRAM",
+             "has 10M). Members of one seed are the start and the end of that seed's last leg at lr 1e-4 in",
+             "batches of 1024 (a triple adds the checkpoint that start was trained from): a rule, not a choice by",
+             "test draws (seed 0's last leg did start from its checkpoint with the best test draw, session 13).",
+             "Across seeds is a diagnostic: three trainings, not one. Per row: each member's own coverage@20",
+             "(mean over its eight test draws, section *Sampling noise*), the ensemble's accuracy, coverage@20",
+             "and conflicts over its test draws (mean±sd (min-max), sd over draws - 1), and coverage@20 on the",
+             "first 772 training inputs (one draw, seed 1234: what a choice may look at) for members and ensemble.", "",
+             "| training | members (call/job) | members' test coverage@20 | accuracy | coverage@20 | conflicts | "
+             "members' training-input coverage | ensemble's training-input coverage | parameters |",
+             "|---|---|---|---|---|---|---|---|---|", *rows, ""]
+    if pairs:
+        cov = np.array([100 * e["summary"]["coverage"]["mean"] for e in pairs])
+        con = np.array([e["summary"]["conflicts_sum_per_sample"]["mean"] for e in pairs])
+        seeds = sorted({e["seeds"][0] for e in pairs})
+        lines += [f"Pairs of one seed's checkpoints ({len(pairs)} pairs, seeds {', '.join(map(str, seeds))}; each the "
+                  f"mean of its {', '.join(sorted({str(e['draws']) for e in pairs}))} draws; ± over the pairs divides "
+                  f"by their count, as Table 1's over seeds): {con.mean():.2f}±{con.std():.2f} conflicts, "
+                  f"{cov.mean():.1f}±{cov.std():.1f}% coverage@20 (lowest pair {cov.min():.1f}); paper GRAM "
+                  f"{PAPER[('gc8', 'gram')]['conf']} / {PAPER[('gc8', 'gram')]['cov']}; the best sampler of 20 "
+                  f"independent draws on this test split expects {pairs[0]['independent']:.1f}%.", ""]
+    name = ensemble_plot(ens, single)
+    lines += [f"![{name}](results/{name})", ""]
+    for data in {id(e["file"]): e["file"] for e in ens}.values():
+        lines.append(f"- `{data['command']}` (commit {data['commit']}, {data['date']}, "
+                     f"{data.get('device', 'device not recorded in the file')})")
+    return [*lines, ""]
+
+
+def ensemble_plot(ens: list[dict], single: dict[str, float]) -> str:
+    """Per ensemble: its members' own coverage@20 (grey) and the ensemble's (colour, ± sd over its
+    draws), against the paper's GC8 cell and the independent-sampler level."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(1.6 * len(ens) + 3, 4.2))
+    for i, e in enumerate(ens):
+        own = [single[m] for m in e["members"] if m in single]
+        ax.scatter([i - 0.15] * len(own), own, color="grey", s=18, zorder=3,
+                   label="members alone (8-draw mean)" if i == 0 else None)
+        cov = e["summary"]["coverage"]
+        ax.bar(i + 0.1, 100 * cov["mean"], width=0.35, yerr=100 * cov["std"], capsize=3,
+               color="tab:blue" if len(e["seeds"]) == 1 else "tab:orange",
+               label=None if i else "ensemble (mean ± sd over draws)")
+    ax.axhline(float(PAPER[("gc8", "gram")]["cov"].split("±")[0]), color="black", ls=":", lw=1,
+               label=f"paper GRAM {PAPER[('gc8', 'gram')]['cov']}")
+    ax.axhline(ens[0]["independent"], color="tab:green", ls="--", lw=1, label="best independent sampler")
+    ticks = [(f"seed {e['seeds'][0]}" if len(e["seeds"]) == 1 else "seeds " + "+".join(map(str, e["seeds"])))
+             + f"\n{len(e['members'])} ckpts" for e in ens]
+    ax.set_xticks(range(len(ens)), ticks, fontsize=8)
+    ax.set_ylim(75, 95)
+    ax.set_ylabel("GC8 (p = 0.5) test coverage@20 (%)")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.tight_layout()
+    name = "gc8_p0.5_ensembles.png"
+    fig.savefig(RESULTS / name, dpi=110)
+    plt.close(fig)
+    return name
 
 
 def selection_section(runs: list[dict]) -> list[str]:
@@ -990,6 +1154,7 @@ def main() -> None:
         lines += lineage_section(runs)
         lines += gap_section()
         lines += seeds_section()
+        lines += ensemble_section(runs)
         lines += selection_section(runs)
         lines += cpu_section()
         lines += ["## Training speed (one job per GPU)", "",

@@ -507,3 +507,82 @@ def test_notes_read_their_measured_numbers_from_the_result_files(tmp_path, monke
     settings = {"1.0", "0.5", "5.5"}  # sampling temperature, the schedules' settling one, a budget in minutes
     found = set(re.findall(r"\d+\.\d+", text))
     assert found - papers - settings == {"77.7", "88.8", "0.45", "81.5", "82.5", "80.1", "81.2", "83.4", "84.1", "82.3"}
+
+
+def summary_of(cov: float, std: float = 0.004, acc: float = 0.996, conflicts: float = 1.0) -> dict:
+    """A sampling_seeds.py summary with these means (min/max one std either side)."""
+    return {"accuracy": {"mean": acc, "std": 0.001, "min": acc, "max": acc},
+            "coverage": {"mean": cov, "std": std, "min": cov - std, "max": cov + std},
+            "conflicts_sum_per_sample": {"mean": conflicts, "std": 0.1, "min": conflicts, "max": conflicts}}
+
+
+def test_an_ensemble_is_labelled_by_its_members_and_kept_out_of_single_checkpoint_numbers(tmp_path, monkeypatch):
+    """sampling_seeds.py names an ensemble RUN_A+RUN_B: the page must not read it as RUN_B's own draw
+    (the label of its last folder), neither in *Sampling noise* nor in the per-checkpoint means."""
+    root = "/w/benchmarks/results/table1"
+    assert render.run_label(f"{root}/s1/a+{root}/s2/b") == "s1/a + s2/b"
+    assert render.run_label(f"{root}/s1/a") == "s1/a" and not render.is_ensemble(f"{root}/s1/a")
+    single = {"run": f"{root}/s2/b", "test_instances": 255,
+              "samplings": [{"sampling": "temperature 1.0", "draws": [], "summary": summary_of(0.81)}]}
+    pooled = {**single, "run": f"{root}/s1/a+{root}/s2/b", "samplings": [
+        {"sampling": "temperature 1.0", "draws": [], "summary": summary_of(0.87)}]}
+    data = {"command": "c", "commit": "abc", "date": "d", "seeds": [1], "runs": [single, pooled]}
+    text = rendered(tmp_path, monkeypatch, "gc8_x_sampling_seeds.json", data, render.seeds_section)
+    assert "| s2/b | 255 |" in text and "87.0" not in text
+    assert render.redrawn_coverage() == {"s2/b": pytest.approx(81.0)}
+    only_pooled = {**data, "runs": [pooled]}
+    assert rendered(tmp_path, monkeypatch, "gc8_x_sampling_seeds.json", only_pooled, render.seeds_section) == ""
+
+
+def test_ensemble_section_sets_each_ensemble_beside_its_members_and_the_paper(tmp_path, monkeypatch):
+    root = "/w/benchmarks/results/table1"
+    monkeypatch.setattr(render, "RESULTS", tmp_path)
+
+    def sampling(runs, name, split="test", device=None):
+        data = {"command": f"python benchmarks/sampling_seeds.py {name}", "commit": "abc", "date": "d",
+                "seeds": [1, 2], "split": split, "runs": runs, **({"device": device} if device else {})}
+        (tmp_path / name).write_text(json.dumps(data))
+
+    def entry(labels, cov, conflicts=1.0, split="test"):
+        return {"run": "+".join(f"{root}/{label}" for label in labels), "split": split,
+                "samplings": [{"sampling": "temperature 1.0", "draws": [{}, {}], "summary": summary_of(cov, conflicts=conflicts)}]}
+
+    sampling([entry(["s1/a0"], 0.85), entry(["s2/b0"], 0.83), entry(["s1/a1"], 0.82), entry(["s2/b1"], 0.80)],
+             "gc8_m_sampling_seeds.json")
+    sampling([entry(["s1/a0", "s2/b0"], 0.872, 0.9), entry(["s1/a1", "s2/b1"], 0.860, 1.3),
+              entry(["s1/a0", "s1/a1"], 0.89)], "gc8_e_ensemble_sampling_seeds.json", device="NVIDIA H100 80GB HBM3")
+    sampling([entry(["s1/a0"], 0.86, split="train"), entry(["s1/a0", "s2/b0"], 0.88, split="train")],
+             "gc8_e_ensemble_train_inputs.json", split="train")
+    # two graphs with 1 colouring, two with 40: 20 uniform draws find all of the first and
+    # 1 - (39/40)^20 = 39.7% of the second's, so the independent level is (100 + 39.7) / 2 = 69.9%
+    analysis = {"main": {"accuracy_by_num_solutions": {"1": {"instances": 2}, "40": {"instances": 2}}}}
+
+    def run(label, seed):
+        call, job = label.split("/")
+        return {"call": call, "job": job, "seed": seed, "schedule": None, "analysis": analysis,
+                "results": {"params": 2_400_000, "config": {}}}
+
+    runs = [run("s1/a0", 0), run("s2/b0", 0), run("s1/a1", 1), run("s2/b1", 1)]
+    text = "\n".join(render.ensemble_section(runs))
+    assert "| seed 0 | s1/a0<br>s2/b0 | 85.0 / 83.0 | 99.6±0.1 | 87.2±0.4 (86.8-87.6) | 0.90±0.10 | 86.0 / - | 88.0 | 4.8M |" in text
+    assert "| seed 1 | s1/a1<br>s2/b1 | 82.0 / 80.0 |" in text
+    assert "| seeds 0, 1 | s1/a0<br>s1/a1 |" in text
+    assert text.index("| seed 0 |") < text.index("| seed 1 |") < text.index("| seeds 0, 1 |")
+    # the summary takes the one-seed pairs only: (87.2 + 86.0) / 2, ± over the pairs (divided by their count)
+    assert "(2 pairs, seeds 0, 1; each the mean of its 2 draws" in text
+    assert "1.10±0.20 conflicts, 86.6±0.6% coverage@20 (lowest pair 86.0)" in text
+    assert f"paper GRAM {render.PAPER[('gc8', 'gram')]['conf']} / {render.PAPER[('gc8', 'gram')]['cov']}" in text
+    assert "expects 69.9%" in text and "NVIDIA H100 80GB HBM3" in text
+    assert (tmp_path / "gc8_p0.5_ensembles.png").stat().st_size > 0
+    assert render.pairs_vs_paper(runs) == ("Each of the 2 one-seed pairs (seeds 0, 1) covers more than its members alone, and its "
+                                           "mean over its draws reaches the paper's GC8 cell (coverage and conflicts).")
+    sampling([entry(["s1/a0", "s2/b0"], 0.84, 0.9), entry(["s1/a1", "s2/b1"], 0.86, 3.0)],
+             "gc8_f_ensemble_sampling_seeds.json")  # below a member; above the paper's conflicts
+    assert render.pairs_vs_paper(runs) == ("Each of the 4 one-seed pairs (seeds 0, 1) covers not always more than its members "
+                                           "alone, and its mean over its draws does not always reach the paper's "
+                                           "GC8 cell (coverage and conflicts).")
+    (tmp_path / "gc8_f_ensemble_sampling_seeds.json").unlink()
+    with pytest.raises(SystemExit, match=r"ensemble members \['s2/b1'\] have no stored run"):
+        render.ensemble_section(runs[:3])
+    (tmp_path / "gc8_e_ensemble_sampling_seeds.json").unlink()
+    assert render.ensemble_section(runs) == []
