@@ -1,4 +1,5 @@
-"""``Ensemble``: several checkpoints of one task sampled as one sampler.
+"""Checkpoints of one task combined: ``Ensemble`` samples several as one sampler;
+``average_weights`` averages their weights into one model.
 
 Why: a colouring model's coverage@N loses most where it never samples one of a graph's few
 colourings, and which colourings a checkpoint drops changes from one checkpoint to the next
@@ -11,10 +12,14 @@ drops. It is not the paper's sampler: it holds every member's parameters, and re
 
 An ``Ensemble`` is an ``Agent``: ``solve``, ``evaluate``, ``act`` and ``generate`` work as there,
 over the pooled samples (vote and LPRM choose among all of them).
+
+``average_weights`` asks the cheaper question: do checkpoints of one training (close in weight space)
+average into one model that keeps what each covers, at one model's parameters?
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -103,3 +108,27 @@ class Ensemble(Agent):
                                        halt=halt, seed=None if seed is None else seed + i * MEMBER_SEED_STRIDE,
                                        batch=batch, puzzle_ids=puzzle_ids, temperature=temperature))
         return {k: torch.cat([r[k] for r in rolls], 1) for k in ("tokens", "q_halt", "value")}
+
+
+def average_weights(members: Sequence[Agent]) -> Agent:
+    """One Agent whose floating-point weights are the members' mean (computed in fp32); the members
+    must be of one task and architecture (``Ensemble``'s checks, and equal parameter names and shapes),
+    and their integer buffers equal. Meta records each member's meta."""
+    members = list(members)
+    Ensemble(members)  # the task, dataset options and device checks
+    states = [a.model.state_dict() for a in members]
+    first = states[0]
+    for i, sd in enumerate(states[1:], 1):
+        if sd.keys() != first.keys():
+            raise ValueError(f"member {i}'s parameters {sorted(set(sd) ^ set(first))[:5]} differ from member 0's")
+        for k, v in sd.items():
+            if v.shape != first[k].shape:
+                raise ValueError(f"member {i}'s {k} has shape {tuple(v.shape)}, member 0's {tuple(first[k].shape)}")
+            if not v.is_floating_point() and not torch.equal(v, first[k]):
+                raise ValueError(f"member {i}'s integer buffer {k} differs from member 0's: nothing to average")
+    mean = {k: (torch.stack([sd[k].float() for sd in states]).mean(0).to(v.dtype) if v.is_floating_point() else v)
+            for k, v in first.items()}
+    model = copy.deepcopy(members[0].model)
+    model.load_state_dict(mean)
+    return Agent(model, members[0].spec, members[0].config, env=members[0]._env,
+                 meta={"averaged_from": [a.meta for a in members]})

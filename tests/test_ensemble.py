@@ -120,3 +120,45 @@ def test_sampling_seeds_names_a_bad_ensemble_before_any_draw(two_runs, tmp_path,
         sampling_seeds.main([f"{a}+{tmp_path / 'missing'}", "--seeds", "1", "--out", str(out)])
     assert "missing holds no ckpt/config.json" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_average_weights_is_the_members_mean_and_refuses_other_shapes(two_runs):
+    from gram_agent.ensemble import average_weights
+
+    a, b = two_runs
+    first, second = Agent.load(str(a / "ckpt"), device="cpu"), Agent.load(str(b / "ckpt"), device="cpu")
+    mean = average_weights([first, second])
+    for k, v in mean.model.state_dict().items():
+        want = (first.model.state_dict()[k].float() + second.model.state_dict()[k].float()) / 2
+        assert torch.allclose(v.float(), want), k
+    assert mean.meta["averaged_from"] == [first.meta, second.meta]
+    assert mean.model is not first.model  # the members keep their weights
+    inputs = mean.env.unwrapped.dataset("test").instance_inputs[:2]
+    assert mean.rollout(inputs, samples=2, seed=1)["tokens"].shape[:2] == (2, 2)
+    other = copy.copy(second)
+    other.model = copy.deepcopy(second.model)
+    with torch.no_grad():
+        other.model.z0.data = torch.zeros(1, *other.model.z0.shape)  # one more leading dimension
+    with pytest.raises(ValueError, match="member 1's z0 has shape"):
+        average_weights([first, other])
+
+
+def test_average_checkpoints_script_writes_a_loadable_bf16_average(two_runs, tmp_path, capsys):
+    from benchmarks import average_checkpoints
+
+    a, b = two_runs
+    out = tmp_path / "averaged" / "pair"
+    assert average_checkpoints.main([str(a), str(b), "--out", str(out)]) == 0
+    back = Agent.load(str(out / "ckpt"), device="cpu")
+    first, second = Agent.load(str(a / "ckpt"), device="cpu"), Agent.load(str(b / "ckpt"), device="cpu")
+    w = next(iter(back.model.state_dict()))
+    want = ((first.model.state_dict()[w].float() + second.model.state_dict()[w].float()) / 2).bfloat16().float()
+    assert torch.equal(back.model.state_dict()[w].float(), want)
+    meta = json.loads((out / "averaged.json").read_text())
+    assert [m["run"] for m in meta["members"]] == [str(a), str(b)] and "commit" in meta
+    with pytest.raises(SystemExit):
+        average_checkpoints.main([str(a), str(b), "--out", str(out)])
+    assert "exists" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        average_checkpoints.main([str(a), "--out", str(tmp_path / "x")])
+    assert "at least 2 run folders" in capsys.readouterr().err
