@@ -219,7 +219,8 @@ def notes(runs: list[dict]) -> list[str]:
         "ensembles*, with every member's own number and the draws on training inputs). "
         + ("No single checkpoint's mean over eight draws reaches the paper's coverage (the paragraph on session 13):"
            if max(best.values()) < float(paper_mean("gc8")) else "A single checkpoint's mean also reaches the paper's coverage:"),
-        "the numbers above the ensemble section stand for one model.",
+        "the numbers above the ensemble section stand for one model. The members' weight average is one",
+        "model with one model's parameters: the same section's last column sets it beside the ensemble.",
         "",
         "The KL readings (config `kl_reduce`): *ELBO KL* sums the KL over positions and dimensions and divides",
         "by the answer length, so `CE + beta*KL` is the paper's eq. 13/14 per answer token and beta means what",
@@ -728,11 +729,21 @@ def summary_cells(summary: dict) -> tuple[str, str, str]:
 
 
 def training_input_coverage() -> dict[str, float]:
-    """Coverage@20 (%) at temperature 1.0 on training inputs, one draw, by run label (single or
-    ensemble): the ``*_ensemble_train_inputs.json`` files (sampling_seeds.py --split train)."""
+    """Coverage@20 (%) at temperature 1.0 on training inputs, one draw, by run label (single, ensemble
+    or weight average): the ``*_train_inputs.json`` files (sampling_seeds.py --split train)."""
     return {run_label(r["run"]): 100 * smp["summary"]["coverage"]["mean"]
-            for _path, data in result_files("*_ensemble_train_inputs.json") for r in data["runs"]
+            for _path, data in result_files("*_train_inputs.json") for r in data["runs"]
             for smp in r["samplings"] if smp["sampling"] == "temperature 1.0"}
+
+
+def averaged_runs() -> dict[tuple[str, ...], str]:
+    """Each weight average (benchmarks/average_checkpoints.py, ``results/averaged/<name>/averaged.json``)
+    by its members' run labels, in order: the label its sampling_seeds.py draws carry."""
+    out = {}
+    for path in sorted((RESULTS / "averaged").glob("*/averaged.json")):
+        members = tuple(run_label(m["run"]) for m in json.loads(path.read_text())["members"])
+        out[members] = f"averaged/{path.parent.name}"
+    return out
 
 
 def ensembles(runs: list[dict]) -> list[dict]:
@@ -783,7 +794,7 @@ def ensemble_section(runs: list[dict]) -> list[str]:
     ens = ensembles(runs)
     if not ens:
         return []
-    single, train = redrawn_coverage(), training_input_coverage()
+    single, train, averaged = redrawn_coverage(), training_input_coverage(), averaged_runs()
     ens.sort(key=lambda e: (len(e["seeds"]) > 1, e["seeds"], len(e["members"])))
     rows = []
     for e in ens:
@@ -792,8 +803,11 @@ def ensemble_section(runs: list[dict]) -> list[str]:
         tr = " / ".join(f"{train[m]:.1f}" if m in train else "-" for m in e["members"])
         tr_ens = f"{train[e['label']]:.1f}" if e["label"] in train else "-"
         acc, cov, con = summary_cells(e["summary"])
+        avg = averaged.get(tuple(e["members"]))
+        avg_cell = "-" if avg is None or avg not in single else (
+            f"{single[avg]:.1f} ({train[avg]:.1f})" if avg in train else f"{single[avg]:.1f}")
         rows.append(f"| {who} | {'<br>'.join(e['members'])} | {own} | {acc} | {cov} | {con} | {tr} | {tr_ens} | "
-                    f"{e['params'] / 1e6:.1f}M |")
+                    f"{e['params'] / 1e6:.1f}M | {avg_cell} |")
     pairs = [e for e in ens if len(e["seeds"]) == 1 and len(e["members"]) == 2]
     lines = ["## Checkpoint ensembles: one training's checkpoints sampled as one (GC8, edge probability 0.5)", "",
              "`gram_agent.Ensemble` shares the 20 samples per input out among several checkpoints (10 and 10 for",
@@ -807,10 +821,14 @@ def ensemble_section(runs: list[dict]) -> list[str]:
              "Across seeds is a diagnostic: three trainings, not one. Per row: each member's own coverage@20",
              "(mean over its eight test draws, section *Sampling noise*), the ensemble's accuracy, coverage@20",
              "and conflicts over its test draws (mean±sd (min-max), sd over draws - 1), and coverage@20 on the",
-             "first 772 training inputs (one draw, seed 1234: what a choice may look at) for members and ensemble.", "",
+             "first 772 training inputs (one draw, seed 1234: what a choice may look at) for members and ensemble.",
+             "The last column is one model with one model's parameters: the members' weights averaged",
+             "(`benchmarks/average_checkpoints.py`, stored under `results/averaged/`), its test coverage@20 over",
+             "its eight draws (section *Sampling noise*) and, in brackets, on the training inputs.", "",
              "| training | members (call/job) | members' test coverage@20 | accuracy | coverage@20 | conflicts | "
-             "members' training-input coverage | ensemble's training-input coverage | parameters |",
-             "|---|---|---|---|---|---|---|---|---|", *rows, ""]
+             "members' training-input coverage | ensemble's training-input coverage | parameters | "
+             "weight average's coverage@20 |",
+             "|---|---|---|---|---|---|---|---|---|---|", *rows, ""]
     if pairs:
         cov = np.array([100 * e["summary"]["coverage"]["mean"] for e in pairs])
         con = np.array([e["summary"]["conflicts_sum_per_sample"]["mean"] for e in pairs])
@@ -821,17 +839,23 @@ def ensemble_section(runs: list[dict]) -> list[str]:
                   f"{cov.mean():.1f}±{cov.std():.1f}% coverage@20 (lowest pair {cov.min():.1f}); paper GRAM "
                   f"{PAPER[('gc8', 'gram')]['conf']} / {PAPER[('gc8', 'gram')]['cov']}; the best sampler of 20 "
                   f"independent draws on this test split expects {pairs[0]['independent']:.1f}%.", ""]
-    name = ensemble_plot(ens, single)
+    name = ensemble_plot(ens, single, {e["label"]: single[a] for e in ens
+                                       if (a := averaged.get(tuple(e["members"]))) in single})
     lines += [f"![{name}](results/{name})", ""]
     for data in {id(e["file"]): e["file"] for e in ens}.values():
         lines.append(f"- `{data['command']}` (commit {data['commit']}, {data['date']}, "
                      f"{data.get('device', 'device not recorded in the file')})")
+    for members, label in averaged.items():
+        if any(tuple(e["members"]) == members for e in ens):
+            meta = json.loads((RESULTS / label / "averaged.json").read_text())
+            lines.append(f"- `{meta['command']}` (commit {meta['commit']}, {meta['date']}, {meta['machine']})")
     return [*lines, ""]
 
 
-def ensemble_plot(ens: list[dict], single: dict[str, float]) -> str:
-    """Per ensemble: its members' own coverage@20 (grey) and the ensemble's (colour, ± sd over its
-    draws), against the paper's GC8 cell and the independent-sampler level."""
+def ensemble_plot(ens: list[dict], single: dict[str, float], averaged: dict[str, float]) -> str:
+    """Per ensemble: its members' own coverage@20 (grey), the ensemble's (colour, ± sd over its draws)
+    and its members' weight average's (black diamond, by ensemble label), against the paper's GC8 cell
+    and the independent-sampler level."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -846,6 +870,9 @@ def ensemble_plot(ens: list[dict], single: dict[str, float]) -> str:
         ax.bar(i + 0.1, 100 * cov["mean"], width=0.35, yerr=100 * cov["std"], capsize=3,
                color="tab:blue" if len(e["seeds"]) == 1 else "tab:orange",
                label=None if i else "ensemble (mean ± sd over draws)")
+        if e["label"] in averaged:
+            ax.scatter([i + 0.4], [averaged[e["label"]]], marker="D", color="black", s=22, zorder=3,
+                       label="weight average (8-draw mean)" if not any(x["label"] in averaged for x in ens[:i]) else None)
     ax.axhline(float(PAPER[("gc8", "gram")]["cov"].split("±")[0]), color="black", ls=":", lw=1,
                label=f"paper GRAM {PAPER[('gc8', 'gram')]['cov']}")
     ax.axhline(ens[0]["independent"], color="tab:green", ls="--", lw=1, label="best independent sampler")

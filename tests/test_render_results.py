@@ -553,6 +553,16 @@ def test_ensemble_section_sets_each_ensemble_beside_its_members_and_the_paper(tm
               entry(["s1/a0", "s1/a1"], 0.89)], "gc8_e_ensemble_sampling_seeds.json", device="NVIDIA H100 80GB HBM3")
     sampling([entry(["s1/a0"], 0.86, split="train"), entry(["s1/a0", "s2/b0"], 0.88, split="train")],
              "gc8_e_ensemble_train_inputs.json", split="train")
+    # the weight average of seed 0's pair (average_checkpoints.py), drawn on test and training inputs
+    (tmp_path / "averaged" / "pair0").mkdir(parents=True)
+    (tmp_path / "averaged" / "pair0" / "averaged.json").write_text(json.dumps(
+        {"command": "python benchmarks/average_checkpoints.py a0 b0", "commit": "abc", "date": "d", "machine": "m",
+         "members": [{"run": f"{root}/s1/a0"}, {"run": f"{root}/s2/b0"}]}))
+    avg = {"run": "/w/benchmarks/results/averaged/pair0", "samplings": [
+        {"sampling": "temperature 1.0", "draws": [{}, {}], "summary": summary_of(0.857)}]}
+    sampling([avg], "gc8_a_sampling_seeds.json")
+    sampling([{**avg, "split": "train", "samplings": [{"sampling": "temperature 1.0", "summary": summary_of(0.861)}]}],
+             "gc8_a_train_inputs.json", split="train")
     # two graphs with 1 colouring, two with 40: 20 uniform draws find all of the first and
     # 1 - (39/40)^20 = 39.7% of the second's, so the independent level is (100 + 39.7) / 2 = 69.9%
     analysis = {"main": {"accuracy_by_num_solutions": {"1": {"instances": 2}, "40": {"instances": 2}}}}
@@ -564,8 +574,9 @@ def test_ensemble_section_sets_each_ensemble_beside_its_members_and_the_paper(tm
 
     runs = [run("s1/a0", 0), run("s2/b0", 0), run("s1/a1", 1), run("s2/b1", 1)]
     text = "\n".join(render.ensemble_section(runs))
-    assert "| seed 0 | s1/a0<br>s2/b0 | 85.0 / 83.0 | 99.6±0.1 | 87.2±0.4 (86.8-87.6) | 0.90±0.10 | 86.0 / - | 88.0 | 4.8M |" in text
-    assert "| seed 1 | s1/a1<br>s2/b1 | 82.0 / 80.0 |" in text
+    assert "| seed 0 | s1/a0<br>s2/b0 | 85.0 / 83.0 | 99.6±0.1 | 87.2±0.4 (86.8-87.6) | 0.90±0.10 | 86.0 / - | 88.0 | 4.8M | 85.7 (86.1) |" in text
+    assert "| seed 1 | s1/a1<br>s2/b1 | 82.0 / 80.0 |" in text and text.count(" | 4.8M | - |") == 2  # seed 1 and across seeds: no average
+    assert "- `python benchmarks/average_checkpoints.py a0 b0` (commit abc, d, m)" in text
     assert "| seeds 0, 1 | s1/a0<br>s1/a1 |" in text
     assert text.index("| seed 0 |") < text.index("| seed 1 |") < text.index("| seeds 0, 1 |")
     # the summary takes the one-seed pairs only: (87.2 + 86.0) / 2, ± over the pairs (divided by their count)
