@@ -64,9 +64,11 @@ def _number(text: str) -> float:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    from gram_agent.ensemble import Ensemble
     from gram_agent.infer import Agent
 
-    agent = Agent.load(args.checkpoint, device=args.device)
+    paths = args.checkpoint
+    agent = Agent.load(paths[0], device=args.device) if len(paths) == 1 else Ensemble.load(paths, device=args.device)
     m = agent.evaluate(args.split, samples=args.samples, steps=args.steps, instances=args.instances,
                        ptrm_sigma=args.ptrm_sigma, temperature=args.temperature)
     print(json.dumps({k: round(v, 4) for k, v in m.items()}, indent=1))
@@ -139,8 +141,10 @@ def main(argv: list[str] | None = None) -> int:
                    help="with --set snapshot_every=N: keep the eval model every N steps here, as step<N>/ Agents "
                         "(benchmarks/select_snapshot.py chooses among them on training inputs)")
     t.add_argument("-v", "--verbose", action="store_true")
-    e = sub.add_parser("eval", help="evaluate a checkpoint on its env")
-    e.add_argument("--checkpoint", required=True)
+    e = sub.add_parser("eval", help="evaluate a checkpoint (or several as one ensemble) on its env")
+    e.add_argument("--checkpoint", required=True, action="append",
+                   help="an Agent folder; repeat it to sample several checkpoints of one task as one ensemble "
+                        "(gram_agent.Ensemble: the samples shared out among them)")
     e.add_argument("--samples", type=int, default=20)
     e.add_argument("--steps", type=int, default=None)
     e.add_argument("--split", default="test")

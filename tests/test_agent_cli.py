@@ -29,6 +29,17 @@ def test_cli_train_then_eval(tmp_path, capsys):
     assert main(["eval", "--checkpoint", f"{ck}/last", "--samples", "2", "--instances", "3", "--device", "cpu",
                  "--temperature", sched]) == 0
     assert "coverage" in json.loads(capsys.readouterr().out)
+    # two checkpoints as one ensemble: the same metrics as gram_agent.Ensemble's evaluate
+    from gram_agent.ensemble import Ensemble
+
+    ck2 = str(tmp_path / "run2")
+    assert main([*[ck2 if a == ck else a for a in args], "--seed", "1"]) == 0
+    capsys.readouterr()
+    assert main(["eval", "--checkpoint", f"{ck}/last", "--checkpoint", f"{ck2}/last", "--samples", "3",
+                 "--instances", "3", "--device", "cpu"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    want = Ensemble.load([f"{ck}/last", f"{ck2}/last"], device="cpu").evaluate(samples=3, instances=3)
+    assert got["coverage"] == pytest.approx(round(want["coverage"], 4))
 
 
 def test_cli_train_keeps_snapshots_where_asked(tmp_path, capsys):
