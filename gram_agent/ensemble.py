@@ -110,12 +110,25 @@ class Ensemble(Agent):
         return {k: torch.cat([r[k] for r in rolls], 1) for k in ("tokens", "q_halt", "value")}
 
 
+#: config fields that shape the forward pass beyond the weights' shapes: a weight average runs under
+#: member 0's config, so members must agree on these (training-only fields such as lr may differ)
+FORWARD_FIELDS = ("model", "decoder", "mixer", "share_weights", "rope_theta", "norm_eps", "guidance_mode",
+                  "posterior_input", "sigma_param", "sigma_min", "sigma_max", "start_noise", "T", "n_sup",
+                  "puzzle_emb_len")
+
+
 def average_weights(members: Sequence[Agent]) -> Agent:
-    """One Agent whose floating-point weights are the members' mean (computed in fp32); the members
-    must be of one task and architecture (``Ensemble``'s checks, and equal parameter names and shapes),
-    and their integer buffers equal. Meta records each member's meta."""
+    """One Agent whose floating-point weights are the members' mean (computed in fp32), run under
+    member 0's config. The members must be of one task (``Ensemble``'s checks), agree on
+    ``FORWARD_FIELDS``, have equal parameter names and shapes, and equal integer buffers. Meta
+    records each member's meta."""
     members = list(members)
     Ensemble(members)  # the task, dataset options and device checks
+    for i, a in enumerate(members[1:], 1):
+        differ = [f for f in FORWARD_FIELDS if getattr(a.config, f) != getattr(members[0].config, f)]
+        if differ:
+            raise ValueError(f"member {i}'s config differs from member 0's in {differ}: their weights do not "
+                             "compute the same function, so their average means nothing")
     states = [a.model.state_dict() for a in members]
     first = states[0]
     for i, sd in enumerate(states[1:], 1):

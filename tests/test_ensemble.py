@@ -141,6 +141,10 @@ def test_average_weights_is_the_members_mean_and_refuses_other_shapes(two_runs):
         other.model.z0.data = torch.zeros(1, *other.model.z0.shape)  # one more leading dimension
     with pytest.raises(ValueError, match="member 1's z0 has shape"):
         average_weights([first, other])
+    deeper = copy.copy(second)
+    deeper.config = second.config.replace(n_sup=second.config.n_sup + 1)
+    with pytest.raises(ValueError, match=r"member 1's config differs from member 0's in \['n_sup'\]"):
+        average_weights([first, deeper])
 
 
 def test_average_checkpoints_script_writes_a_loadable_bf16_average(two_runs, tmp_path, capsys):
