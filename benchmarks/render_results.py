@@ -849,7 +849,7 @@ def ensemble_section(runs: list[dict]) -> list[str]:
     lines += [f"![{name}](results/{name})", ""]
     for data in {id(e["file"]): e["file"] for e in ens}.values():
         lines.append(f"- `{data['command']}` (commit {data['commit']}, {data['date']}, "
-                     f"{data.get('device', 'device not recorded in the file')})")
+                     f"{data.get('device', 'device not recorded in the file')}, {data['time_s']:.0f} s of sampling)")
     for members, label in averaged.items():
         if any(tuple(e["members"]) == members for e in ens):
             meta = json.loads((RESULTS / label / "averaged.json").read_text())

@@ -540,7 +540,7 @@ def test_ensemble_section_sets_each_ensemble_beside_its_members_and_the_paper(tm
 
     def sampling(runs, name, split="test", device=None):
         data = {"command": f"python benchmarks/sampling_seeds.py {name}", "commit": "abc", "date": "d",
-                "seeds": [1, 2], "split": split, "runs": runs, **({"device": device} if device else {})}
+                "seeds": [1, 2], "split": split, "runs": runs, "time_s": 61.4, **({"device": device} if device else {})}
         (tmp_path / name).write_text(json.dumps(data))
 
     def entry(labels, cov, conflicts=1.0, split="test"):
@@ -584,7 +584,8 @@ def test_ensemble_section_sets_each_ensemble_beside_its_members_and_the_paper(tm
     assert "1.10±0.20 conflicts, 86.6±0.6% coverage@20 (lowest pair 86.0)" in text
     assert f"paper GRAM {render.PAPER[('gc8', 'gram')]['conf']} / {render.PAPER[('gc8', 'gram')]['cov']}" in text
     # two deterministic answers cover a 1-colouring graph's one and 2 of a 40-colouring graph's: (100 + 5) / 2
-    assert "expects 69.9%" in text and "at most 52.5% here" in text and "NVIDIA H100 80GB HBM3" in text
+    assert "expects 69.9%" in text and "at most 52.5% here" in text
+    assert "(commit abc, d, NVIDIA H100 80GB HBM3, 61 s of sampling)" in text and "NVIDIA H100 80GB HBM3" in text
     assert (tmp_path / "gc8_p0.5_ensembles.png").stat().st_size > 0
     assert render.pairs_vs_paper(runs) == ("Each of the 2 one-seed pairs (seeds 0, 1) covers more than its members alone, and its "
                                            "mean over its draws reaches the paper's GC8 cell (coverage and conflicts).")
