@@ -579,14 +579,22 @@ def test_ensemble_section_sets_each_ensemble_beside_its_members_and_the_paper(tm
     assert "- `python benchmarks/average_checkpoints.py a0 b0` (commit abc, d, m)" in text
     assert "| seeds 0, 1 | s1/a0<br>s1/a1 |" in text
     assert text.index("| seed 0 |") < text.index("| seed 1 |") < text.index("| seeds 0, 1 |")
-    # the summary takes the one-seed pairs only: (87.2 + 86.0) / 2, ± over the pairs (divided by their count)
-    assert "(2 pairs, seeds 0, 1; each the mean of its 2 draws" in text
-    assert "1.10±0.20 conflicts, 86.6±0.6% coverage@20 (lowest pair 86.0)" in text
+    # the summary takes the one-seed pairs only, each seed once: (87.2 + 86.0) / 2, ± over the seeds
+    assert "2 pairs over seeds 0, 1, each the mean of its 2 draws, cover 86.0-87.2% at 0.90-1.30 conflicts" in text
+    assert "2 of 2 reach the paper's 85.8." in text
+    assert "1.10±0.20 conflicts, 86.6±0.6% coverage@20" in text
     assert f"paper GRAM {render.PAPER[('gc8', 'gram')]['conf']} / {render.PAPER[('gc8', 'gram')]['cov']}" in text
     # two deterministic answers cover a 1-colouring graph's one and 2 of a 40-colouring graph's: (100 + 5) / 2
     assert "expects 69.9%" in text and "at most 52.5% here" in text
     assert "(commit abc, d, NVIDIA H100 80GB HBM3, 61 s of sampling)" in text and "NVIDIA H100 80GB HBM3" in text
     assert (tmp_path / "gc8_p0.5_ensembles.png").stat().st_size > 0
+    # seed 1 ran its last leg twice: a second pair of that seed counts within the seed, not as a seed
+    sampling([entry(["s1/a1", "s3/a2"], 0.852, 1.7)], "gc8_g_ensemble_sampling_seeds.json")
+    twice = "\n".join(render.ensemble_section([*runs, run("s3/a2", 1)]))
+    assert "3 pairs over seeds 0, 1, each the mean of its 2 draws, cover 85.2-87.2% at 0.90-1.70 conflicts" in twice
+    assert "2 of 3 reach the paper's 85.8 (the others: 85.20)." in twice
+    assert "1.20±0.30 conflicts, 86.4±0.8% coverage@20" in twice  # seed 1: (86.0 + 85.2) / 2, (1.3 + 1.7) / 2
+    (tmp_path / "gc8_g_ensemble_sampling_seeds.json").unlink()
     assert render.pairs_vs_paper(runs) == ("Each of the 2 one-seed pairs (seeds 0, 1) covers more than its members alone, and its "
                                            "mean over its draws reaches the paper's GC8 cell (coverage and conflicts).")
     sampling([entry(["s1/a0", "s2/b0"], 0.84, 0.9), entry(["s1/a1", "s2/b1"], 0.86, 3.0)],
