@@ -816,7 +816,7 @@ def ensemble_section(runs: list[dict]) -> list[str]:
              "two) and scores the pooled samples like one model's (`benchmarks/sampling_seeds.py RUN_A+RUN_B`).",
              "Why: most of the GC8 coverage gap is colourings a checkpoint never samples on graphs with few",
              "colourings, and which ones changes from one checkpoint to the next (section *Where the coverage is",
-             "lost*). Not the paper's sampler: it holds every member's parameters (last column; the paper's GRAM",
+             "lost*). Not the paper's sampler: it holds every member's parameters (column *parameters*; the paper's GRAM",
              "has 10M). Members of one seed are the start and the end of that seed's last leg at lr 1e-4 in",
              "batches of 1024 (a triple adds the checkpoint that start was trained from): a rule, not a choice by",
              "test draws (seed 0's last leg did start from its checkpoint with the best test draw, session 13).",
