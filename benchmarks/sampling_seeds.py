@@ -14,7 +14,8 @@ other draws. ``RUN_A+RUN_B`` draws the runs' checkpoints as one ``gram_agent.ens
 (the N samples shared out among them; temperature 1.0 only). ``--split train`` draws the first
 ``--instances`` training inputs instead: what a choice among runs may look at. Writes FILE (JSON:
 each draw's accuracy, coverage and summed conflicts, and their mean, standard deviation and range
-per run and sampling).
+per run and sampling; each draw's coverage against the number of samples, ``coverage_at``, where
+every input has a known solution count).
 """
 
 from __future__ import annotations
@@ -108,7 +109,8 @@ def draw_run(run: str, seeds: list[int], samples: int, instances: int, batch: in
             kw = {} if temps is None else {"temperature": temps, "steps": len(temps)}
             roll = agent.rollout(inputs, samples=samples, seed=seed, batch=batch, **kw)
             res = analyse(env, ids, env.unwrapped.detokenize(roll["tokens"].cpu().numpy()))
-            draws.append({"seed": seed, **{k: res[k] for k in METRICS}})
+            draws.append({"seed": seed, **{k: res[k] for k in METRICS},
+                          **({"coverage_at": res["coverage_at"]} if "coverage_at" in res else {})})
         out["samplings"].append({"sampling": label, "temperatures": temps, "draws": draws,
                                  "summary": summarise(draws)})
     return out

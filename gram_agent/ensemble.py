@@ -8,7 +8,7 @@ colourings, and which colourings a checkpoint drops changes from one checkpoint 
 drops. It is not the paper's sampler: it holds every member's parameters, and results say so.
 
     ens = Ensemble.load(["runs/a/ckpt", "runs/b/ckpt"])
-    boards = ens.solve(obs, samples=20, select="all")   # 10 samples from each checkpoint
+    boards = ens.solve(obs, samples=20, select="all")   # 10 samples from each checkpoint, in turns
 
 An ``Ensemble`` is an ``Agent``: ``solve``, ``evaluate``, ``act`` and ``generate`` work as there,
 over the pooled samples (vote and LPRM choose among all of them).
@@ -98,16 +98,27 @@ class Ensemble(Agent):
                 ptrm_sigma: float = 0.0, ptrm_target: str = "l", halt: bool = False,
                 seed: int | None = None, batch: int | None = None,
                 puzzle_ids: np.ndarray | None = None, temperature: Temperature = 1.0) -> dict[str, torch.Tensor]:
-        """tokens (M, N, L), q_halt and value (M, N): member 0's share of the N samples first, then
-        member 1's, ...; a member with no share (N below the member count) draws nothing."""
+        """tokens (M, N, L), q_halt and value (M, N), the members taking turns: sample n is the next
+        one of member n mod k (k members), so any first n samples are shared out as evenly as the N
+        (a coverage-against-N curve reads prefixes). Each member draws its share in one rollout under
+        its own seed; a member with no share (N below the member count) draws nothing."""
+        shares = sample_shares(samples, len(self.members))
         rolls = []
-        for i, (agent, share) in enumerate(zip(self.members, sample_shares(samples, len(self.members)), strict=True)):
+        for i, (agent, share) in enumerate(zip(self.members, shares, strict=True)):
             if share == 0:
                 continue
             rolls.append(agent.rollout(tokens, share, steps, ptrm_sigma=ptrm_sigma, ptrm_target=ptrm_target,
                                        halt=halt, seed=None if seed is None else seed + i * MEMBER_SEED_STRIDE,
                                        batch=batch, puzzle_ids=puzzle_ids, temperature=temperature))
-        return {k: torch.cat([r[k] for r in rolls], 1) for k in ("tokens", "q_halt", "value")}
+        order = turn_order(shares)
+        return {k: torch.cat([r[k] for r in rolls], 1)[:, order] for k in ("tokens", "q_halt", "value")}
+
+
+def turn_order(shares: Sequence[int]) -> list[int]:
+    """Positions in the members' stacked samples (member 0's share, then member 1's, ...) that put
+    them in turns: member 0's first, member 1's first, ..., member 0's second, ..."""
+    starts = np.cumsum([0, *shares[:-1]])
+    return [int(starts[i]) + j for j in range(max(shares)) for i in range(len(shares)) if j < shares[i]]
 
 
 #: config fields that shape the forward pass beyond the weights' shapes: a weight average runs under

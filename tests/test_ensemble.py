@@ -34,6 +34,15 @@ def two_runs(tmp_path):
     return a, b
 
 
+def test_turn_order_interleaves_the_stacked_shares():
+    from gram_agent.ensemble import turn_order
+
+    assert turn_order([3, 2]) == [0, 3, 1, 4, 2]
+    assert turn_order([2, 2, 1]) == [0, 2, 4, 1, 3]
+    assert turn_order([1, 1, 0]) == [0, 1]
+    assert sorted(turn_order([7, 7, 6])) == list(range(20))
+
+
 def test_shares_are_as_even_as_possible():
     assert sample_shares(20, 2) == [10, 10]
     assert sample_shares(20, 3) == [7, 7, 6]
@@ -52,8 +61,11 @@ def test_rollout_stacks_each_members_own_draw(two_runs):
     assert roll["tokens"].shape[:2] == (3, 5) and roll["value"].shape == (3, 5)
     first = ens.members[0].rollout(inputs, samples=3, seed=11)
     second = ens.members[1].rollout(inputs, samples=2, seed=11 + MEMBER_SEED_STRIDE)
-    assert torch.equal(roll["tokens"], torch.cat([first["tokens"], second["tokens"]], 1))
-    assert torch.equal(roll["q_halt"], torch.cat([first["q_halt"], second["q_halt"]], 1))
+    # the members take turns: samples 0, 2, 4 are member 0's, samples 1, 3 member 1's
+    assert torch.equal(roll["tokens"][:, [0, 2, 4]], first["tokens"])
+    assert torch.equal(roll["tokens"][:, [1, 3]], second["tokens"])
+    assert torch.equal(roll["q_halt"][:, [1, 3]], second["q_halt"])
+    assert torch.equal(roll["value"][:, [0, 2, 4]], first["value"])
     # the perturbed member is another sampler: its draw differs from member 0's under the same seed
     assert not torch.equal(ens.members[1].rollout(inputs, samples=3, seed=11)["tokens"], first["tokens"])
 

@@ -53,6 +53,7 @@ def test_each_draw_is_the_analysis_of_that_seed_and_the_chosen_schedule_is_drawn
             want = analyse(agent.env, ids, agent.env.unwrapped.detokenize(roll["tokens"].cpu().numpy()))
             assert draw["coverage"] == pytest.approx(want["coverage"]), (sampling["sampling"], draw["seed"])
             assert draw["accuracy"] == pytest.approx(want["accuracy"])
+            assert draw["coverage_at"] == pytest.approx(want["coverage_at"]) and len(draw["coverage_at"]) == 3
         covs = [d["coverage"] for d in sampling["draws"]]
         assert sampling["summary"]["coverage"]["mean"] == pytest.approx(np.mean(covs))
 
