@@ -858,6 +858,13 @@ def ensemble_section(runs: list[dict]) -> list[str]:
     name = ensemble_plot(ens, single, {e["label"]: single[a] for e in ens
                                        if (a := averaged.get(tuple(e["members"]))) in single})
     lines += [f"![{name}](results/{name})", ""]
+    curves = curves_plot(runs)
+    if curves:
+        lines += ["Coverage against the number of samples N (the paper's Figure 15), each curve the mean over its",
+                  "draws (`*_ensemble_curves.json`: the pairs and their members drawn in one call under the same",
+                  "seeds; an ensemble's members take turns, so its first N samples are shared out evenly). The",
+                  "pair's lead over its members grows with N; the dotted curve is the best sampler of N",
+                  "independent draws on this test split.", "", f"![{curves}](results/{curves})", ""]
     for data in {id(e["file"]): e["file"] for e in ens}.values():
         lines.append(f"- `{data['command']}` (commit {data['commit']}, {data['date']}, "
                      f"{data.get('device', 'device not recorded in the file')}, {data['time_s']:.0f} s of sampling)")
@@ -866,6 +873,49 @@ def ensemble_section(runs: list[dict]) -> list[str]:
             meta = json.loads((RESULTS / label / "averaged.json").read_text())
             lines.append(f"- `{meta['command']}` (commit {meta['commit']}, {meta['date']}, {meta['machine']})")
     return [*lines, ""]
+
+
+def curves_plot(runs: list[dict]) -> str | None:
+    """One panel per ensemble in the ``*_ensemble_curves.json`` files: its coverage@N against N beside
+    each member's (same file, same seeds), the independent-sampler level at each N and the paper's
+    cell at N = 20. None without such a file."""
+    files = result_files("*_ensemble_curves.json")
+    if not files:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    stored = {"/".join(run_key(r)): r for r in runs if r["schedule"] is None}
+    panels = []
+    for _path, data in files:
+        mean_curve = {run_label(r["run"]): 100 * np.mean([d["coverage_at"] for d in smp["draws"]], axis=0)
+                      for r in data["runs"] for smp in r["samplings"] if smp["sampling"] == "temperature 1.0"}
+        panels += [(label, curve, mean_curve) for label, curve in mean_curve.items() if is_ensemble(label.replace(" + ", "+"))]
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.8), squeeze=False)
+    for ax, (label, curve, mean_curve) in zip(axes[0], panels, strict=True):
+        members = label.split(" + ")
+        n = np.arange(1, len(curve) + 1)
+        ax.plot(n, curve, "-o", ms=2.5, color="tab:blue", label="ensemble")
+        for m in members:
+            if m in mean_curve:
+                ax.plot(n, mean_curve[m], "--", lw=1, label=m.split("/")[0])
+        analysis = stored[members[0]]["analysis"]
+        ax.plot(n, [100 * coverage_levels(analysis, int(k))["independent"] for k in n], ":", color="tab:green",
+                lw=1, label="independent sampler")
+        ax.plot([len(curve)], [float(paper_mean("gc8"))], "k*", ms=8, label=f"paper GRAM @20 ({paper_mean('gc8')})")
+        seeds = sorted({stored[m]["seed"] for m in members})
+        ax.set_title(f"seed {', '.join(map(str, seeds))}: " + " + ".join(m.split("/")[0] for m in members), fontsize=8)
+        ax.set_xlabel("samples N")
+        ax.set_ylabel("GC8 (p = 0.5) test coverage@N (%)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=6, loc="lower right")
+    fig.tight_layout()
+    name = "gc8_p0.5_ensemble_curves.png"
+    fig.savefig(RESULTS / name, dpi=110)
+    plt.close(fig)
+    return name
 
 
 def ensemble_plot(ens: list[dict], single: dict[str, float], averaged: dict[str, float]) -> str:

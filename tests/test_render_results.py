@@ -605,5 +605,17 @@ def test_ensemble_section_sets_each_ensemble_beside_its_members_and_the_paper(tm
     (tmp_path / "gc8_f_ensemble_sampling_seeds.json").unlink()
     with pytest.raises(SystemExit, match=r"ensemble members \['s2/b1'\] have no stored run"):
         render.ensemble_section(runs[:3])
+    assert render.curves_plot(runs) is None and "gc8_p0.5_ensemble_curves.png" not in text  # no curves file yet
+
+    def curve(labels, top):
+        return {"run": "+".join(f"{root}/{label}" for label in labels), "samplings": [
+            {"sampling": "temperature 1.0", "draws": [{"coverage_at": [0.4, top - 0.01]}, {"coverage_at": [0.4, top + 0.01]}]}]}
+
+    sampling([curve(["s1/a0", "s2/b0"], 0.87), curve(["s1/a0"], 0.85), curve(["s2/b0"], 0.83)],
+             "gc8_c_ensemble_curves.json")
+    with_curves = "\n".join(render.ensemble_section(runs))
+    assert "![gc8_p0.5_ensemble_curves.png](results/gc8_p0.5_ensemble_curves.png)" in with_curves
+    assert (tmp_path / "gc8_p0.5_ensemble_curves.png").stat().st_size > 0
+    assert text.count("| seed 0 |") == with_curves.count("| seed 0 |")  # a curves file adds no table row
     (tmp_path / "gc8_e_ensemble_sampling_seeds.json").unlink()
     assert render.ensemble_section(runs) == []
