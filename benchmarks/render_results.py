@@ -892,7 +892,8 @@ def curves_plot(runs: list[dict]) -> str | None:
     for _path, data in files:
         mean_curve = {run_label(r["run"]): 100 * np.mean([d["coverage_at"] for d in smp["draws"]], axis=0)
                       for r in data["runs"] for smp in r["samplings"] if smp["sampling"] == "temperature 1.0"}
-        panels += [(label, curve, mean_curve) for label, curve in mean_curve.items() if is_ensemble(label.replace(" + ", "+"))]
+        panels += [(run_label(r["run"]), mean_curve[run_label(r["run"])], mean_curve)
+                   for r in data["runs"] if is_ensemble(r["run"])]
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.8), squeeze=False)
     for ax, (label, curve, mean_curve) in zip(axes[0], panels, strict=True):
         members = label.split(" + ")
