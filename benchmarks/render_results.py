@@ -15,6 +15,7 @@ import json
 import re
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -59,7 +60,7 @@ def notes(runs: list[dict]) -> list[str]:
     [(_, bounds)] = result_files("coverage_bounds.json")
     gc8, gc8_paper = bounds["env_test_split"]["8"], bounds["paper"]["8"]
     redrawn = redrawn_coverage("gc8_p0.5_*sampling_seeds.json")
-    stored = {"/".join(run_key(r)): r for r in runs if r["schedule"] is None}
+    stored = stored_runs(runs)
     seed_of = {label: stored[label]["seed"] for label in redrawn if label in stored}
     # seeds 1 and 2 after one more leg at lr 1e-4 (gc8_p0.5_s13-call1_sampling_seeds.json)
     s13 = [redrawn[label] for label in sorted((k for k in seed_of if k.startswith("s13-call1/")), key=seed_of.get)]
@@ -699,12 +700,8 @@ def seeds_section() -> list[str]:
         for r in data["runs"]:
             run = run_label(r["run"])
             for smp in r["samplings"]:
-                m = smp["summary"]
-                acc, cov, con = m["accuracy"], m["coverage"], m["conflicts_sum_per_sample"]
                 lines.append(f"| {run} | {r['test_instances']} | {smp['sampling']} | "
-                             f"{100 * acc['mean']:.1f}±{100 * acc['std']:.1f} | "
-                             f"{100 * cov['mean']:.1f}±{100 * cov['std']:.1f} ({100 * cov['min']:.1f}-"
-                             f"{100 * cov['max']:.1f}) | {con['mean']:.2f}±{con['std']:.2f} |")
+                             + " | ".join(summary_cells(smp["summary"])) + " |")
         lines.append("")
     return lines
 
@@ -714,9 +711,14 @@ def redrawn_coverage(pattern: str = "*_sampling_seeds.json") -> dict[str, float]
     call/job: the files matching ``pattern`` that section *Sampling noise* renders
     (benchmarks/sampling_seeds.py; draws on training inputs, ``--split train``, and ensembles of
     several checkpoints are left out: each value is one checkpoint's)."""
+    return t1_coverage(pattern, lambda r: r.get("split", "test") == "test" and not is_ensemble(r["run"]))
+
+
+def t1_coverage(pattern: str, keep: Callable[[dict], bool] = lambda run: True) -> dict[str, float]:
+    """Mean coverage@20 (%) at temperature 1.0 over its draws, by run label, of each ``keep`` run in the
+    sampling_seeds.py files matching ``pattern``."""
     return {run_label(r["run"]): 100 * smp["summary"]["coverage"]["mean"]
-            for _path, data in result_files(pattern) for r in data["runs"]
-            if r.get("split", "test") == "test" and not is_ensemble(r["run"])
+            for _path, data in result_files(pattern) for r in data["runs"] if keep(r)
             for smp in r["samplings"] if smp["sampling"] == "temperature 1.0"}
 
 
@@ -731,9 +733,7 @@ def summary_cells(summary: dict) -> tuple[str, str, str]:
 def training_input_coverage() -> dict[str, float]:
     """Coverage@20 (%) at temperature 1.0 on training inputs, one draw, by run label (single, ensemble
     or weight average): the ``*_train_inputs.json`` files (sampling_seeds.py --split train)."""
-    return {run_label(r["run"]): 100 * smp["summary"]["coverage"]["mean"]
-            for _path, data in result_files("*_train_inputs.json") for r in data["runs"]
-            for smp in r["samplings"] if smp["sampling"] == "temperature 1.0"}
+    return t1_coverage("*_train_inputs.json")
 
 
 def averaged_runs() -> dict[tuple[str, ...], str]:
@@ -749,7 +749,7 @@ def averaged_runs() -> dict[tuple[str, ...], str]:
 def ensembles(runs: list[dict]) -> list[dict]:
     """Every ensemble drawn on the test split (``*_ensemble_sampling_seeds.json``), with its members'
     stored runs, training seeds and parameter counts, and its temperature-1.0 summary."""
-    stored = {"/".join(run_key(r)): r for r in runs if r["schedule"] is None}
+    stored = stored_runs(runs)
     out = []
     for _path, data in result_files("*_ensemble_sampling_seeds.json"):
         for r in data["runs"]:
@@ -770,14 +770,24 @@ def ensembles(runs: list[dict]) -> list[dict]:
     return out
 
 
+def one_seed_pairs(ens: list[dict]) -> list[dict]:
+    """The ensembles of two checkpoints of one training seed (the headline kind; not across seeds)."""
+    return [e for e in ens if len(e["seeds"]) == 1 and len(e["members"]) == 2]
+
+
+def training_label(e: dict, sep: str = ", ") -> str:
+    """Which training an ensemble's members come from: "seed 1", or "seeds 0, 1, 2" across trainings."""
+    return f"seed {e['seeds'][0]}" if len(e["seeds"]) == 1 else "seeds " + sep.join(map(str, e["seeds"]))
+
+
 def pairs_vs_paper(runs: list[dict]) -> str:
     """One sentence on the one-seed pairs of ``ensembles``, read from their files: do they cover more than
     each member, and is each pair's mean over its draws above the paper's GC8 coverage with fewer conflicts."""
     single = redrawn_coverage()
-    pairs = [e for e in ensembles(runs) if len(e["seeds"]) == 1 and len(e["members"]) == 2]
+    pairs = one_seed_pairs(ensembles(runs))
     if not pairs:
         return "No pair has been drawn yet."
-    paper_cov, paper_conf = (float(PAPER[("gc8", "gram")][k].split("±")[0]) for k in ("cov", "conf"))
+    paper_cov, paper_conf = float(paper_mean("gc8")), float(paper_mean("gc8", "conf"))
     cov = [100 * e["summary"]["coverage"]["mean"] for e in pairs]
     above_members = all(c > max(single.get(m, 100.0) for m in e["members"]) for c, e in zip(cov, pairs, strict=True))
     above_paper = all(c >= paper_cov and e["summary"]["conflicts_sum_per_sample"]["mean"] <= paper_conf
@@ -800,7 +810,7 @@ def ensemble_section(runs: list[dict]) -> list[str]:
     ens.sort(key=lambda e: (len(e["seeds"]) > 1, e["seeds"], len(e["members"])))
     rows = []
     for e in ens:
-        who = f"seed {e['seeds'][0]}" if len(e["seeds"]) == 1 else "seeds " + ", ".join(map(str, e["seeds"]))
+        who = training_label(e)
         own = " / ".join(f"{single[m]:.1f}" if m in single else "-" for m in e["members"])
         tr = " / ".join(f"{train[m]:.1f}" if m in train else "-" for m in e["members"])
         tr_ens = f"{train[e['label']]:.1f}" if e["label"] in train else "-"
@@ -810,7 +820,7 @@ def ensemble_section(runs: list[dict]) -> list[str]:
             f"{single[avg]:.1f} ({train[avg]:.1f})" if avg in train else f"{single[avg]:.1f}")
         rows.append(f"| {who} | {'<br>'.join(e['members'])} | {own} | {acc} | {cov} | {con} | {tr} | {tr_ens} | "
                     f"{e['params'] / 1e6:.1f}M | {avg_cell} |")
-    pairs = [e for e in ens if len(e["seeds"]) == 1 and len(e["members"]) == 2]
+    pairs = one_seed_pairs(ens)
     lines = ["## Checkpoint ensembles: one training's checkpoints sampled as one (GC8, edge probability 0.5)", "",
              "`gram_agent.Ensemble` shares the 20 samples per input out among several checkpoints (10 and 10 for",
              "two) and scores the pooled samples like one model's (`benchmarks/sampling_seeds.py RUN_A+RUN_B`).",
@@ -887,7 +897,7 @@ def curves_plot(runs: list[dict]) -> str | None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    stored = {"/".join(run_key(r)): r for r in runs if r["schedule"] is None}
+    stored = stored_runs(runs)
     panels = []
     for _path, data in files:
         mean_curve = {run_label(r["run"]): 100 * np.mean([d["coverage_at"] for d in smp["draws"]], axis=0)
@@ -940,11 +950,10 @@ def ensemble_plot(ens: list[dict], single: dict[str, float], averaged: dict[str,
         if e["label"] in averaged:
             ax.scatter([i + 0.4], [averaged[e["label"]]], marker="D", color="black", s=22, zorder=3,
                        label="weight average (8-draw mean)" if not any(x["label"] in averaged for x in ens[:i]) else None)
-    ax.axhline(float(PAPER[("gc8", "gram")]["cov"].split("±")[0]), color="black", ls=":", lw=1,
+    ax.axhline(float(paper_mean("gc8")), color="black", ls=":", lw=1,
                label=f"paper GRAM {PAPER[('gc8', 'gram')]['cov']}")
     ax.axhline(ens[0]["independent"], color="tab:green", ls="--", lw=1, label="best independent sampler")
-    ticks = [(f"seed {e['seeds'][0]}" if len(e["seeds"]) == 1 else "seeds " + "+".join(map(str, e["seeds"])))
-             + "\n" + "+".join(m.split("/")[0] for m in e["members"]) for e in ens]
+    ticks = [training_label(e, "+") + "\n" + "+".join(m.split("/")[0] for m in e["members"]) for e in ens]
     ax.set_xticks(range(len(ens)), ticks, fontsize=6.5)
     ax.set_ylim(75, 95)
     ax.set_ylabel("GC8 (p = 0.5) test coverage@20 (%)")
@@ -1129,6 +1138,11 @@ def plots(runs: list[dict]) -> list[str]:
 def start_run(run: dict) -> tuple[str, str] | None:
     """(call, job) of the stored run a continued run started from, else None."""
     return start_of(run["results"]["config"])
+
+
+def stored_runs(runs: list[dict]) -> dict[str, dict]:
+    """The trained runs (not schedule rows) by their call/job label, as sampling files name them."""
+    return {"/".join(run_key(r)): r for r in runs if r["schedule"] is None}
 
 
 def run_key(run: dict) -> tuple[str, str]:

@@ -43,29 +43,36 @@ def sample_shares(samples: int, members: int) -> list[int]:
     return [base + (i < extra) for i in range(members)]
 
 
+def check_same_task(members: Sequence[Agent]) -> None:
+    """Members that can be combined: Agents (not ensembles) of one task spec and dataset options, on
+    one device, all with or all without puzzle embeddings; each mismatch is named."""
+    if not all(isinstance(a, Agent) and not isinstance(a, Ensemble) for a in members):
+        raise TypeError("members to combine must be Agent instances (not ensembles)")
+    first = members[0]
+    for i, a in enumerate(members[1:], 1):
+        if a.spec.to_dict() != first.spec.to_dict():
+            raise ValueError(f"member {i}'s task spec {a.spec.to_dict()} differs from member 0's "
+                             f"{first.spec.to_dict()}: members must share the env, its kwargs and tokens")
+        if a.config.dataset_kwargs != first.config.dataset_kwargs:
+            raise ValueError(f"member {i}'s dataset options {a.config.dataset_kwargs} differ from member 0's "
+                             f"{first.config.dataset_kwargs}: their splits would not be the same inputs")
+        if a.device != first.device:
+            raise ValueError(f"member {i} is on {a.device}, member 0 on {first.device}: move them together")
+        if (a.model.puzzle_emb is None) != (first.model.puzzle_emb is None):
+            raise ValueError(f"member {i} and member 0 differ in having puzzle embeddings")
+
+
 class Ensemble(Agent):
     """Agents of one task (same env, env kwargs, token spec and dataset options) pooled: each
-    rollout shares the N samples out among them (``sample_shares``) and stacks their trajectories
-    member by member."""
+    rollout shares the N samples out among them (``sample_shares``) and puts their trajectories in
+    turns (``turn_order``)."""
 
     def __init__(self, members: Sequence[Agent]) -> None:
         members = list(members)
         if len(members) < 2:
             raise ValueError(f"an Ensemble needs at least 2 member agents, got {len(members)}")
-        if not all(isinstance(a, Agent) and not isinstance(a, Ensemble) for a in members):
-            raise TypeError("Ensemble members must be Agent instances (not ensembles)")
+        check_same_task(members)
         first = members[0]
-        for i, a in enumerate(members[1:], 1):
-            if a.spec.to_dict() != first.spec.to_dict():
-                raise ValueError(f"member {i}'s task spec {a.spec.to_dict()} differs from member 0's "
-                                 f"{first.spec.to_dict()}: members must share the env, its kwargs and tokens")
-            if a.config.dataset_kwargs != first.config.dataset_kwargs:
-                raise ValueError(f"member {i}'s dataset options {a.config.dataset_kwargs} differ from member 0's "
-                                 f"{first.config.dataset_kwargs}: their splits would not be the same inputs")
-            if a.device != first.device:
-                raise ValueError(f"member {i} is on {a.device}, member 0 on {first.device}: move them together")
-            if (a.model.puzzle_emb is None) != (first.model.puzzle_emb is None):
-                raise ValueError(f"member {i} and member 0 differ in having puzzle embeddings")
         super().__init__(first.model, first.spec, first.config, env=first._env,
                          meta={"members": [a.meta for a in members]})
         self.members = members
@@ -130,11 +137,13 @@ FORWARD_FIELDS = ("model", "decoder", "mixer", "share_weights", "rope_theta", "n
 
 def average_weights(members: Sequence[Agent]) -> Agent:
     """One Agent whose floating-point weights are the members' mean (computed in fp32), run under
-    member 0's config. The members must be of one task (``Ensemble``'s checks), agree on
+    member 0's config. The members must be of one task (``check_same_task``), agree on
     ``FORWARD_FIELDS``, have equal parameter names and shapes, and equal integer buffers. Meta
     records each member's meta."""
     members = list(members)
-    Ensemble(members)  # the task, dataset options and device checks
+    if len(members) < 2:
+        raise ValueError(f"averaging needs at least 2 member agents, got {len(members)}")
+    check_same_task(members)
     for i, a in enumerate(members[1:], 1):
         differ = [f for f in FORWARD_FIELDS if getattr(a.config, f) != getattr(members[0].config, f)]
         if differ:
