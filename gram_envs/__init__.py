@@ -8,4 +8,4 @@ from gram_envs.registration import ENV_TABLE, register_all
 register_all()
 
 __all__ = ["ENV_TABLE", "register_all"]
-__version__ = "0.1.0"
+__version__ = "0.2.0"
