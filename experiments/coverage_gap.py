@@ -1,6 +1,6 @@
 """Where coverage@20 is lost: trained runs against the best independent sampler, by number of completions.
 
-    python benchmarks/coverage_gap.py RUN_DIR [RUN_DIR ...] --out benchmarks/results/NAME.json [--chosen]
+    python -m experiments.coverage_gap RUN_DIR [RUN_DIR ...] --out benchmarks/results/NAME.json [--chosen]
 
 Each RUN_DIR is a run of ``run_table1.py`` / ``train_gpu.py`` (``results.json`` and ``analysis.json``;
 with ``--chosen`` also ``schedules.json``, whose chosen schedule's test row is added as a second
@@ -8,7 +8,7 @@ curve). All runs must be scored on the same data (env id, env kwargs and test in
 
 Why: a coverage number alone does not say whether a model misses completions on inputs with few
 (collapse) or with many (too few samples to find them). Per number of completions n this reports the
-run's coverage next to ``gram_envs.core.metrics.coverage_bounds``' levels for n (one answer 1/n; the
+run's coverage next to ``gram_envs.core.metrics.gap_by_num_solutions``' levels for n (one answer 1/n; the
 best sampler of 20 independent draws, 1 - (1 - 1/n)^20), and splits the gap between the run's
 coverage and the independent level into each n's share (its share of inputs times its gap), so the
 shares add up to the whole gap. Writes JSON and a PNG beside it.
@@ -18,42 +18,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
 from pathlib import Path
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from benchmarks.common import provenance  # noqa: E402
-from gram_envs.core.metrics import coverage_bounds  # noqa: E402
+from gram_envs.core.metrics import gap_by_num_solutions, provenance
 
 
 def read_json(path: Path) -> dict:
     """One of a run folder's files; a missing one is named with what was expected."""
     if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing: expected a run folder written by run_table1.py or train_gpu.py")
+        raise FileNotFoundError(f"{path} is missing: expected a run folder written by experiments.run_table1 or benchmarks.train_gpu")
     return json.loads(path.read_text())
-
-
-def gap_by_num_solutions(by_n: dict, samples: int) -> dict:
-    """Per n: the run's coverage, the one-answer and independent levels, and n's share of the gap (all %)."""
-    total = sum(int(row["instances"]) for row in by_n.values())
-    if total == 0:
-        raise ValueError("coverage_by_num_solutions holds no instances")
-    rows = []
-    for n_text, row in sorted(by_n.items(), key=lambda kv: int(kv[0])):
-        n, count = int(n_text), int(row["instances"])
-        level = coverage_bounds(np.array([n]), samples)
-        weight = count / total
-        rows.append({"n": n, "instances": count, "coverage": 100 * row["coverage"],
-                     "one_answer": 100 * level["one_answer"], "independent": 100 * level["independent"],
-                     "gap_share": 100 * weight * (level["independent"] - row["coverage"])})
-    coverage = sum(r["coverage"] * r["instances"] for r in rows) / total
-    independent = sum(r["independent"] * r["instances"] for r in rows) / total
-    return {"instances": total, "coverage": coverage, "independent": independent,
-            "gap": independent - coverage, "by_n": rows}
 
 
 def run_curves(run_dir: Path, chosen: bool) -> tuple[dict, list[dict]]:
@@ -64,7 +40,7 @@ def run_curves(run_dir: Path, chosen: bool) -> tuple[dict, list[dict]]:
             "test_instances": analysis["test_instances"]}
     if "coverage_by_num_solutions" not in analysis["main"]:
         raise ValueError(f"{run_dir / 'analysis.json'} has no coverage_by_num_solutions (written before the analysis "
-                         "kept it): score the run again with benchmarks/multi_solution.py RUN_DIR --out FILE")
+                         "kept it): score the run again with python -m experiments.multi_solution RUN_DIR --out FILE")
     samples = int(analysis["main"]["samples"])
     curves = [{"run": str(run_dir), "model": results["model"], "sampling": "temperature 1.0", "samples": samples,
                **gap_by_num_solutions(analysis["main"]["coverage_by_num_solutions"], samples)}]

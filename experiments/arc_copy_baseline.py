@@ -8,7 +8,7 @@ Baselines (no learning, no search):
 
 ``oracle_pass@1`` (the true outputs as one attempt) must be 1.0: it checks the scorer.
 
-Usage: ``python benchmarks/arc_copy_baseline.py [--out benchmarks/results/arc_copy_baseline.json]``
+Usage: ``python -m experiments.arc_copy_baseline [--out benchmarks/results/arc_copy_baseline.json]``
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Multi-solution analysis of a trained checkpoint (the paper's Table 1, Fig. 4 right, Fig. 15).
 
-    python benchmarks/multi_solution.py RUN_DIR [--samples 20] [--ptrm-sigma 0.1 0.3] [--out FILE]
+    python -m experiments.multi_solution RUN_DIR [--samples 20] [--ptrm-sigma 0.1 0.3] [--out FILE]
 
-Reads RUN_DIR/ckpt (an Agent saved by train_gpu.py), draws N trajectories per test
+Reads RUN_DIR/ckpt (an Agent saved by ``python -m benchmarks.train_gpu``), draws N trajectories per test
 instance in one batch, scores them with the env's own ``evaluate`` and writes
 RUN_DIR/analysis.json with:
 
@@ -28,66 +28,9 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-import numpy as np  # noqa: E402
-
-from benchmarks.common import env_kwargs_arg, provenance  # noqa: E402
-
-
-def distinct_found(solution_index: np.ndarray) -> np.ndarray:
-    """(M, N) distinct valid completions found per input within its first n = 1..N samples, from
-    per-sample solution indices (-1 invalid)."""
-    m, n = solution_index.shape
-    seen = np.zeros((m, int(solution_index.max()) + 2 if solution_index.size else 1), dtype=bool)
-    rows = np.arange(m)
-    found = np.zeros((m, n))
-    for j in range(n):  # loop over the sample count only: each step is a vectorised update
-        seen[rows, solution_index[:, j] + 1] = True  # column 0 collects the invalid samples (-1)
-        found[:, j] = seen[:, 1:].sum(axis=1)
-    return found
-
-
-def coverage_curve(solution_index: np.ndarray, num_solutions: np.ndarray) -> list[float]:
-    """Coverage using the first n samples, n = 1..N, from per-sample solution indices (-1 invalid)."""
-    found = distinct_found(solution_index)
-    return [float(v) for v in (found / np.maximum(num_solutions, 1)[:, None]).mean(axis=0)]
-
-
-def coverage_by_num_solutions(solution_index: np.ndarray, num_solutions: np.ndarray) -> dict[int, dict]:
-    """Per number n of valid completions: how many inputs have n, the mean number of distinct valid
-    completions their samples found, and their mean coverage (found / n)."""
-    found = distinct_found(solution_index)[:, -1]
-    out = {}
-    for k in np.unique(num_solutions):
-        sel = num_solutions == k
-        out[int(k)] = {"instances": int(sel.sum()), "found_mean": float(found[sel].mean()),
-                       "coverage": float((found[sel] / max(int(k), 1)).mean())}
-    return out
-
-
-def analyse(env, ids: np.ndarray, cands: np.ndarray, roll=None, agent=None) -> dict:
-    """Every metric above from one (instances, N, ...) candidate array."""
-    u = env.unwrapped
-    res = u.evaluate(ids, cands, record=False)
-    valid = np.asarray(res["valid"])
-    nsol = u.num_solutions(ids)
-    out = {k: float(v) for k, v in res["metrics"].items()}
-    out["samples"] = int(cands.shape[1])
-    out["conflicts_sum_per_sample"] = float(np.asarray(res["conflicts"]).sum(axis=0).mean())
-    if (nsol > 0).all():
-        out["coverage_at"] = coverage_curve(np.asarray(res["solution_index"]), nsol)
-        by = {}
-        for k in np.unique(nsol):
-            sel = nsol == k
-            by[int(k)] = {"instances": int(sel.sum()), "accuracy": float(valid[sel].mean())}
-        out["accuracy_by_num_solutions"] = by
-        out["coverage_by_num_solutions"] = coverage_by_num_solutions(np.asarray(res["solution_index"]), nsol)
-    if roll is not None and agent is not None:
-        for how in ("vote", "lprm", "halt"):
-            sel = u.detokenize(agent.select(roll, how).cpu().numpy())[:, None]
-            out[f"{how}_accuracy"] = float(u.evaluate(ids, sel, record=False)["metrics"]["accuracy"])
-    return out
+from benchmarks.common import env_kwargs_arg
+from gram_agent.evaluation import analyse
+from gram_envs.core.metrics import provenance
 
 
 def main() -> int:

@@ -1,13 +1,13 @@
 """How far a coverage@N number moves with the sampling seed alone (same checkpoint, same inputs).
 
-    python benchmarks/sampling_seeds.py RUN_DIR [RUN_DIR ...] --seeds 1234 1 2 3 4 --out FILE
-    python benchmarks/sampling_seeds.py RUN_A RUN_B RUN_A+RUN_B --seeds 1234 1 2 --out FILE
+    python -m experiments.sampling_seeds RUN_DIR [RUN_DIR ...] --seeds 1234 1 2 3 4 --out FILE
+    python -m experiments.sampling_seeds RUN_A RUN_B RUN_A+RUN_B --seeds 1234 1 2 --out FILE
 
 A reported coverage@20 is one draw of 20 samples per test input. Near a goal, the question is
 whether another draw of the same model lands on the other side of it: this script draws the test
 split again under each seed, at temperature 1.0 (the paper's sampling) and, where the run holds a
 schedule sweep (RUN_DIR/schedules.json), at its chosen schedule, and scores every draw with the
-same ``analyse`` as ``multi_solution.py``. Seed 1234 is that script's default seed, so with the
+same ``gram_agent.evaluation.analyse`` as ``experiments.multi_solution``. Seed 1234 is that script's default seed, so with the
 default ``--batch`` (the agent's eval batch, as there) its temperature-1.0 draw repeats that
 analysis. The sweep draws in batches of 8,192 trajectories, another noise stream, so its rows are
 other draws. ``RUN_A+RUN_B`` draws the runs' checkpoints as one ``gram_agent.ensemble.Ensemble``
@@ -26,30 +26,11 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-import numpy as np  # noqa: E402
-
-from benchmarks.common import provenance  # noqa: E402
-from benchmarks.multi_solution import analyse  # noqa: E402
-from benchmarks.temperature_schedule import split_inputs  # noqa: E402
+from gram_agent.evaluation import analyse, split_inputs
+from gram_envs.core.metrics import DRAW_METRICS, provenance, summarise_draws
 
 #: joins run folders drawn as one ensemble: RUN_A+RUN_B
 ENSEMBLE_SEP = "+"
-
-#: the metrics each draw keeps (analyse() gives more; these are the table's)
-METRICS = ("accuracy", "coverage", "conflicts_sum_per_sample")
-
-
-def summarise(draws: list[dict]) -> dict:
-    """Mean, standard deviation (ddof 1; 0 for one draw) and range of each metric over the draws."""
-    out = {}
-    for k in METRICS:
-        v = np.array([d[k] for d in draws], dtype=float)
-        out[k] = {"mean": float(v.mean()), "std": float(v.std(ddof=1)) if len(v) > 1 else 0.0,
-                  "min": float(v.min()), "max": float(v.max())}
-    return out
-
 
 def samplings(run_dir: str, n_sup: int) -> list[tuple[str, list[float] | None]]:
     """Temperature 1.0, then the run's chosen schedule where it holds a sweep (its stored temperatures)."""
@@ -109,16 +90,16 @@ def draw_run(run: str, seeds: list[int], samples: int, instances: int, batch: in
             kw = {} if temps is None else {"temperature": temps, "steps": len(temps)}
             roll = agent.rollout(inputs, samples=samples, seed=seed, batch=batch, **kw)
             res = analyse(env, ids, env.unwrapped.detokenize(roll["tokens"].cpu().numpy()))
-            draws.append({"seed": seed, **{k: res[k] for k in METRICS},
+            draws.append({"seed": seed, **{k: res[k] for k in DRAW_METRICS},
                           **({"coverage_at": res["coverage_at"]} if "coverage_at" in res else {})})
         out["samplings"].append({"sampling": label, "temperatures": temps, "draws": draws,
-                                 "summary": summarise(draws)})
+                                 "summary": summarise_draws(draws)})
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("run_dirs", nargs="+", help="folders holding ckpt/ (an Agent saved by train_gpu.py); "
+    p.add_argument("run_dirs", nargs="+", help="folders holding ckpt/ (an Agent saved by benchmarks.train_gpu); "
                    f"RUN_A{ENSEMBLE_SEP}RUN_B draws their checkpoints as one ensemble")
     p.add_argument("--seeds", type=int, nargs="+", default=[1234, 1, 2, 3, 4])
     p.add_argument("--samples", type=int, default=20)
@@ -138,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         p.error(str(e))
     for d in dirs:  # before any draw: a missing checkpoint should not cost the runs before it
         if not os.path.exists(os.path.join(d, "ckpt", "config.json")):
-            p.error(f"{d} holds no ckpt/config.json (an Agent saved by train_gpu.py); run_table1.py copies a "
+            p.error(f"{d} holds no ckpt/config.json (an Agent saved by benchmarks.train_gpu); experiments.run_table1 copies a "
                     "job's ckpt/ to --out only when --keep-ckpt names the job")
     prov = provenance()  # the code the draws start from
     t0 = time.monotonic()

@@ -1,12 +1,12 @@
 """Average the weights of several checkpoints of one task into one model (a weight average, "soup").
 
-    python benchmarks/average_checkpoints.py RUN_A RUN_B --out benchmarks/results/averaged/NAME
+    python -m experiments.average_checkpoints RUN_A RUN_B --out benchmarks/results/averaged/NAME
 
 Why: two checkpoints of one GC8 training sampled as one (``gram_agent.Ensemble``) cover more than
 either, because each drops other colourings; their weight average is one model with one model's
 parameters, so if it keeps that coverage the gain needs no ensemble. Each RUN holds ``ckpt/`` (an
-Agent saved by train_gpu.py); the average is computed in fp32 and stored in bf16, like the members,
-as OUT/ckpt, with OUT/averaged.json naming the members (``sampling_seeds.py OUT`` then draws it).
+Agent saved by benchmarks.train_gpu); the average is computed in fp32 and stored in bf16, like the members,
+as OUT/ckpt, with OUT/averaged.json naming the members (``python -m experiments.sampling_seeds OUT`` then draws it).
 """
 
 from __future__ import annotations
@@ -16,21 +16,19 @@ import json
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from benchmarks.common import provenance  # noqa: E402
+from gram_envs.core.metrics import provenance
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("run_dirs", nargs="+", help="folders holding ckpt/ (an Agent saved by train_gpu.py)")
+    p.add_argument("run_dirs", nargs="+", help="folders holding ckpt/ (an Agent saved by benchmarks.train_gpu)")
     p.add_argument("--out", required=True, help="folder for the averaged ckpt/ and averaged.json")
     args = p.parse_args(argv)
     if len(args.run_dirs) < 2:
         p.error(f"averaging needs at least 2 run folders, got {len(args.run_dirs)}")
     for d in args.run_dirs:
         if not os.path.exists(os.path.join(d, "ckpt", "config.json")):
-            p.error(f"{d} holds no ckpt/config.json (an Agent saved by train_gpu.py)")
+            p.error(f"{d} holds no ckpt/config.json (an Agent saved by benchmarks.train_gpu)")
     if os.path.exists(os.path.join(args.out, "ckpt")):
         p.error(f"{args.out}/ckpt exists: choose another --out")
     import torch

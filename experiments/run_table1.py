@@ -1,6 +1,6 @@
 """Run the multi-solution table (paper Table 1 + ablations) as parallel jobs on the GPUs.
 
-    python benchmarks/run_table1.py --jobs nq8-gram nq8-trm ... --minutes 6.5 --out $OUT/table1
+    python -m experiments.run_table1 --jobs nq8-gram nq8-trm ... --minutes 6.5 --out $OUT/table1
 
 Each job is one ``train_gpu.py`` run (time-budgeted, own process, own GPU slot assigned
 round-robin over the visible GPUs) followed by ``multi_solution.py`` on its checkpoint; a run that
@@ -24,10 +24,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
 
-from benchmarks.common import TABLE1_TASKS, store_results  # noqa: E402
-from gram_agent.config import PAPER_BETA  # noqa: E402
+from benchmarks.common import TABLE1_TASKS, store_results
+from gram_agent.config import PAPER_BETA
 
 #: job name -> (env id, model, extra train_gpu.py args, extra multi_solution.py args)
 JOBS: dict[str, tuple[str, str, list[str], list[str]]] = {}

@@ -1,6 +1,6 @@
 """Which coverage@20 the colouring data allows, against the edge probability p (CPU, about a minute).
 
-    python benchmarks/coverage_bounds.py [--graphs 1000] [--out benchmarks/results/coverage_bounds.json]
+    python -m experiments.coverage_bounds [--graphs 1000] [--out benchmarks/results/coverage_bounds.json]
 
 The paper draws Erdos-Renyi graphs but does not give p; our envs use p = 0.4. For each p and n in
 {8, 10} this draws ``--graphs`` fresh 3-colourable graphs (the env's own generator, seed 1),
@@ -19,19 +19,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import numpy as np
+from tqdm import tqdm
 
-import numpy as np  # noqa: E402
-from tqdm import tqdm  # noqa: E402
-
-from benchmarks.common import provenance  # noqa: E402
-from gram_envs.coloring.generator import DEFAULT_P, build_coloring  # noqa: E402
-from gram_envs.core.metrics import coverage_bounds  # noqa: E402
+from gram_envs.coloring.generator import DEFAULT_P, build_coloring
+from gram_envs.core.metrics import coverage_bounds, provenance
 
 #: GRAM paper Table 1, coverage@20 (%) of the samplers whose draws are independent given the input
 PAPER_INDEPENDENT = {8: {"AR": 83.0, "MDLM": 84.5, "GRAM": 85.8}, 10: {"AR": 40.0, "MDLM": 48.2, "GRAM": 51.3}}

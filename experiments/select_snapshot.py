@@ -1,23 +1,20 @@
 """Choose a run's checkpoint among its snapshots by coverage on training inputs, and adopt it.
 
-    python benchmarks/select_snapshot.py RUN_DIR [--select-instances 772] [--samples 20] [--adopt]
+    python -m experiments.select_snapshot RUN_DIR [--select-instances 772] [--samples 20] [--adopt]
 
-Why: a GC8 colouring model's coverage@20 moves by 1-3 points from one leg's end to the next, mostly
-on graphs with few colourings, where 20 independent draws would find every colouring
-(results/gc8_p0.5_s13_coverage_gap.json), and its coverage on training inputs tracks its test
-coverage (the T 1.0 rows of the 10 GC8 p = 0.5 ``schedules.json`` of sessions 10-13: at most 2.2
-points apart, correlation 0.89; the best model leads on both). So a run that keeps snapshots (config ``snapshot_every``) can pick its best one on
+Why: a colouring model's coverage@20 moves from one leg's end to the next, mostly on graphs with
+few colourings, and its coverage on training inputs tracks its test coverage. So a run that keeps snapshots (config ``snapshot_every``) can pick its best one on
 training inputs: model selection that looks at no test input.
 
 Candidates: every ``RUN_DIR/snapshots/step<N>`` and the final checkpoint (``RUN_DIR/ckpt``, or
 ``ckpt_final`` once adopted); a snapshot of the final step is that model and is skipped. Each is
 sampled at temperature 1.0 (the paper's sampling) on the first M training inputs, all under one
-seed. The choice is ``temperature_schedule.choose``'s rule: the best selection coverage among the
+seed. The choice is ``gram_agent.evaluation.choose``'s rule: the best selection coverage among the
 candidates whose selection accuracy reaches the bar, the smaller of ``--min-accuracy`` and the
 final checkpoint's (so the final one always qualifies).
 
 With ``--adopt`` the final checkpoint moves to ``RUN_DIR/ckpt_final`` and the chosen one is copied
-to ``RUN_DIR/ckpt``, so what comes after (multi_solution.py, sampling_seeds.py, ``--keep-ckpt``)
+to ``RUN_DIR/ckpt``, so what comes after (experiments.multi_solution, .sampling_seeds, ``--keep-ckpt``)
 measures the chosen model. Writes ``RUN_DIR/snapshot_selection.json``.
 """
 
@@ -25,51 +22,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from benchmarks.common import provenance  # noqa: E402
-from benchmarks.temperature_schedule import choose, split_inputs, sweep  # noqa: E402
-
-FINAL = "final"
-
-
-def candidates(run_dir: Path) -> list[tuple[str, Path]]:
-    """(name, checkpoint folder): the final checkpoint first, then the snapshots of other steps."""
-    final = run_dir / "ckpt_final" if (run_dir / "ckpt_final").is_dir() else run_dir / "ckpt"
-    if not (final / "weights.safetensors").exists():
-        raise FileNotFoundError(f"{run_dir} holds no final checkpoint (ckpt/ or ckpt_final/ with weights.safetensors)")
-    snaps = sorted((run_dir / "snapshots").glob("step*")) if (run_dir / "snapshots").is_dir() else []
-    if not snaps:
-        raise FileNotFoundError(f"{run_dir / 'snapshots'} holds no step<N> folders: train with config snapshot_every")
-    final_step = json.loads((final / "task.json").read_text())["meta"].get("step")
-    out = [(FINAL, final)]
-    for snap in snaps:
-        step = int(snap.name.removeprefix("step"))
-        if step != final_step:
-            out.append((f"step {step}", snap))
-    return out
-
-
-def adopt(run_dir: Path, chosen: Path) -> None:
-    """Make ``chosen`` the run's ``ckpt``; the final checkpoint stays as ``ckpt_final``."""
-    if not (run_dir / "ckpt_final").exists():
-        (run_dir / "ckpt").rename(run_dir / "ckpt_final")
-        if chosen == run_dir / "ckpt":
-            chosen = run_dir / "ckpt_final"
-    if (run_dir / "ckpt").exists():
-        shutil.rmtree(run_dir / "ckpt")
-    shutil.copytree(chosen, run_dir / "ckpt")
+from gram_agent.evaluation import adopt_snapshot, choose, snapshot_candidates, split_inputs, sweep
+from gram_envs.core.metrics import provenance
 
 
 def main() -> int:
     p = argparse.ArgumentParser()
-    p.add_argument("run_dir", type=Path, help="a train_gpu.py folder with ckpt/ and snapshots/step<N>/")
+    p.add_argument("run_dir", type=Path, help="a benchmarks.train_gpu folder with ckpt/ and snapshots/step<N>/")
     p.add_argument("--samples", type=int, default=20)
     p.add_argument("--select-instances", type=int, default=772, help="first M training inputs used to choose")
     p.add_argument("--min-accuracy", type=float, default=0.99,
@@ -86,7 +49,7 @@ def main() -> int:
     t0 = time.monotonic()
     prov = provenance()
     rows, env, selection = [], None, None
-    for label, path in tqdm(candidates(args.run_dir), desc=args.run_dir.name):
+    for label, path in tqdm(snapshot_candidates(args.run_dir), desc=args.run_dir.name):
         agent = Agent.load(str(path), env=env)  # the first candidate builds the env, the others share it
         env = agent.env
         if selection is None:
@@ -104,7 +67,7 @@ def main() -> int:
            "candidates": rows, "chosen": chosen, "chosen_step": picked["step"], "final_step": rows[0]["step"],
            "adopted": args.adopt, "time_s": time.monotonic() - t0}
     if args.adopt:
-        adopt(args.run_dir, Path(picked["path"]))
+        adopt_snapshot(args.run_dir, Path(picked["path"]))
     (args.run_dir / "snapshot_selection.json").write_text(json.dumps(out, indent=1))
     print(json.dumps({"run": str(args.run_dir), "chosen": chosen, "step": picked["step"],
                       "select_coverage": picked["select"]["coverage"], "final_coverage": rows[0]["select"]["coverage"]}))

@@ -1,13 +1,13 @@
 """The paper's mode-collapse claim at CPU scale: TRM vs GRAM on 3-colourings of 6-vertex graphs.
 
-    python benchmarks/cpu_mode_collapse.py [--steps 2000] [--seeds 0 1] [--workers 2] [--schedule-graphs 100]
+    python -m experiments.cpu_mode_collapse [--steps 2000] [--seeds 0 1] [--workers 2] [--schedule-graphs 100]
 
 GRAM/GraphColoring-v0 with n=6 has 100 test graphs with about 12 valid colourings each (up to
 colour permutation), and 21-token inputs, so a D=64 model trains in a few CPU minutes.
 Each (model, seed) trains for a fixed number of optimiser steps (not a time budget, so the
 numbers do not depend on the machine's speed). It is then scored with 20 prior samples per test
-graph through the env's ``evaluate`` (benchmarks/multi_solution.analyse). Writes
-results/cpu_gc6_mode_collapse.json (``--out``) and the coverage plot beside it (same name, .png).
+graph through the env's ``evaluate`` (gram_agent.evaluation.analyse). Writes
+benchmarks/results/cpu_gc6_mode_collapse.json (``--out``) and the coverage plot beside it (same name, .png).
 """
 
 from __future__ import annotations
@@ -19,10 +19,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-
-from benchmarks.common import provenance  # noqa: E402
+from gram_envs.core.metrics import provenance
 
 #: name -> (model, config overrides); the GRAM rows differ only in how the KL is priced
 RUNS: dict[str, tuple[str, dict]] = {
@@ -33,16 +30,12 @@ RUNS: dict[str, tuple[str, dict]] = {
 #: prior-sample training with the spread target (groups of 4, canonical colourings, random starts of std 1)
 PRIOR_SPREAD = {"train_rollout": "prior", "target": "matched", "match_group": 4, "match_draw": "spread",
                 "target_permutations": False, "start_noise": 1.0}
-#: further GRAM settings for ``--runs`` (the objective options of gram_agent.config)
+#: further settings for ``--runs`` (the objective options of gram_agent.config); settings of options
+#: since removed from the config ran at the ``pre-cleanup`` tag
 VARIANTS: dict[str, tuple[str, dict]] = {
     "GRAM (ELBO KL, beta 1.0)": ("gram", {"kl_reduce": "elbo", "beta": 1.0}),
-    "GRAM (ELBO KL, beta 3->0.5 over 1500 steps)": (
-        "gram", {"kl_reduce": "elbo", "beta": 0.5, "beta_start": 3.0, "beta_anneal_steps": 1500}),
     "GRAM (ELBO KL, beta 0.5, KL balance 0.95)": ("gram", {"kl_reduce": "elbo", "beta": 0.5, "kl_balance": 0.95}),
-    "GRAM (ELBO KL, beta 0.5, + prior-sample CE x0.1)": (
-        "gram", {"kl_reduce": "elbo", "beta": 0.5, "prior_ce_weight": 0.1}),
     "TRM (nearest-completion target)": ("trm", {"target": "nearest"}),
-    "TRM (nearest target on three quarters of the steps)": ("trm", {"target": "nearest", "nearest_prob": 0.75}),
     "GRAM (ELBO KL, beta 0.5, nearest-completion target)": ("gram", {"kl_reduce": "elbo", "beta": 0.5,
                                                                      "target": "nearest"}),
     "GRAM (ELBO KL, beta 0.5, nearest target, canonical colourings only)": (
@@ -55,57 +48,24 @@ VARIANTS: dict[str, tuple[str, dict]] = {
                  "target_permutations": False}),
     "GRAM (prior-sample training, nearest target, canonical colourings only)": (
         "gram", {"train_rollout": "prior", "target": "nearest", "target_permutations": False}),
-    "GRAM (prior-sample training, nearest target, canonical colourings only, hot start 50 for 2 steps)": (
-        "gram", {"train_rollout": "prior", "target": "nearest", "target_permutations": False,
-                 "hot_start_steps": 2, "hot_start_temperature": 50.0}),
     "GRAM (prior-sample training, nearest target, canonical colourings only, random start std 1)": (
         "gram", {"train_rollout": "prior", "target": "nearest", "target_permutations": False, "start_noise": 1.0}),
     "GRAM (prior-sample training, nearest target, canonical colourings only, random start std 2)": (
         "gram", {"train_rollout": "prior", "target": "nearest", "target_permutations": False, "start_noise": 2.0}),
-    "GRAM (prior-sample training, IMLE on 0.1 of slots else nearest, canonical colourings only, random start std 1)": (
-        "gram", {"train_rollout": "prior", "target": "matched", "match_group": 4, "match_draw": "imle",
-                 "match_prob": 0.1, "target_permutations": False, "start_noise": 1.0}),
     "GRAM (prior-sample training, spread target, groups of 4, canonical colourings only, random start std 1)": (
         "gram", PRIOR_SPREAD),
-    # session 9: a GC8 spread model lost ground over a third leg at constant lr; does a decaying lr settle it?
+    # does a decaying lr settle a spread model?
     "GRAM (prior-sample training, spread target, groups of 4, canonical colourings only, random start std 1, "
     "lr cosine to 0.1)": ("gram", {**PRIOR_SPREAD, "lr_min_ratio": 0.1}),
-    # session 9: the spread target ramped in over the first half of the steps (config match_ramp_steps)
-    "GRAM (prior-sample training, spread target ramped in over 1000 steps, groups of 4, canonical colourings "
-    "only, random start std 1)": ("gram", {**PRIOR_SPREAD, "match_ramp_steps": 1000}),
-    # session 11: on GC8 (p = 0.5) the nearest target learned far slower in groups of 16 than without
-    # groups (s11-call2's first 5k steps): the same target in groups, the spread target held off for good
-    **{f"GRAM (prior-sample training, nearest target in groups of {g} (spread held off), canonical colourings "
-       f"only, random start std 1)": ("gram", {**PRIOR_SPREAD, "match_group": g, "match_ramp_start": 10**9})
-       for g in (4, 16)},
-    # and without ACT halting in training (every slot runs all n_sup steps): a group halts only when all
-    # its slots do, so groups also refill inputs more slowly; this holds refills equal
+    # without ACT halting in training (every slot runs all n_sup steps)
     "GRAM (prior-sample training, nearest target, canonical colourings only, random start std 1, no training "
     "halting)": ("gram", {"train_rollout": "prior", "target": "nearest", "target_permutations": False,
                           "start_noise": 1.0, "train_halting": False}),
-    "GRAM (prior-sample training, nearest target in groups of 16 (spread held off), canonical colourings only, "
-    "random start std 1, no training halting)": ("gram", {**PRIOR_SPREAD, "match_group": 16,
-                                                         "match_ramp_start": 10**9, "train_halting": False}),
-    # a larger batch gives back graphs per step: groups of 4 in 256 slots hold 64 graphs, as 64 slots without
-    # groups do; groups of 16 in 256 slots hold 16
-    **{f"GRAM (prior-sample training, nearest target in groups of {g} (spread held off), canonical colourings "
-       f"only, random start std 1, batch 256)": ("gram", {**PRIOR_SPREAD, "match_group": g, "match_ramp_start": 10**9,
-                                                          "batch_size": 256})
-       for g in (4, 16)},
     "GRAM (ELBO KL, beta 0.5, sigma init 0.5)": ("gram", {"kl_reduce": "elbo", "beta": 0.5, "sigma_init": 0.5}),
     "GRAM (ELBO KL, beta 0.5, sigma init 0.9)": ("gram", {"kl_reduce": "elbo", "beta": 0.5, "sigma_init": 0.9}),
     "GRAM (ELBO KL, beta 0.5, nearest target, canonical colourings only, sigma init 0.5)": (
         "gram", {"kl_reduce": "elbo", "beta": 0.5, "target": "nearest", "target_permutations": False,
                  "sigma_init": 0.5}),
-    "GRAM (ELBO KL, beta 0.5, nearest target, canonical colourings only, hot start 6 for 2 steps)": (
-        "gram", {"kl_reduce": "elbo", "beta": 0.5, "target": "nearest", "target_permutations": False,
-                 "hot_start_steps": 2, "hot_start_temperature": 6.0}),
-    "GRAM (ELBO KL, beta 0.5, nearest target on half the steps)": (
-        "gram", {"kl_reduce": "elbo", "beta": 0.5, "target": "nearest", "nearest_prob": 0.5}),
-    "GRAM (ELBO KL, beta 0.5, nearest target on a quarter of the steps)": (
-        "gram", {"kl_reduce": "elbo", "beta": 0.5, "target": "nearest", "nearest_prob": 0.25}),
-    "GRAM (ELBO KL, beta 0.5, nearest target on three quarters of the steps)": (
-        "gram", {"kl_reduce": "elbo", "beta": 0.5, "target": "nearest", "nearest_prob": 0.75}),
     "GRAM (ELBO KL, beta 0.5, matched target, groups of 4)": (
         "gram", {"kl_reduce": "elbo", "beta": 0.5, "target": "matched", "match_group": 4}),
     "GRAM (ELBO KL, beta 0.5, spread target, groups of 4)": (
@@ -125,8 +85,8 @@ def run_one(job: tuple[str, int, int, int, list[str] | None]) -> dict:
 
     import gram_agent
     import gram_envs  # noqa: F401
-    from benchmarks.multi_solution import analyse
     from gram_agent.config import preset
+    from gram_agent.evaluation import analyse
 
     name, seed, steps, schedule_graphs, only = job
     torch.set_num_threads(1)
@@ -144,7 +104,7 @@ def run_one(job: tuple[str, int, int, int, list[str] | None]) -> dict:
     out = {"name": name, "seed": seed, "steps": steps, "train_s": train_s, "main": main,
            "config": cfg.to_dict(), "last_log": history[-1] if history else {}}
     if schedule_graphs and model == "gram":
-        from benchmarks.temperature_schedule import accuracy_bar, choose, sweep
+        from gram_agent.evaluation import accuracy_bar, choose, sweep
 
         train_ds = env.unwrapped.dataset("train")
         m = schedule_graphs
@@ -186,12 +146,12 @@ def main() -> int:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--runs", nargs="+", default=list(RUNS), choices=list(ALL), metavar="NAME",
                    help=f"configurations to run (default: the three of RUNS); any of {list(ALL)}")
-    p.add_argument("--out", default=str(HERE / "results" / "cpu_gc6_mode_collapse.json"))
+    p.add_argument("--out", default="benchmarks/results/cpu_gc6_mode_collapse.json")
     p.add_argument("--schedule-graphs", type=int, default=0,
-                   help="GRAM runs also sweep prior-temperature schedules (benchmarks/temperature_schedule.py) on "
+                   help="GRAM runs also sweep prior-temperature schedules (experiments.temperature_schedule) on "
                         "the first N test graphs, chosen on the first N training graphs (100: the whole test split)")
     p.add_argument("--schedules-only", nargs="+", default=None, metavar="NAME",
-                   help="sweep only these schedules of temperature_schedule.GRID (and temperature 1.0)")
+                   help="sweep only these schedules of gram_agent.evaluation.GRID (and temperature 1.0)")
     args = p.parse_args()
     jobs = [(name, seed, args.steps, args.schedule_graphs, args.schedules_only)
             for name in args.runs for seed in args.seeds]

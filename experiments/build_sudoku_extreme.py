@@ -15,8 +15,8 @@ Two steps, both resumable and deterministic per seed:
    inequivalent) and write ``gram_envs/sudoku/data/sudoku_extreme.txt.gz`` plus histograms.
 
 Example (what shipped, see gram_envs/sudoku/data/README.md):
-    nice -n 10 python benchmarks/build_sudoku_extreme.py build --seed 2026 --trajectories 10431 --workers 1
-    python benchmarks/build_sudoku_extreme.py finalize --seed 2026 --n-train 1000 --min-rating 18
+    nice -n 10 python -m experiments.build_sudoku_extreme build --seed 2026 --trajectories 10431 --workers 1
+    python -m experiments.build_sudoku_extreme finalize --seed 2026 --n-train 1000 --min-rating 18
 """
 
 from __future__ import annotations
@@ -33,12 +33,11 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from gram_envs.sudoku.generator import harden
+from gram_envs.sudoku.logic import equivalent, invariant_key
+from solvers.sudoku import difficulty, random_grid, rate, solve, to_string
 
-from gram_envs.sudoku.generator import harden  # noqa: E402
-from gram_envs.sudoku.logic import equivalent, invariant_key  # noqa: E402
-from solvers.sudoku import difficulty, random_grid, rate, solve, to_string  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 RAW = ROOT / "build" / "sudoku_extreme" / "raw.csv"
 DATA = ROOT / "gram_envs" / "sudoku" / "data"
@@ -263,7 +262,7 @@ Histograms: `benchmarks/results/sudoku_extreme_hist.png`, numbers in `benchmarks
 ## How it was built (offline, never in CI)
 
 ```
-nice -n 10 python benchmarks/build_sudoku_extreme.py build --seed {seed} --trajectories {raw} --workers 1
+nice -n 10 python -m experiments.build_sudoku_extreme build --seed {seed} --trajectories {raw} --workers 1
 {command}
 ```
 
