@@ -37,7 +37,7 @@ PAPER: dict[str, dict[str, dict[str, tuple[float, float | None]]]] = {
 }
 PAPER["GC8 (p = 0.5)"] = PAPER["GC8"]
 
-GC_DATA_PAGE = "experiments/graph-coloring-data.md"  #: relative to docs/
+GC_DATA_PAGE = "docs/experiments/graph-coloring-data.md"
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,10 @@ ROWS: list[Row] = [
         note="first 2,000 of 6,513 test inputs"),
     Row("GC8", "GRAM/GraphColoring-8", "gram", "gc8-gram", ("runs/2026-11-30-21/gc8-gram-prior-spread-canon-start1",),
         sampling="chosen", comparable=False, link=GC_DATA_PAGE,
-        note="on our p = 0.4 graphs no sampler of independent draws can expect the paper's coverage"),
+        note="on our p = 0.4 graphs no sampler of independent draws can expect the paper's coverage; the best "
+             "stored single checkpoint (runs/2026-11-30-23/gc8-gram-prior-spread0.1-canon-start1-cont) used a "
+             "training option since removed (match_prob; git tag pre-cleanup), so this row is the best one the "
+             "current config reproduces"),
     Row("GC8", "GRAM/GraphColoring-8", "trm", "gc8-trm", ("runs/2026-11-28-02/gc8-trm", "runs/2026-11-28-03/gc8-trm-s1"),
         comparable=False, link=GC_DATA_PAGE, note="our p = 0.4 graphs differ from the paper's"),
     Row("GC10", "GRAM/GraphColoring-10", "gram", "gc10-gram",
