@@ -12,7 +12,6 @@ import datetime as dt
 import json
 import os
 import platform
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -21,6 +20,7 @@ import networkx as nx
 import numpy as np
 
 from benchmarks.common import best_of
+from gram_envs.core.metrics import command_line
 from solvers.coloring import ColoringSolver
 from solvers.reference.coloring import coloring_reference_solutions
 
@@ -184,7 +184,7 @@ def main() -> None:
     solvers = bench_solvers(args.graphs, args.n, args.p, args.seed)
     validation = bench_validation(args.samples, args.seed)
     report = {
-        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "command": command_line(),
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "machine": {
             "platform": platform.platform(),

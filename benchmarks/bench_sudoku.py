@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gram_envs.core.metrics import command_line
 from gram_envs.sudoku.augment import apply_transforms, random_transforms
 from gram_envs.sudoku.env import load_extreme
 from gram_envs.sudoku.generator import minimal_puzzle, random_grids
@@ -93,7 +94,7 @@ def main() -> None:
     n_train = int(d["n_train"])
     test = d["puzzles"][n_train:]
     result: dict[str, object] = {
-        "command": " ".join(["python", *sys.argv]),
+        "command": command_line(),
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "machine": machine(),
         "note": "rate() = count solutions up to 2 (solve + uniqueness proof) and the branch-point rating",

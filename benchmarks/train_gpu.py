@@ -30,6 +30,7 @@ import numpy as np
 import torch
 
 from benchmarks.common import env_kwargs_arg
+from gram_envs.core.metrics import command_line
 
 PEAK_BF16 = 790e12
 
@@ -131,7 +132,7 @@ def main() -> int:
         "device": torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu",
         "torch": torch.__version__,
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "command": " ".join([os.path.basename(sys.executable)] + sys.argv),
+        "command": command_line(),
         "git_commit": os.environ.get("GIT_COMMIT", "unknown"),
         "config": cfg.to_dict(),
         "params": sum(p.numel() for p in agent.model.parameters()),

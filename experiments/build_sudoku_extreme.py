@@ -26,13 +26,13 @@ import csv
 import gzip
 import json
 import multiprocessing as mp
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
+from gram_envs.core.metrics import command_line
 from gram_envs.sudoku.generator import harden
 from gram_envs.sudoku.logic import equivalent, invariant_key
 from solvers.sudoku import difficulty, random_grid, rate, solve, to_string
@@ -155,7 +155,7 @@ def finalize(a: argparse.Namespace) -> None:
     stats["raw_trajectories"] = sum(1 for _ in raw.open()) - 1
     stats["exact_equivalence_checks"] = exact_checks
     stats["file_bytes"] = path.stat().st_size
-    stats["command"] = " ".join(["python", *sys.argv])
+    stats["command"] = command_line()
     stats["date"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     (RESULTS / "sudoku_extreme_stats.json").write_text(json.dumps(stats, indent=2) + "\n")
     plot(train, test)

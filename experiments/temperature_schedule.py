@@ -29,7 +29,7 @@ import sys
 import time
 
 from gram_agent.evaluation import accuracy_bar, choose, row_named, split_inputs, sweep
-from gram_envs.core.metrics import provenance
+from gram_envs.core.metrics import command_line, provenance
 
 
 def rechoose(path: str, ceiling: float) -> dict:
@@ -40,7 +40,7 @@ def rechoose(path: str, ceiling: float) -> dict:
     chosen = choose(out["schedules"], bar)
     if (chosen, bar) != (out["chosen"], out["min_accuracy"]):
         out["rechosen"] = {"before": {"chosen": out["chosen"], "min_accuracy": out["min_accuracy"]},
-                           "command": " ".join(["python", *sys.argv]), "commit": provenance()["commit"]}
+                           "command": command_line(), "commit": provenance()["commit"]}
         out["chosen"], out["min_accuracy"] = chosen, bar
         with open(path, "w") as f:
             json.dump(out, f, indent=1)

@@ -41,3 +41,18 @@ def test_the_carried_commit_wins_over_the_device_s_stale_git(monkeypatch):
     assert common.provenance()["commit"] == "0ld0ld0+dirty"
     monkeypatch.delenv("GIT_COMMIT")
     assert common.provenance()["commit"] == "0ld0ld0+dirty"
+
+
+def test_a_module_run_is_recorded_by_its_name_not_its_path(monkeypatch):
+    """``python -m experiments.x`` has argv[0] = the module's absolute path: the record names the module."""
+    import sys
+    import types
+
+    main = types.ModuleType("__main__")
+    main.__spec__ = types.SimpleNamespace(name="experiments.sampling_seeds")
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    monkeypatch.setattr(sys, "argv", ["/abs/checkout/experiments/sampling_seeds.py", "RUN", "--out", "a b.json"])
+    assert common.command_line().endswith(" -m experiments.sampling_seeds RUN --out 'a b.json'")
+    main.__spec__ = None  # a script: its argv as given
+    monkeypatch.setattr(sys, "argv", ["tool.py", "--x"])
+    assert common.command_line().endswith(" tool.py --x")

@@ -282,12 +282,20 @@ def provenance() -> dict[str, str]:
     carried = os.environ.get("GIT_COMMIT", "unknown")
     commit = carried if carried != "unknown" else git_commit(Path(__file__).resolve().parent)
     return {
-        "command": shlex.join([Path(sys.executable).name, *sys.argv]),
+        "command": command_line(),
         "commit": commit or "unknown",
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()} {platform.processor() or ''} {os.cpu_count()} cpus".strip(),
         "python": platform.python_version(),
     }
+
+
+def command_line() -> str:
+    """How this process was started, without the machine's paths: ``python -m pkg.mod ARGS`` for a module
+    run with -m (whose argv[0] is the module's absolute path), else the interpreter's name and argv."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    head = ["-m", spec.name] if spec is not None and spec.name not in (None, "__main__") else sys.argv[:1]
+    return shlex.join([Path(sys.executable).name, *head, *sys.argv[1:]])
 
 
 def git_commit(here: Path) -> str:
