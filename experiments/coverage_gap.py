@@ -2,7 +2,7 @@
 
     python -m experiments.coverage_gap RUN_DIR [RUN_DIR ...] --out benchmarks/results/NAME.json [--chosen]
 
-Each RUN_DIR is a run of ``run_table1.py`` / ``train_gpu.py`` (``results.json`` and ``analysis.json``;
+Each RUN_DIR is a run of ``experiments.run_table1`` / ``benchmarks.train_gpu`` (``results.json`` and ``analysis.json``;
 with ``--chosen`` also ``schedules.json``, whose chosen schedule's test row is added as a second
 curve). All runs must be scored on the same data (env id, env kwargs and test inputs).
 

@@ -14,7 +14,8 @@ not 99% accurate can still be given a schedule that is at least as accurate as t
 
     python -m experiments.temperature_schedule --rechoose RUN_DIR [...]
 
-applies this rule (``gram_agent.evaluation.choose``) again to a stored schedules.json (no model is run; the scored rows are kept).
+applies this rule (``gram_agent.evaluation.choose``) again to a stored schedules.json (no model is
+run; the scored rows are kept).
 
 Writes RUN_DIR/schedules.json (every schedule's metrics on both splits, the choice) and
 RUN_DIR/schedules.png (test accuracy against test coverage, the choice marked).
