@@ -4,6 +4,7 @@ run ids are neutral (date plus number) and stored commands name no machine's abs
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -69,3 +70,18 @@ def test_the_patterns_catch_what_they_should():
     assert MACHINE_PATH.search("python3 /work/main/benchmarks/train_gpu.py")
     assert MACHINE_PATH.search("--out /tmp/t_x") and MACHINE_PATH.search("cp x /home/alice/y")
     assert not MACHINE_PATH.search("--out-dir WORK/nq8 and OUT/t.tgz and benchmarks/results/runs/x")
+
+
+def test_stored_runs_are_named_by_date_and_keep_summaries_only():
+    """runs/<YYYY-MM-DD-NN>/ holds call.json and one folder per job with its JSON summaries."""
+    runs = ROOT / "benchmarks" / "results" / "runs"
+    if not runs.is_dir():
+        pytest.skip("no stored runs")
+    kept = {"results.json", "analysis.json", "schedules.json", "snapshot_selection.json"}
+    for call in runs.iterdir():
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}-\d{2}", call.name), call.name
+        assert "session" not in json.loads((call / "call.json").read_text()), call.name
+        for job in (p for p in call.iterdir() if p.is_dir()):
+            names = {p.name for p in job.iterdir()}
+            assert names <= kept and "results.json" in names, (job, names - kept)
+            assert "history" not in json.loads((job / "results.json").read_text()), job
