@@ -1,6 +1,6 @@
 """Graph Coloring benchmark: fast solver vs python-constraint, batched validation, data build.
 
-Run: ``.venv/bin/python benchmarks/bench_coloring.py [--graphs 50] [--samples 1000]``.
+Run: ``.venv/bin/python -m benchmarks.bench_coloring [--graphs 50] [--samples 1000]``.
 Writes ``benchmarks/results/coloring_bench.json`` and prints a short table. The data-build
 timing uses a fresh temporary cache, so it measures generation, not a cache hit.
 """
@@ -12,7 +12,6 @@ import datetime as dt
 import json
 import os
 import platform
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -20,12 +19,12 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from benchmarks.common import best_of
+from gram_envs.core.metrics import command_line
+from solvers.coloring import ColoringSolver
+from solvers.reference.coloring import coloring_reference_solutions
 
-from benchmarks.common import best_of  # noqa: E402
-from solvers.coloring import ColoringSolver  # noqa: E402
-from solvers.reference.coloring import coloring_reference_solutions  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def bench_solvers(num_graphs: int, n: int, p: float, seed: int) -> list[dict]:
@@ -185,7 +184,7 @@ def main() -> None:
     solvers = bench_solvers(args.graphs, args.n, args.p, args.seed)
     validation = bench_validation(args.samples, args.seed)
     report = {
-        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "command": command_line(),
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "machine": {
             "platform": platform.platform(),

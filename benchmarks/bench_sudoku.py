@@ -1,6 +1,6 @@
 """Sudoku benchmark: solver speed (solve + uniqueness), python-constraint oracle, validator throughput.
 
-    python benchmarks/bench_sudoku.py [--easy 500] [--grids 1000000]
+    python -m benchmarks.bench_sudoku [--easy 500] [--grids 1000000]
 
 Writes benchmarks/results/sudoku_bench.json (command, date, machine). Timings are
 per puzzle and include the Python call overhead; the numba compile is warmed up first.
@@ -20,15 +20,15 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from gram_envs.core.metrics import command_line
+from gram_envs.sudoku.augment import apply_transforms, random_transforms
+from gram_envs.sudoku.env import load_extreme
+from gram_envs.sudoku.generator import minimal_puzzle, random_grids
+from gram_envs.sudoku.logic import check_boards, conflicts
+from solvers.reference.sudoku import dlx_branch_points, reference_solutions
+from solvers.sudoku import difficulty, rate, search, solve
 
-from gram_envs.sudoku.augment import apply_transforms, random_transforms  # noqa: E402
-from gram_envs.sudoku.env import load_extreme  # noqa: E402
-from gram_envs.sudoku.generator import minimal_puzzle, random_grids  # noqa: E402
-from gram_envs.sudoku.logic import check_boards, conflicts  # noqa: E402
-from solvers.reference.sudoku import dlx_branch_points, reference_solutions  # noqa: E402
-from solvers.sudoku import difficulty, rate, search, solve  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 NAMED = {
     "AI Escargot": "1....7.9..3..2...8..96..5....53..9...1..8...26....4...3......1..4......7..7...3..",
@@ -94,7 +94,7 @@ def main() -> None:
     n_train = int(d["n_train"])
     test = d["puzzles"][n_train:]
     result: dict[str, object] = {
-        "command": " ".join(["python", *sys.argv]),
+        "command": command_line(),
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "machine": machine(),
         "note": "rate() = count solutions up to 2 (solve + uniqueness proof) and the branch-point rating",

@@ -1,6 +1,6 @@
 """Train GRAM or TRM on one GPU under a time budget, evaluate, and write a results JSON.
 
-    python benchmarks/train_gpu.py --env GRAM/NQueens-8 --model gram --preset fast --minutes 8 --out-dir $OUT/nq8
+    python -m benchmarks.train_gpu --env GRAM/NQueens-8 --model gram --preset fast --minutes 8 --out-dir $OUT/nq8
 
 Under ``torchrun --nproc_per_node G`` it trains one model with DistributedDataParallel over G
 GPUs (the global batch split across ranks); rank 0 alone evaluates and writes the files.
@@ -11,10 +11,10 @@ for the final evaluation (20 samples on every test instance) and the checkpoint.
 Writes <out-dir>/results.json (metrics, config, steady-state sample-steps/s, estimated MFU,
 peak memory, device, torch version, date, command, GIT_COMMIT) and <out-dir>/ckpt/ (a bf16
 safetensors Agent), and with config ``snapshot_every`` <out-dir>/snapshots/step<N>/ (Agents for
-benchmarks/select_snapshot.py). Several instances may share one GPU: nothing global is touched.
+python -m experiments.select_snapshot). Several instances may share one GPU: nothing global is touched.
 MFU counts matmul FLOPs only (2mnk): forward of T*(K+1) core calls + backward (2x) of the last
 K+1, guidance heads and decoder included, attention scores included, over bf16 peak 790 TFLOP/s
-(the rate measured on the lent H200; TRM_H200_ANCHOR.md).
+(a measured H200 bf16 matmul rate).
 """
 
 from __future__ import annotations
@@ -26,12 +26,11 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import numpy as np
+import torch
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from benchmarks.common import env_kwargs_arg  # noqa: E402
+from benchmarks.common import env_kwargs_arg
+from gram_envs.core.metrics import command_line
 
 PEAK_BF16 = 790e12
 
@@ -106,7 +105,7 @@ def main() -> int:
     if rank != 0:  # data-parallel workers: rank 0 evaluates and writes
         return 0
     t_eval = time.monotonic()
-    # --samples 0: skip (benchmarks/multi_solution.py evaluates the checkpoint in more detail)
+    # --samples 0: skip (experiments.multi_solution evaluates the checkpoint in more detail)
     metrics = agent.evaluate("test", samples=args.samples) if args.samples > 0 else {}
     metrics["eval_time_s"] = time.monotonic() - t_eval
     # steady state: sample-steps/s over the log intervals of the second half of the run
@@ -133,7 +132,7 @@ def main() -> int:
         "device": torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu",
         "torch": torch.__version__,
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "command": " ".join([os.path.basename(sys.executable)] + sys.argv),
+        "command": command_line(),
         "git_commit": os.environ.get("GIT_COMMIT", "unknown"),
         "config": cfg.to_dict(),
         "params": sum(p.numel() for p in agent.model.parameters()),

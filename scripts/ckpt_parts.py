@@ -1,22 +1,19 @@
-"""Move a resumable checkpoint between device calls in parts small enough for $OUT.
+"""Move a resumable checkpoint between machines in parts small enough for a size-limited transfer.
 
-    python scripts/ckpt_parts.py pack RUN/ckpt_dir/last $OUT/resume      # on the device, at the end
-    python scripts/ckpt_parts.py unpack .resume RUN/ckpt_dir/last         # next call, before training
+    python -m scripts.ckpt_parts pack RUN/ckpt_dir/last OUT/resume       # on the first machine, at the end
+    python -m scripts.ckpt_parts unpack .resume RUN/ckpt_dir/last        # on the next, before training
 
-Copy the returned parts into an ignored folder of the repo (e.g. ``.resume``), name it in
-``carry``, unpack it, then start ``train_gpu.py --checkpoint-dir RUN/ckpt_dir`` again: training
+Copy the parts to the next machine into an ignored folder of the repo (e.g. ``.resume``), unpack
+them, then start ``python -m benchmarks.train_gpu --checkpoint-dir RUN/ckpt_dir`` again: training
 resumes from ``last`` (optimizer, EMA, counters, history; the batch carry is reloaded).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from gram_agent.checkpoint import pack_parts, unpack_parts  # noqa: E402
+from gram_agent.checkpoint import pack_parts, unpack_parts
 
 
 def main() -> int:

@@ -1,11 +1,11 @@
-"""benchmarks/coverage_bounds.py: the levels it reports and the p it names."""
+"""experiments.coverage_bounds: the levels it reports and the p it names."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-script = pytest.importorskip("benchmarks.coverage_bounds")
+script = pytest.importorskip("experiments.coverage_bounds")
 
 
 def test_levels_are_percent_coverage_bounds_with_the_count_summary():

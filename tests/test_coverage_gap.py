@@ -1,4 +1,5 @@
-"""benchmarks/coverage_gap.py: per-n coverage against the independent level, and its gap shares."""
+"""Per-n coverage against the independent level and its gap shares (gram_envs.core.metrics.gap_by_num_solutions),
+and the experiments.coverage_gap driver."""
 
 from __future__ import annotations
 
@@ -10,14 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from benchmarks import coverage_gap
-from benchmarks.multi_solution import coverage_by_num_solutions, coverage_curve
-from gram_envs.core.metrics import coverage_bounds
+from experiments import coverage_gap
+from gram_envs.core.metrics import coverage_bounds, coverage_by_num_solutions, coverage_curve, gap_by_num_solutions
 
 
 def test_hand_case():
     # one input with 1 completion (found), one with 2 (one found): coverage 75%
-    gap = coverage_gap.gap_by_num_solutions({"1": {"instances": 1, "coverage": 1.0},
+    gap = gap_by_num_solutions({"1": {"instances": 1, "coverage": 1.0},
                                              "2": {"instances": 1, "coverage": 0.5}}, samples=20)
     two_independent = 100 * (1 - 0.5 ** 20)
     assert gap["coverage"] == pytest.approx(75.0)
@@ -37,7 +37,7 @@ def test_agrees_with_the_analysis_and_the_bounds(seed, inputs, samples):
     nsol = rng.integers(1, 9, size=inputs)
     index = np.where(rng.random((inputs, samples)) < 0.2, -1, rng.integers(0, 8, size=(inputs, samples)) % nsol[:, None])
     by_n = {str(n): row for n, row in coverage_by_num_solutions(index, nsol).items()}
-    gap = coverage_gap.gap_by_num_solutions(by_n, samples)
+    gap = gap_by_num_solutions(by_n, samples)
     assert gap["coverage"] == pytest.approx(100 * coverage_curve(index, nsol)[-1])
     assert gap["independent"] == pytest.approx(100 * coverage_bounds(nsol, samples)["independent"])
     assert sum(r["gap_share"] for r in gap["by_n"]) == pytest.approx(gap["gap"])
@@ -46,7 +46,7 @@ def test_agrees_with_the_analysis_and_the_bounds(seed, inputs, samples):
 
 def test_refuses_an_empty_table():
     with pytest.raises(ValueError, match="no instances"):
-        coverage_gap.gap_by_num_solutions({}, samples=20)
+        gap_by_num_solutions({}, samples=20)
 
 
 def write_run(path, env_kwargs, coverage_2, schedule_coverage_2=None):

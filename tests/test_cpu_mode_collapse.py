@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 pytest.importorskip("torch")
-bench = pytest.importorskip("benchmarks.cpu_mode_collapse")
+bench = pytest.importorskip("experiments.cpu_mode_collapse")
 
 
 def test_run_one_scores_twenty_samples_and_trm_is_flat():
@@ -32,9 +32,9 @@ def test_sweep_only_runs_the_named_schedules_beside_temperature_one():
 
     import gram_agent
     import gram_envs  # noqa: F401
-    from benchmarks.cpu_mode_collapse import BASE
-    from benchmarks.temperature_schedule import PAPER_SAMPLING, sweep
+    from experiments.cpu_mode_collapse import BASE
     from gram_agent.config import preset
+    from gram_agent.evaluation import PAPER_SAMPLING, sweep
 
     env = gym.make("GRAM/GraphColoring-v0", n=6)
     cfg = preset("tiny", None, model="gram", seed=0, max_steps=2, **BASE)

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
-from benchmarks import sampling_seeds  # noqa: E402
-from benchmarks.multi_solution import analyse  # noqa: E402
+from experiments import sampling_seeds  # noqa: E402
 from gram_agent.ensemble import MEMBER_SEED_STRIDE, Ensemble, sample_shares  # noqa: E402
+from gram_agent.evaluation import analyse  # noqa: E402
 from gram_agent.infer import Agent  # noqa: E402
 
 DEMO = Path(__file__).resolve().parent.parent / "gram_agent" / "checkpoints" / "nqueens8_gram"
@@ -160,7 +160,7 @@ def test_average_weights_is_the_members_mean_and_refuses_other_shapes(two_runs):
 
 
 def test_average_checkpoints_script_writes_a_loadable_bf16_average(two_runs, tmp_path, capsys):
-    from benchmarks import average_checkpoints
+    from experiments import average_checkpoints
 
     a, b = two_runs
     out = tmp_path / "averaged" / "pair"

@@ -1,11 +1,17 @@
-"""The multi-solution analysis helpers: coverage curves and coverage per number of completions."""
+"""The multi-solution analysis (gram_envs.core.metrics): coverage curves and tables per number of completions."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from benchmarks.multi_solution import coverage_by_num_solutions, coverage_curve
+from gram_envs.core.metrics import (
+    accuracy_by_num_solutions,
+    coverage_by_num_solutions,
+    coverage_curve,
+    distinct_found,
+    summarise_draws,
+)
 
 
 def test_coverage_by_num_solutions_counts_distinct_valid_finds_per_group():
@@ -18,3 +24,25 @@ def test_coverage_by_num_solutions_counts_distinct_valid_finds_per_group():
     # the groups' coverage, weighted by their inputs, is the overall coverage at all samples
     overall = sum(g["coverage"] * g["instances"] for g in by.values()) / len(nsol)
     assert overall == pytest.approx(coverage_curve(index, nsol)[-1])
+
+
+def test_distinct_found_counts_new_valid_answers_sample_by_sample():
+    found = distinct_found(np.array([[0, 2, 2, -1], [-1, -1, 1, 1]]))
+    assert found.tolist() == [[1, 2, 2, 2], [0, 0, 1, 1]]
+
+
+def test_accuracy_by_num_solutions_is_the_valid_share_per_group():
+    valid = np.array([[True, False], [True, True], [False, False]])
+    by = accuracy_by_num_solutions(valid, np.array([2, 2, 5]))
+    assert by == {2: {"instances": 2, "accuracy": 0.75}, 5: {"instances": 1, "accuracy": 0.0}}
+
+
+def test_bad_shapes_are_refused_by_name():
+    with pytest.raises(ValueError, match="solution_index"):
+        coverage_curve(np.zeros(3, dtype=int), np.ones(3, dtype=int))
+    with pytest.raises(ValueError, match="num_solutions"):
+        coverage_by_num_solutions(np.zeros((3, 2), dtype=int), np.ones(2, dtype=int))
+    with pytest.raises(ValueError, match="valid"):
+        accuracy_by_num_solutions(np.zeros((3, 2), dtype=bool), np.ones(4, dtype=int))
+    with pytest.raises(ValueError, match="at least one draw"):
+        summarise_draws([])

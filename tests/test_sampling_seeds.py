@@ -1,4 +1,4 @@
-"""sampling_seeds.py: redraws of one checkpoint under several seeds, scored like multi_solution.py."""
+"""experiments.sampling_seeds: redraws of one checkpoint under several seeds, scored like experiments.multi_solution."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 pytest.importorskip("torch")
-from benchmarks import sampling_seeds  # noqa: E402
-from benchmarks.multi_solution import analyse  # noqa: E402
+from experiments import sampling_seeds  # noqa: E402
+from gram_agent.evaluation import analyse  # noqa: E402
+from gram_envs.core.metrics import summarise_draws  # noqa: E402
 
 DEMO = Path(__file__).resolve().parent.parent / "gram_agent" / "checkpoints" / "nqueens8_gram"
 
@@ -19,9 +20,9 @@ DEMO = Path(__file__).resolve().parent.parent / "gram_agent" / "checkpoints" / "
 def test_summary_is_mean_std_and_range():
     draws = [{"seed": s, "accuracy": a, "coverage": c, "conflicts_sum_per_sample": k}
              for s, a, c, k in [(1, 0.9, 0.5, 2.0), (2, 1.0, 0.7, 0.0), (3, 0.8, 0.6, 1.0)]]
-    cov = sampling_seeds.summarise(draws)["coverage"]
+    cov = summarise_draws(draws)["coverage"]
     assert cov == pytest.approx({"mean": 0.6, "std": 0.1, "min": 0.5, "max": 0.7})
-    assert sampling_seeds.summarise(draws[:1])["accuracy"]["std"] == 0.0
+    assert summarise_draws(draws[:1])["accuracy"]["std"] == 0.0
 
 
 @pytest.fixture
@@ -74,9 +75,9 @@ def test_bad_arguments_are_named(run_dir, tmp_path, capsys):
 
 
 def test_a_run_without_its_checkpoint_is_named_before_any_draw(run_dir, tmp_path, capsys):
-    """s14-call4 ran sampling_seeds.py on a run folder that run_table1 had stored without ckpt/ (no
-    --keep-ckpt): the error names the folder and the flag, and no file is written."""
-    bare = tmp_path / "s14-call4" / "gc8-x"
+    """A run folder that run_table1 stored without ckpt/ (no --keep-ckpt): the error names the folder
+    and the flag, and no file is written."""
+    bare = tmp_path / "stored" / "gc8-x"
     bare.mkdir(parents=True)
     out = tmp_path / "x.json"
     with pytest.raises(SystemExit):

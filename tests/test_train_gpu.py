@@ -1,4 +1,4 @@
-"""benchmarks/train_gpu.py end to end on the CPU: --env-kwargs reaches the env, the results and the
+"""benchmarks.train_gpu end to end on the CPU: --env-kwargs reaches the env, the results and the
 checkpoint, so the analyses rebuild the same data."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def test_env_kwargs_arg_takes_a_json_object_only():
 
 def test_env_kwargs_reach_results_and_checkpoint(tmp_path, monkeypatch):
     kwargs = {"n": 5, "p": 0.5, "num_train": 30, "num_test": 6}
-    cmd = [sys.executable, str(ROOT / "benchmarks" / "train_gpu.py"), "--env", "GRAM/GraphColoring-v0",
+    cmd = [sys.executable, "-m", "benchmarks.train_gpu", "--env", "GRAM/GraphColoring-v0",
            "--env-kwargs", json.dumps(kwargs), "--preset", "tiny", "--minutes", "0.15", "--eval-reserve-s", "1",
            "--samples", "2", "--no-compile", "--out-dir", str(tmp_path)]
     env = {**os.environ, "GRAM_CACHE_DIR": str(tmp_path / "cache")}
@@ -48,7 +48,7 @@ def test_env_kwargs_reach_results_and_checkpoint(tmp_path, monkeypatch):
     # the same checkpoint scored on other data of its env (multi_solution --env-kwargs): recorded in the
     # output; other token shapes and a missing --out are refused by name
     side = tmp_path / "side.json"
-    ms = [sys.executable, str(ROOT / "benchmarks" / "multi_solution.py"), str(tmp_path), "--samples", "3"]
+    ms = [sys.executable, "-m", "experiments.multi_solution", str(tmp_path), "--samples", "3"]
     done = subprocess.run([*ms, "--env-kwargs", '{"p": 0.6}', "--out", str(side)], capture_output=True, text=True,
                           env=env, cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]

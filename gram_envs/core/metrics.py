@@ -17,6 +17,14 @@ least one candidate):
 
 from __future__ import annotations
 
+import datetime
+import os
+import platform
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 
 from gram_envs.core.solution_sets import SolutionSets, answer_keys
@@ -166,3 +174,137 @@ def coverage_bounds(num_solutions: np.ndarray, samples: int = 20) -> dict[str, f
         "independent": float((1.0 - (1.0 - inv) ** samples).mean()),
         "distinct": float((np.minimum(samples, n) * inv).mean()),
     }
+
+
+# ---- analysis of scored samples (numpy only): what the experiment drivers and the agent share ----
+
+
+def _check_indices(solution_index: np.ndarray, num_solutions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    idx, nsol = np.asarray(solution_index), np.asarray(num_solutions)
+    if idx.ndim != 2 or not np.issubdtype(idx.dtype, np.integer):
+        raise ValueError(f"solution_index must be an (inputs, samples) integer array, got shape {idx.shape}")
+    if nsol.shape != idx.shape[:1] or not np.issubdtype(nsol.dtype, np.integer):
+        raise ValueError(f"num_solutions must be an integer array of {idx.shape[0]} counts, got shape {nsol.shape}")
+    return idx, nsol
+
+
+def distinct_found(solution_index: np.ndarray) -> np.ndarray:
+    """(M, N) distinct valid answers found per input within its first n = 1..N samples, from
+    per-sample solution indices (-1: invalid)."""
+    idx = np.asarray(solution_index)
+    if idx.ndim != 2:
+        raise ValueError(f"solution_index must be an (inputs, samples) array, got shape {idx.shape}")
+    m, n = idx.shape
+    seen = np.zeros((m, int(idx.max()) + 2 if idx.size else 1), dtype=bool)
+    rows = np.arange(m)
+    found = np.zeros((m, n))
+    for j in range(n):  # loop over the sample count only: each step is a vectorised update
+        seen[rows, idx[:, j] + 1] = True  # column 0 collects the invalid samples (-1)
+        found[:, j] = seen[:, 1:].sum(axis=1)
+    return found
+
+
+def coverage_curve(solution_index: np.ndarray, num_solutions: np.ndarray) -> list[float]:
+    """Coverage using the first n samples, n = 1..N (coverage@n), from per-sample solution indices."""
+    idx, nsol = _check_indices(solution_index, num_solutions)
+    found = distinct_found(idx)
+    return [float(v) for v in (found / np.maximum(nsol, 1)[:, None]).mean(axis=0)]
+
+
+def coverage_by_num_solutions(solution_index: np.ndarray, num_solutions: np.ndarray) -> dict[int, dict]:
+    """Per number n of valid answers: how many inputs have n, the mean number of distinct valid
+    answers their samples found, and their mean coverage (found / n)."""
+    idx, nsol = _check_indices(solution_index, num_solutions)
+    found = distinct_found(idx)[:, -1]
+    out = {}
+    for k in np.unique(nsol):
+        sel = nsol == k
+        out[int(k)] = {"instances": int(sel.sum()), "found_mean": float(found[sel].mean()),
+                       "coverage": float((found[sel] / max(int(k), 1)).mean())}
+    return out
+
+
+def accuracy_by_num_solutions(valid: np.ndarray, num_solutions: np.ndarray) -> dict[int, dict]:
+    """Per number n of valid answers: how many inputs have n and the share of their samples that are
+    valid (the paper's Fig. 4 right)."""
+    ok, nsol = np.asarray(valid), np.asarray(num_solutions)
+    if ok.ndim != 2 or nsol.shape != ok.shape[:1]:
+        raise ValueError(f"valid must be (inputs, samples) with one count per input, got {ok.shape} and {nsol.shape}")
+    return {int(k): {"instances": int((nsol == k).sum()), "accuracy": float(ok[nsol == k].mean())}
+            for k in np.unique(nsol)}
+
+
+def gap_by_num_solutions(by_n: dict, samples: int) -> dict:
+    """Where coverage is lost against the best independent sampler (``coverage_bounds``).
+
+    ``by_n`` is ``coverage_by_num_solutions``' output (keys may be strings, as read from JSON). Per n:
+    the coverage, the one-answer and independent levels, and n's share of the gap (its share of inputs
+    times its gap), so the shares add up to the whole gap. All values in percent."""
+    total = sum(int(row["instances"]) for row in by_n.values())
+    if total == 0:
+        raise ValueError("coverage_by_num_solutions holds no instances")
+    rows = []
+    for n_text, row in sorted(by_n.items(), key=lambda kv: int(kv[0])):
+        n, count = int(n_text), int(row["instances"])
+        level = coverage_bounds(np.array([n]), samples)
+        weight = count / total
+        rows.append({"n": n, "instances": count, "coverage": 100 * row["coverage"],
+                     "one_answer": 100 * level["one_answer"], "independent": 100 * level["independent"],
+                     "gap_share": 100 * weight * (level["independent"] - row["coverage"])})
+    coverage = sum(r["coverage"] * r["instances"] for r in rows) / total
+    independent = sum(r["independent"] * r["instances"] for r in rows) / total
+    return {"instances": total, "coverage": coverage, "independent": independent,
+            "gap": independent - coverage, "by_n": rows}
+
+
+#: the metrics a repeated draw keeps (``summarise_draws``)
+DRAW_METRICS = ("accuracy", "coverage", "conflicts_sum_per_sample")
+
+
+def summarise_draws(draws: list[dict], metrics: tuple[str, ...] = DRAW_METRICS) -> dict:
+    """Mean, standard deviation (ddof 1; 0 for one draw) and range of each metric over repeated draws."""
+    if not draws:
+        raise ValueError("summarise_draws needs at least one draw")
+    out = {}
+    for k in metrics:
+        v = np.array([d[k] for d in draws], dtype=float)
+        out[k] = {"mean": float(v.mean()), "std": float(v.std(ddof=1)) if len(v) > 1 else 0.0,
+                  "min": float(v.min()), "max": float(v.max())}
+    return out
+
+
+def provenance() -> dict[str, str]:
+    """Command, commit, machine and date: written next to every stored number.
+
+    The commit is ``GIT_COMMIT`` where set (a machine that runs a copied tree without its .git, or
+    with a stale one, gets it from scripts/build_carry.sh); otherwise git's HEAD, +dirty when tracked
+    files differ from it."""
+    carried = os.environ.get("GIT_COMMIT", "unknown")
+    commit = carried if carried != "unknown" else git_commit(Path(__file__).resolve().parent)
+    return {
+        "command": command_line(),
+        "commit": commit or "unknown",
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()} {platform.processor() or ''} {os.cpu_count()} cpus".strip(),
+        "python": platform.python_version(),
+    }
+
+
+def command_line() -> str:
+    """How this process was started, without the machine's paths: ``python -m pkg.mod ARGS`` for a module
+    run with -m (whose argv[0] is the module's absolute path), else the interpreter's name and argv."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    head = ["-m", spec.name] if spec is not None and spec.name not in (None, "__main__") else sys.argv[:1]
+    return shlex.join([Path(sys.executable).name, *head, *sys.argv[1:]])
+
+
+def git_commit(here: Path) -> str:
+    """HEAD's short hash, +dirty when tracked files differ from it ("" without git)."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                check=False, cwd=here).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                               text=True, check=False, cwd=here).stdout.strip()
+        return commit + ("+dirty" if commit and dirty else "")
+    except OSError:
+        return ""

@@ -1,0 +1,1 @@
+"""Experiment drivers behind the published results: run as ``python -m experiments.NAME``."""

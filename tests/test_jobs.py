@@ -1,0 +1,80 @@
+"""experiments/jobs.py (the table run_table1 trains from) and run_table1's stored files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from experiments.jobs import JOBS, TASKS, Job
+
+RESULTS = __import__("pathlib").Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+#: options removed from the config: no job may set them (runs that did are at the pre-cleanup tag)
+REMOVED = ("prior_ce_weight", "beta_start", "beta_anneal_steps", "nearest_prob", "hot_start_steps",
+           "hot_start_temperature", "match_prob", "match_ramp_steps", "match_ramp_start", "extra")
+
+
+def test_names_are_unique_and_seeds_expand():
+    names = [n for job in JOBS for n in job.runs()]
+    assert len(names) == len(set(names))
+    runs = Job("x", "nq8", "gram", {"target": "nearest", "kl_reduce": "elbo"}, seeds=(0, 1, 2)).runs()
+    assert list(runs) == ["x", "x-s1", "x-s2"]
+    assert runs["x-s2"][runs["x-s2"].index("--seed") + 1] == "2"
+    with pytest.raises(ValueError, match="task must be one of"):
+        Job("y", "nq9", "gram").runs()
+
+
+def test_every_gram_job_names_its_target_and_kl_reading():
+    """Preset defaults move; a job's recorded meaning must not."""
+    for job in JOBS:
+        if job.model == "gram":
+            assert {"target", "kl_reduce"} <= set(job.sets), job.name
+    by_name = {j.name: j for j in JOBS}
+    assert by_name["nq8-gram-nearest"].sets["target"] == "nearest" and by_name["nq8-gram"].sets["target"] == "label"
+    assert "target" not in by_name["demo-trm"].sets
+
+
+def test_every_job_builds_a_valid_config_without_removed_options():
+    """A job's settings are applied together: each must give a config the checks accept."""
+    from gram_agent.config import preset
+
+    for job in JOBS:
+        assert not set(job.sets) & set(REMOVED), job.name
+        for seed in job.seeds:
+            cfg = preset(job.preset or "small", TASKS[job.task], model=job.model, seed=seed, **job.sets)
+            assert cfg.model == job.model, job.name
+
+
+def test_continued_jobs_start_from_a_stored_run_of_the_same_task():
+    by_name = {n: job for job in JOBS for n in job.runs()}
+    continued = [j for j in JOBS if j.init_from]
+    assert continued
+    for job in continued:
+        stored = RESULTS / job.init_from
+        assert (stored / "results.json").is_file(), job.init_from
+        results = json.loads((stored / "results.json").read_text())
+        assert results["env"] == TASKS[job.task] and (results.get("env_kwargs") or {}) == job.env_kwargs, job.name
+        run = stored.name
+        if run in by_name:  # the leg it continues is a job of the table: same model
+            assert by_name[run].model == job.model
+    leg = next(j for j in JOBS if j.name == "gc8-edgep0.5-gram-prior-spread-canon-start1-settle4-g16-b1024")
+    assert (leg.sets["batch_size"], leg.sets["match_group"], leg.sets["max_steps"]) == (1024, 16, 4500)
+    assert leg.runs()[leg.name][-2:] == [
+        "--set", "init_from=benchmarks/results/runs/2026-12-01-06/gc8-edgep0.5-gram-prior-spread-canon-start1-settle3-g16/ckpt"]
+
+
+def test_run_files_are_stored_without_history_or_logs(tmp_path):
+    store = pytest.importorskip("experiments.run_table1").store_run_files
+    run = tmp_path / "run"
+    (run / "ckpt").mkdir(parents=True)
+    (run / "stdout.log").write_text("step 1\n")
+    results = {"steps": 200, "history": [{"step": i} for i in range(3)]}
+    (run / "results.json").write_text(json.dumps(results))
+    (run / "analysis.json").write_text('{"coverage": 0.5}')
+    (run / "ckpt" / "config.json").write_text("{}")
+    store(run, tmp_path / "a", keep_ckpt=False)
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["analysis.json", "results.json"]
+    assert json.loads((tmp_path / "a" / "results.json").read_text()) == {"steps": 200}
+    assert (tmp_path / "a" / "analysis.json").read_text() == '{"coverage": 0.5}'
+    store(run, tmp_path / "b", keep_ckpt=True)
+    assert (tmp_path / "b" / "ckpt" / "config.json").exists()
