@@ -55,6 +55,14 @@ DEFAULT_K = 3
 PAPER_SIZES = {8: (7002, 255), 10: (13465, 192)}
 OTHER_SIZES = (1000, 100)
 _DRAW_CHUNK = 1024
+#: cached arrays: name -> (dtype, ndim); a cache file that differs is rebuilt
+SCHEMA = {
+    "edges": ("int8", 2),
+    "solutions": ("int8", 2),
+    "counts": ("int64", 1),
+    "n_train": ("int64", 0),
+    "draws": ("int64", 0),
+}
 
 
 def default_sizes(n: int) -> tuple[int, int]:
@@ -96,8 +104,8 @@ def _build(n: int, k: int, p: float, seed: int, num_train: int, num_test: int) -
         "edges": np.stack(graphs).astype(np.int8),
         "solutions": np.concatenate(solutions).astype(np.int8),
         "counts": counts,
-        "n_train": np.array(num_train),
-        "draws": np.array(draws),
+        "n_train": np.array(num_train, dtype=np.int64),
+        "draws": np.array(draws, dtype=np.int64),
     }
 
 
@@ -130,7 +138,7 @@ def build_coloring(
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     n, k, p, seed, num_train, num_test = int(n), int(k), float(p), int(seed), int(num_train), int(num_test)
     key = f"coloring-v{DATA_VERSION}-n{n}-k{k}-p{p!r}-seed{seed}-train{num_train}-test{num_test}"
-    data = cached_arrays(key, lambda: _build(n, k, p, seed, num_train, num_test))
+    data = cached_arrays(key, lambda: _build(n, k, p, seed, num_train, num_test), SCHEMA)
     puzzles = triu_to_adjacency(data["edges"], n)
     counts = data["counts"]
     flat = data["solutions"]

@@ -183,7 +183,9 @@ class SudokuGenEnv(_SudokuBase):
         if n_grids < 1 or n_test_grids < 1:
             raise ValueError(f"n_grids and n_test_grids must be >= 1, got {n_grids}, {n_test_grids}")
         key = f"sudokugen-v2-{n_grids}-{n_test_grids}-seed{seed}"
-        grids = cached_arrays(key, lambda: {"grids": random_grids(seed, n_grids + n_test_grids)})["grids"]
+        grids = cached_arrays(key, lambda: {"grids": random_grids(seed, n_grids + n_test_grids)}, {"grids": ("int8", 3)})[
+            "grids"
+        ]
         ps = PuzzleSet(
             puzzles=np.zeros((2, 9, 9), dtype=np.int8),
             splits={"train": np.array([0]), "test": np.array([1])},
