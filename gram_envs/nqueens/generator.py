@@ -14,6 +14,7 @@ from itertools import combinations
 import numpy as np
 
 from gram_envs.core.cache import cached_arrays
+from gram_envs.core.checks import is_int
 from gram_envs.core.dataset import PuzzleSet
 from gram_envs.core.solution_sets import SolutionSets
 from solvers.nqueens import all_solutions, cols_to_boards, essential_classes
@@ -71,8 +72,9 @@ def build_nqueens(
     n: int, removals: tuple[int, int] | None = None, seed: int = 0, test_fraction: float = 0.15
 ) -> PuzzleSet:
     """The full instance set (train ids first), cached on disk under a versioned key."""
-    if not isinstance(n, int) or not 4 <= n <= 12:
+    if not is_int(n) or not 4 <= n <= 12:
         raise ValueError(f"n must be an int in [4, 12] (all solutions are enumerated), got {n!r}")
+    n = int(n)
     lo, hi = removals or default_removals(n)
     if not 1 <= lo <= hi <= n:
         raise ValueError(f"removals must satisfy 1 <= lo <= hi <= n={n}, got ({lo}, {hi})")

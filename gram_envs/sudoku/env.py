@@ -28,7 +28,7 @@ import numpy as np
 from gymnasium import spaces
 
 from gram_envs.core.cache import cached_arrays
-from gram_envs.core.checks import integer_array
+from gram_envs.core.checks import check_int, check_int_pair, integer_array, is_int
 from gram_envs.core.dataset import PuzzleSet
 from gram_envs.core.env import PuzzleEnv
 from gram_envs.sudoku.augment import token_augmenter
@@ -161,10 +161,12 @@ class SudokuEnv(_RatedSudoku):
         split: str = "train",
         render_mode: str | None = None,
     ) -> None:
-        if size not in (4, 9, 16):
-            raise ValueError(f"size must be 4, 9 or 16, got {size!r}")
-        box = {4: 2, 9: 3, 16: 4}[size]
-        ps = build_parametric(box, tuple(difficulty), n_train, n_test, seed)  # type: ignore[arg-type]
+        if not is_int(size) or size not in (4, 9, 16):
+            raise ValueError(f"size must be the int 4, 9 or 16, got {size!r} ({type(size).__name__})")
+        box = {4: 2, 9: 3, 16: 4}[int(size)]
+        difficulty = check_int_pair("difficulty", difficulty, 0)
+        n_train, n_test = check_int("n_train", n_train, 1), check_int("n_test", n_test, 1)
+        ps = build_parametric(box, difficulty, n_train, n_test, check_int("seed", seed, 0))
         super().__init__(ps, box, split, render_mode)
 
 
@@ -180,8 +182,8 @@ class SudokuGenEnv(_SudokuBase):
         self, n_grids: int = 50_000, n_test_grids: int = 1_000, seed: int = 0,
         split: str = "train", render_mode: str | None = None,
     ) -> None:
-        if n_grids < 1 or n_test_grids < 1:
-            raise ValueError(f"n_grids and n_test_grids must be >= 1, got {n_grids}, {n_test_grids}")
+        n_grids, n_test_grids = check_int("n_grids", n_grids, 1), check_int("n_test_grids", n_test_grids, 1)
+        seed = check_int("seed", seed, 0)
         key = f"sudokugen-v2-{n_grids}-{n_test_grids}-seed{seed}"
         grids = cached_arrays(key, lambda: {"grids": random_grids(seed, n_grids + n_test_grids)}, {"grids": ("int8", 3)})[
             "grids"
