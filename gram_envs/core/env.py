@@ -5,6 +5,9 @@ validates a whole candidate answer exactly and terminates (reward 1.0 iff valid)
 ``evaluate`` scores instances x samples candidates at once with the same code path, and
 both feed one ``MetricsTracker`` so ``metrics()`` reports accuracy, coverage, conflicts.
 
+``solutions(instance_id)`` is the public ground truth (every valid answer, in the action
+format) and ``instance_ids(split)`` the ids a split serves.
+
 A family subclass provides the spaces and a handful of hooks (``_observation``,
 ``_check_answers``, ``_score``, tokenisation, rendering); everything else lives here.
 """
