@@ -189,9 +189,10 @@ class PuzzleEnv(gym.Env):
 
     # ------------------------------------------------------------------ batched API
     def evaluate(self, instance_ids: Any, candidates: Any, *, record: bool = True) -> dict[str, Any]:
-        """Score candidates (instances x samples x answer) in one vectorised pass.
+        """Score candidates (instances x samples x answer), vectorised over bounded chunks.
 
-        Returns per-candidate ``valid``, ``conflicts``, ``solution_index`` (-1 if not a
+        Every candidate is checked before any is recorded; chunking keeps peak memory at the
+        input plus about ``EVAL_CHUNK_CELLS`` cells of working arrays. Returns per-candidate ``valid``, ``conflicts``, ``solution_index`` (-1 if not a
         solution), ``new_solution`` (first time this env saw it) and ``metrics`` of this
         batch alone. With ``record=True`` the candidates also count in ``metrics()``.
         """
