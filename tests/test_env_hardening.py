@@ -222,7 +222,7 @@ def test_reset_index_must_be_an_int() -> None:
 # ----------------------------------------------------------------------------- evaluate edge cases (item 9)
 def test_evaluate_empty_input() -> None:
     env = make_unwrapped("GRAM/NQueens-8")
-    for ids, cands in (([], []), (np.zeros(0, np.int64), np.zeros((0, 3, 8, 8), np.int64))):
+    for ids, cands in (([], []), (np.zeros(0, np.int64), np.zeros((0, 3, 8, 8), np.int64)), (np.array([]), [])):
         res = env.evaluate(ids, cands, record=False)
         assert res["valid"].shape[0] == 0 and res["metrics"]["instances"] == 0.0
     arc = make_unwrapped("GRAM/ARC-AGI-1", data_path="fixtures")

@@ -319,6 +319,8 @@ def instance_id_array(instance_ids: Any, n: int, what: str = "instance_ids") -> 
     """A 1-D int64 array of ids in [0, n) (an empty list is fine), else ValueError."""
     if isinstance(instance_ids, (list, tuple)) and len(instance_ids) == 0:
         return np.zeros(0, dtype=np.int64)
+    if type(instance_ids) is np.ndarray and instance_ids.shape == (0,) and instance_ids.dtype.kind in "iuf":
+        return np.zeros(0, dtype=np.int64)  # np.array([]) is float64: no id is lost by reading it as int
     ids = as_integer_array(instance_ids, what, f"a 1-D integer array of ids in [0, {n})")
     if ids.ndim != 1:
         raise ValueError(f"{what} must be a 1-D integer array of ids in [0, {n}); got shape {ids.shape}")
