@@ -118,3 +118,20 @@ def test_bad_files_and_options(tmp_path) -> None:
         gym.make("GRAM/Sudoku-Extreme", path={"valid": good})
     with pytest.raises(ValueError, match="path must be"):
         gym.make("GRAM/Sudoku-Extreme", path=3)
+
+
+def test_checked_outcome_is_cached_by_content(tmp_path, monkeypatch) -> None:
+    from gram_envs.sudoku import csv_format
+
+    monkeypatch.setenv("GRAM_CACHE_DIR", str(tmp_path / "cache"))
+    path = write(tmp_path / "a.csv", [good_row(0).replace("src0", "Grüße"), good_row(1)])
+    first = load_sudoku_csv(path)
+    calls = []
+    monkeypatch.setattr(csv_format, "check_row", lambda *a: calls.append(a) or "must not be called")
+    again = load_sudoku_csv(path)  # same bytes: the cached outcome, no row re-checked
+    assert not calls
+    assert np.array_equal(first.puzzles, again.puzzles) and list(first.sources) == list(again.sources)
+    assert again.sources[0].startswith("Grüße")
+    write(tmp_path / "a.csv", [good_row(0)])  # edited file: checked afresh
+    with pytest.raises(ValueError, match="line 2: must not be called"):
+        load_sudoku_csv(path)

@@ -11,12 +11,17 @@ question, the answer is a valid grid, and the question has exactly one solution
 loader raises one ValueError naming every bad row by its line number in the file (the
 header is line 1); ``on_bad_row="skip"`` drops them with a warning that names each one and
 returns them in ``SudokuCSV.skipped``. Nothing is ever downloaded.
+
+Checking costs a solver call per row, so the outcome is cached (``gram_envs.core.cache``) under
+the SHA-256 of the file's bytes: a second load of the same file skips the checks, and an edited
+file is checked afresh.
 """
 
 from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import io
 import os
 import warnings
@@ -25,11 +30,25 @@ from pathlib import Path
 
 import numpy as np
 
+from gram_envs.core.cache import cached_arrays
 from gram_envs.sudoku.logic import is_valid_grid
 from solvers.sudoku import count_solutions
 
 COLUMNS = ("source", "question", "answer", "rating")
 _MAX_LISTED = 20  # bad rows named in one error message
+CSV_VERSION = 1  # bump when the checks change, so cached outcomes are recomputed
+#: cached outcome of checking one file: good rows, and bad rows with their reasons (text as UTF-8 bytes)
+SCHEMA = {
+    "puzzles": ("int8", 3),
+    "solutions": ("int8", 3),
+    "ratings": ("int64", 1),
+    "lines": ("int64", 1),
+    "sources": ("uint8", 1),
+    "source_ends": ("int64", 1),
+    "bad_lines": ("int64", 1),
+    "bad_reasons": ("uint8", 1),
+    "bad_ends": ("int64", 1),
+}
 
 
 @dataclass(frozen=True)
@@ -94,26 +113,25 @@ def check_row(question: str, answer: str, rating: str) -> tuple[np.ndarray, np.n
     return puzzle, solution, value
 
 
-def load_sudoku_csv(path: str | os.PathLike, *, on_bad_row: str = "raise") -> SudokuCSV:
-    """Read and check a Sudoku-Extreme CSV (see the module docstring); ``on_bad_row`` "raise" or "skip"."""
-    if on_bad_row not in ("raise", "skip"):
-        raise ValueError(f"on_bad_row must be 'raise' or 'skip', got {on_bad_row!r}")
-    if not isinstance(path, (str, os.PathLike)):
-        raise ValueError(f"path must be a path to a .csv or .csv.gz file, got {path!r}")
-    p = Path(path)
-    if not p.is_file():
-        raise ValueError(f"Sudoku CSV {p} does not exist or is not a file")
-    raw = p.read_bytes()
-    if p.name.endswith(".gz"):
-        raw = gzip.decompress(raw)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{p}: not UTF-8 text ({exc})") from None
+def _pack(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Strings as one UTF-8 byte array and the end offset of each."""
+    encoded = [t.encode("utf-8") for t in texts]
+    ends = np.cumsum([len(e) for e in encoded], dtype=np.int64)
+    return np.frombuffer(b"".join(encoded), dtype=np.uint8).copy(), ends
+
+
+def _unpack(data: np.ndarray, ends: np.ndarray) -> list[str]:
+    raw = data.tobytes()
+    starts = np.concatenate([[0], ends]).astype(np.int64)[:-1]
+    return [raw[a:b].decode("utf-8") for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+
+
+def _check_file(text: str, name: str) -> dict[str, np.ndarray]:
+    """Check every row of a file's text: good rows as arrays, bad rows as (line, reason)."""
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     if header is None or tuple(h.strip() for h in header) != COLUMNS:
-        raise ValueError(f"{p}: line 1 must be the header {','.join(COLUMNS)}, got {header!r}")
+        raise ValueError(f"{name}: line 1 must be the header {','.join(COLUMNS)}, got {header!r}")
     puzzles, solutions, ratings, sources, lines, bad = [], [], [], [], [], []
     line = reader.line_num
     for row in reader:
@@ -132,6 +150,42 @@ def load_sudoku_csv(path: str | os.PathLike, *, on_bad_row: str = "raise") -> Su
         ratings.append(checked[2])
         sources.append(row[0])
         lines.append(start)
+    empty = np.zeros((0, 9, 9), dtype=np.int8)
+    src, src_ends = _pack(sources)
+    reasons, reason_ends = _pack([b.reason for b in bad])
+    return {
+        "puzzles": np.stack(puzzles) if puzzles else empty,
+        "solutions": np.stack(solutions) if solutions else empty,
+        "ratings": np.asarray(ratings, dtype=np.int64),
+        "lines": np.asarray(lines, dtype=np.int64),
+        "sources": src,
+        "source_ends": src_ends,
+        "bad_lines": np.asarray([b.line for b in bad], dtype=np.int64),
+        "bad_reasons": reasons,
+        "bad_ends": reason_ends,
+    }
+
+
+def load_sudoku_csv(path: str | os.PathLike, *, on_bad_row: str = "raise") -> SudokuCSV:
+    """Read and check a Sudoku-Extreme CSV (see the module docstring); ``on_bad_row`` "raise" or "skip"."""
+    if on_bad_row not in ("raise", "skip"):
+        raise ValueError(f"on_bad_row must be 'raise' or 'skip', got {on_bad_row!r}")
+    if not isinstance(path, (str, os.PathLike)):
+        raise ValueError(f"path must be a path to a .csv or .csv.gz file, got {path!r}")
+    p = Path(path)
+    if not p.is_file():
+        raise ValueError(f"Sudoku CSV {p} does not exist or is not a file")
+    raw = p.read_bytes()
+    if p.name.endswith(".gz"):
+        raw = gzip.decompress(raw)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{p}: not UTF-8 text ({exc})") from None
+    key = f"sudoku-csv-v{CSV_VERSION}-{hashlib.sha256(raw).hexdigest()}"
+    data = cached_arrays(key, lambda: _check_file(text, str(p)), SCHEMA)
+    bad = [BadRow(int(line), reason) for line, reason in
+           zip(data["bad_lines"].tolist(), _unpack(data["bad_reasons"], data["bad_ends"]), strict=True)]
     if bad and on_bad_row == "raise":
         listed = "; ".join(str(b) for b in bad[:_MAX_LISTED])
         more = f"; and {len(bad) - _MAX_LISTED} more" if len(bad) > _MAX_LISTED else ""
@@ -140,14 +194,14 @@ def load_sudoku_csv(path: str | os.PathLike, *, on_bad_row: str = "raise") -> Su
         )
     if bad:
         warnings.warn(f"{p}: skipped {len(bad)} bad row(s): " + "; ".join(str(b) for b in bad), stacklevel=2)
-    if not puzzles:
+    if not len(data["puzzles"]):
         raise ValueError(f"{p}: no valid puzzle rows")
     return SudokuCSV(
         path=str(p),
-        puzzles=np.stack(puzzles),
-        solutions=np.stack(solutions),
-        ratings=np.asarray(ratings, dtype=np.int64),
-        sources=np.asarray(sources, dtype=str),
-        lines=np.asarray(lines, dtype=np.int64),
+        puzzles=data["puzzles"],
+        solutions=data["solutions"],
+        ratings=data["ratings"],
+        sources=np.asarray(_unpack(data["sources"], data["source_ends"]), dtype=str),
+        lines=data["lines"],
         skipped=bad,
     )
