@@ -19,17 +19,17 @@ def tour(env_id: str = "GRAM/NQueens-8", samples: int = 20, seed: int = 0) -> di
     print(f"== {env_id}: test instance {info['instance_id']} "
           f"has exactly {info['num_solutions']} valid completion(s)")
     print(env.render())
-    solutions = base.puzzle_set.solutions.of(info["instance_id"])
+    solutions = base.solutions(info["instance_id"])
     _, reward, _, _, step_info = env.step(solutions[0])
     print(f"solver answer -> reward {reward}, info {step_info}")
     print(env.render())
 
-    ids = base.puzzle_set.splits["test"]
+    ids = base.instance_ids("test")
     rng = np.random.default_rng(seed)
     # a mixed batch: half the samples are random solutions of the instance, half random boards
     cands = rng.integers(0, 2, (len(ids), samples, *base.action_space.shape))
     for row, inst in enumerate(ids):
-        sols = base.puzzle_set.solutions.of(inst)
+        sols = base.solutions(int(inst))
         cands[row, : samples // 2] = sols[rng.integers(len(sols), size=samples // 2)]
     metrics = base.evaluate(ids, cands)["metrics"]
     print(f"metrics of {len(ids)} x {samples} candidates (half solver samples, half noise):")

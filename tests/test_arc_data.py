@@ -71,8 +71,10 @@ def test_dataset_train_and_test_rows() -> None:
     assert np.array_equal(test.inputs, test.instance_inputs)
     pid = test.info["puzzle_identifiers"]
     assert np.array_equal(pid, 1 + test.row_group * 16) and test.info["num_puzzle_identifiers"] == 1 + 5 * 16
-    with pytest.raises(ValueError):
-        env.dataset("evaluation")
+    # ARC's own split names answer too (issue 23: one set of names everywhere)
+    assert np.array_equal(env.dataset("evaluation", num_variants=16).inputs, test.inputs)
+    with pytest.raises(ValueError, match="'train', 'test'|training"):
+        env.dataset("valid")
 
 
 def test_variant_rows_consistent_and_invertible() -> None:

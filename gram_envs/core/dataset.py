@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gram_envs.core.checks import check_split
 from gram_envs.core.solution_sets import SolutionSets
 
 IGNORE_LABEL = -100
@@ -39,9 +40,7 @@ class PuzzleSet:
 
     def split_ids(self, split: str) -> np.ndarray:
         """Global ids of a split, with a clear error for an unknown split name."""
-        if split not in self.splits:
-            raise ValueError(f"unknown split {split!r}; expected one of {sorted(self.splits)}")
-        return self.splits[split]
+        return self.splits[check_split(split, sorted(self.splits))]
 
 
 @dataclass(frozen=True)

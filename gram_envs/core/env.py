@@ -5,6 +5,9 @@ validates a whole candidate answer exactly and terminates (reward 1.0 iff valid)
 ``evaluate`` scores instances x samples candidates at once with the same code path, and
 both feed one ``MetricsTracker`` so ``metrics()`` reports accuracy, coverage, conflicts.
 
+``solutions(instance_id)`` is the public ground truth (every valid answer, in the action
+format) and ``instance_ids(split)`` the ids a split serves.
+
 A family subclass provides the spaces and a handful of hooks (``_observation``,
 ``_check_answers``, ``_score``, tokenisation, rendering); everything else lives here.
 """
@@ -16,8 +19,13 @@ from typing import Any, ClassVar
 import gymnasium as gym
 import numpy as np
 
+from gram_envs.core.checks import as_integer_array, check_int, check_range, is_int
 from gram_envs.core.dataset import PuzzleSet, TokenDataset
 from gram_envs.core.metrics import MetricsTracker
+
+#: candidate cells scored per chunk by ``evaluate``: peak memory stays the input plus a bounded
+#: working set, whatever the batch size
+EVAL_CHUNK_CELLS = 1 << 19
 
 
 class PuzzleEnv(gym.Env):
@@ -97,6 +105,30 @@ class PuzzleEnv(gym.Env):
             return np.full(ids.shape, -1, dtype=np.int64)
         return sets.counts[ids]
 
+    # ------------------------------------------------------------------ ground truth
+    def instance_ids(self, split: str) -> np.ndarray:
+        """Global instance ids of a split ("train" or "test"), what ``evaluate`` and ``solutions`` take."""
+        return self.puzzle_set.split_ids(split).astype(np.int64)
+
+    def solutions(self, instance_id: int) -> np.ndarray:
+        """Every valid answer of one instance, as int64 actions of shape (count, *action shape).
+
+        This is the exact ground truth the env scores against (enumerated by the solvers), so
+        a test can check an agent's answers without re-implementing the rules: each row passed
+        to ``step`` gets reward 1.0, and ``solution_index`` is the row's position. Families whose
+        answers are equivalence classes list one representative per class (see the family's
+        docs); ``num_solutions`` gives the count. Raises ValueError where the set cannot be
+        enumerated (``num_solutions`` -1, e.g. generation from a blank board).
+        """
+        n = len(self.puzzle_set.puzzles)
+        inst = check_int("instance_id", instance_id, 0, n - 1)
+        if self.puzzle_set.solutions is None:
+            raise ValueError(
+                f"{type(self).__name__} cannot enumerate its solutions (num_solutions is -1): every valid "
+                "answer counts; score answers with step() or evaluate() instead"
+            )
+        return self.puzzle_set.solutions.of(inst).astype(np.int64)
+
     # ------------------------------------------------------------------ gym API
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
@@ -106,9 +138,11 @@ class PuzzleEnv(gym.Env):
             raise ValueError(f"unknown reset options {sorted(unknown)}; expected 'split' and/or 'index'")
         split = options.get("split", self.default_split)
         ids = self.puzzle_set.split_ids(split)
+        if len(ids) == 0:
+            raise ValueError(f"split {split!r} has no instances")
         if "index" in options:
             index = options["index"]
-            if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= int(index) < len(ids):
+            if not is_int(index) or not 0 <= int(index) < len(ids):
                 raise ValueError(f"index must be an int in [0, {len(ids)}) for split {split!r}, got {index!r}")
         else:
             index = int(self.np_random.integers(len(ids)))
@@ -155,31 +189,56 @@ class PuzzleEnv(gym.Env):
 
     # ------------------------------------------------------------------ batched API
     def evaluate(self, instance_ids: Any, candidates: Any, *, record: bool = True) -> dict[str, Any]:
-        """Score candidates (instances x samples x answer) in one vectorised pass.
+        """Score candidates (instances x samples x answer), vectorised over bounded chunks.
 
-        Returns per-candidate ``valid``, ``conflicts``, ``solution_index`` (-1 if not a
+        Every candidate is checked before any is recorded; chunking keeps peak memory at the
+        input plus about ``EVAL_CHUNK_CELLS`` cells of working arrays. Returns per-candidate ``valid``, ``conflicts``, ``solution_index`` (-1 if not a
         solution), ``new_solution`` (first time this env saw it) and ``metrics`` of this
         batch alone. With ``record=True`` the candidates also count in ``metrics()``.
         """
         ids = self._check_instance_ids(instance_ids)
-        cands = np.asarray(candidates)
+        expected = f"an integer array of shape (instances={len(ids)}, samples, *answer_shape)"
+        if len(ids) == 0 and isinstance(candidates, (list, tuple)) and len(candidates) == 0:
+            candidates = np.zeros((0, 0, *self.action_space.shape), dtype=np.int64)  # evaluate([], []) is empty
+        cands = as_integer_array(candidates, "candidates", expected)
         if cands.ndim < 2 or cands.shape[0] != len(ids):
-            raise ValueError(
-                f"candidates must have shape (instances={len(ids)}, samples, *answer_shape); got {cands.shape}"
-            )
-        answers = self._check_answers(cands, cands.shape[:2])
+            raise ValueError(f"candidates must be {expected}; got shape {cands.shape}")
+        chunks = self._chunks(cands)
+        for sl in chunks:  # validate everything before anything is recorded
+            self._check_answers(cands[sl], cands[sl].shape[:2])
         batch_tracker = MetricsTracker(
             len(self.puzzle_set.puzzles),
             self.puzzle_set.solutions,
             self.puzzle_set.essential_class,
             answer_ndim=self.answer_ndim,
         )
-        result = self._score_and_record(ids, answers, tracker=batch_tracker)
-        if record:
-            result["new_solution"] = self._record(ids, answers, result, self.tracker)
-        result.pop("_pos")
+        lead = cands.shape[:2]
+        result: dict[str, Any] = {
+            "valid": np.zeros(lead, dtype=bool),
+            "conflicts": np.zeros(lead, dtype=np.int64),
+            "solution_index": np.full(lead, -1, dtype=np.int64),
+            "new_solution": np.zeros(lead, dtype=bool),
+        }
+        for sl in chunks:
+            answers = self._check_answers(cands[sl], cands[sl].shape[:2])
+            part = self._score_and_record(ids[sl[0]], answers, tracker=batch_tracker)
+            if record:
+                part["new_solution"] = self._record(ids[sl[0]], answers, part, self.tracker)
+            for key in result:
+                result[key][sl] = part[key]
         result["metrics"] = batch_tracker.summary(ids)
         return result
+
+    def _chunks(self, cands: np.ndarray) -> list[tuple[slice, slice]]:
+        """(rows, samples) slices covering ``cands`` in row-major order, each of at most
+        ``EVAL_CHUNK_CELLS`` cells (one row split over samples when a row alone is larger)."""
+        rows, samples = cands.shape[:2]
+        cells = max(1, int(np.prod(cands.shape[2:], dtype=np.int64)))
+        if samples * cells <= EVAL_CHUNK_CELLS:
+            step = max(1, EVAL_CHUNK_CELLS // max(1, samples * cells))
+            return [(slice(r, r + step), slice(None)) for r in range(0, rows, step)]
+        step = max(1, EVAL_CHUNK_CELLS // cells)
+        return [(slice(r, r + 1), slice(s, s + step)) for r in range(rows) for s in range(0, samples, step)]
 
     def metrics(self, split: str | None = None) -> dict[str, float]:
         """Accumulated metrics over every candidate seen by step/evaluate (optionally one split)."""
@@ -218,13 +277,7 @@ class PuzzleEnv(gym.Env):
 
     # ------------------------------------------------------------------ internals
     def _check_instance_ids(self, instance_ids: Any) -> np.ndarray:
-        ids = np.asarray(instance_ids)
-        if ids.ndim != 1 or not np.issubdtype(ids.dtype, np.integer):
-            raise ValueError(f"instance_ids must be a 1-D integer array; got shape {ids.shape}, dtype {ids.dtype}")
-        n = len(self.puzzle_set.puzzles)
-        if ids.size and (ids.min() < 0 or ids.max() >= n):
-            raise ValueError(f"instance_ids must lie in [0, {n}); got range [{ids.min()}, {ids.max()}]")
-        return ids.astype(np.int64)
+        return instance_id_array(instance_ids, len(self.puzzle_set.puzzles))
 
     def _score_and_record(self, ids: np.ndarray, answers: np.ndarray, tracker: MetricsTracker | None = None):
         lead = answers.shape[:2]
@@ -260,3 +313,16 @@ class PuzzleEnv(gym.Env):
     def _unique_solution(self) -> bool:
         """True when each instance has exactly one solution (solution_index is then 0)."""
         return False
+
+
+def instance_id_array(instance_ids: Any, n: int, what: str = "instance_ids") -> np.ndarray:
+    """A 1-D int64 array of ids in [0, n) (an empty list is fine), else ValueError."""
+    if isinstance(instance_ids, (list, tuple)) and len(instance_ids) == 0:
+        return np.zeros(0, dtype=np.int64)
+    if type(instance_ids) is np.ndarray and instance_ids.shape == (0,) and instance_ids.dtype.kind in "iuf":
+        return np.zeros(0, dtype=np.int64)  # np.array([]) is float64: no id is lost by reading it as int
+    ids = as_integer_array(instance_ids, what, f"a 1-D integer array of ids in [0, {n})")
+    if ids.ndim != 1:
+        raise ValueError(f"{what} must be a 1-D integer array of ids in [0, {n}); got shape {ids.shape}")
+    check_range(ids, 0, n - 1, what)
+    return ids.astype(np.int64)

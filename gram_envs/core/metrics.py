@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gram_envs.core.checks import is_int
 from gram_envs.core.solution_sets import SolutionSets, answer_keys
 
 
@@ -164,9 +165,10 @@ def coverage_bounds(num_solutions: np.ndarray, samples: int = 20) -> dict[str, f
     inputs, whatever the model.
     """
     n = np.asarray(num_solutions)
-    if n.ndim != 1 or n.size == 0 or not np.issubdtype(n.dtype, np.integer) or (n < 1).any():
+    masked = isinstance(num_solutions, np.ma.MaskedArray)
+    if masked or n.ndim != 1 or n.size == 0 or n.dtype.kind not in "iu" or (n < 1).any():
         raise ValueError(f"num_solutions must be a non-empty 1-D array of integers >= 1, got {n!r:.80}")
-    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 1:
+    if not is_int(samples) or samples < 1:
         raise ValueError(f"samples must be a positive int, got {samples!r}")
     inv = 1.0 / n.astype(np.float64)
     return {

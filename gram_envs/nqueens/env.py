@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from gram_envs.core.checks import integer_array
+from gram_envs.core.checks import check_int, check_int_pair, check_real, integer_array
 from gram_envs.core.env import PuzzleEnv
 from gram_envs.nqueens.generator import build_nqueens
 from gram_envs.nqueens.logic import check_boards
@@ -39,6 +39,11 @@ class NQueensEnv(PuzzleEnv):
         split: str = "train",
         render_mode: str | None = None,
     ) -> None:
+        n = check_int("n", n, 4, 12)
+        if removals is not None:
+            removals = check_int_pair("removals", removals, 1, n)
+        seed = check_int("seed", seed, 0)
+        test_fraction = check_real("test_fraction", test_fraction, 0.0, 1.0, open_low=True, open_high=True)
         self.n = n
         self.observation_space = spaces.Box(0, 1, shape=(n, n), dtype=np.int8)
         self.action_space = spaces.MultiDiscrete(np.full((n, n), 2), dtype=np.int64)

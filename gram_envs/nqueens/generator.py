@@ -14,12 +14,22 @@ from itertools import combinations
 import numpy as np
 
 from gram_envs.core.cache import cached_arrays
+from gram_envs.core.checks import is_int
 from gram_envs.core.dataset import PuzzleSet
 from gram_envs.core.solution_sets import SolutionSets
 from solvers.nqueens import all_solutions, cols_to_boards, essential_classes
 
 DATA_VERSION = 1
 PAPER_REMOVALS = {8: (5, 7), 10: (7, 9)}
+#: cached arrays: name -> (dtype, ndim); a cache file that differs is rebuilt
+SCHEMA = {
+    "inputs_cols": ("int8", 2),
+    "solutions_cols": ("int8", 2),
+    "pair_owner": ("int64", 1),
+    "pair_solution": ("int64", 1),
+    "n_train": ("int64", 0),
+    "essential": ("int64", 1),
+}
 
 
 def default_removals(n: int) -> tuple[int, int]:
@@ -53,7 +63,7 @@ def _build(n: int, removals: tuple[int, int], seed: int, test_fraction: float) -
         "solutions_cols": sols,
         "pair_owner": owner.astype(np.int64),
         "pair_solution": sol_idx.astype(np.int64),
-        "n_train": np.array(n_train),
+        "n_train": np.array(n_train, dtype=np.int64),
         "essential": essential_classes(sols).astype(np.int64),
     }
 
@@ -62,15 +72,16 @@ def build_nqueens(
     n: int, removals: tuple[int, int] | None = None, seed: int = 0, test_fraction: float = 0.15
 ) -> PuzzleSet:
     """The full instance set (train ids first), cached on disk under a versioned key."""
-    if not isinstance(n, int) or not 4 <= n <= 12:
+    if not is_int(n) or not 4 <= n <= 12:
         raise ValueError(f"n must be an int in [4, 12] (all solutions are enumerated), got {n!r}")
+    n = int(n)
     lo, hi = removals or default_removals(n)
     if not 1 <= lo <= hi <= n:
         raise ValueError(f"removals must satisfy 1 <= lo <= hi <= n={n}, got ({lo}, {hi})")
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"test_fraction must lie in (0, 1), got {test_fraction}")
     key = f"nqueens-v{DATA_VERSION}-n{n}-rm{lo}-{hi}-seed{seed}-test{test_fraction}"
-    data = cached_arrays(key, lambda: _build(n, (lo, hi), seed, test_fraction))
+    data = cached_arrays(key, lambda: _build(n, (lo, hi), seed, test_fraction), SCHEMA)
     inputs_cols = data["inputs_cols"]
     puzzles = (inputs_cols[..., None] == np.arange(n)).astype(np.int8)
     sol_boards = cols_to_boards(data["solutions_cols"])

@@ -15,11 +15,17 @@ every valid grid is a solution, solution sets are not enumerable (``num_solution
 Agent tokens (``dataset``, TRM's encoding): PAD 0, blank 1, digit d -> d + 1 (vocab N^2 + 2);
 sequence = cells row-major; labels = the full solution (givens included). The train split
 of the puzzle envs carries ``augment`` (TRM's digit/transpose/band/stack shuffles).
+
+``gym.make("GRAM/Sudoku-Extreme", path="test.csv", split="test")`` serves your own file in the
+public Sudoku-Extreme CSV format (``source,question,answer,rating``) instead of the shipped set;
+every row is checked (``gram_envs.sudoku.csv_format``).
 """
 
 from __future__ import annotations
 
 import gzip
+import os
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -28,10 +34,11 @@ import numpy as np
 from gymnasium import spaces
 
 from gram_envs.core.cache import cached_arrays
-from gram_envs.core.checks import integer_array
+from gram_envs.core.checks import check_int, check_int_pair, check_split, integer_array, is_int
 from gram_envs.core.dataset import PuzzleSet
 from gram_envs.core.env import PuzzleEnv
 from gram_envs.sudoku.augment import token_augmenter
+from gram_envs.sudoku.csv_format import BadRow, load_sudoku_csv
 from gram_envs.sudoku.generator import build_parametric, random_grids, unique_puzzle_set
 from gram_envs.sudoku.logic import check_boards
 from gram_envs.sudoku.render import board_ansi, board_rgb
@@ -75,10 +82,10 @@ class _SudokuBase(PuzzleEnv):
         }
 
     def tokenize_puzzles(self, puzzles: np.ndarray) -> np.ndarray:
-        return (np.asarray(puzzles).reshape(len(puzzles), -1).astype(np.int32) + BLANK).astype(np.int32)
+        return (np.asarray(puzzles).reshape(len(puzzles), self.side**2).astype(np.int32) + BLANK).astype(np.int32)
 
     def tokenize_answers(self, answers: np.ndarray) -> np.ndarray:
-        return (np.asarray(answers).reshape(len(answers), -1).astype(np.int32) + BLANK).astype(np.int32)
+        return (np.asarray(answers).reshape(len(answers), self.side**2).astype(np.int32) + BLANK).astype(np.int32)
 
     def detokenize(self, tokens: np.ndarray) -> np.ndarray:
         tokens = np.asarray(tokens)
@@ -140,12 +147,56 @@ def load_extreme(path: str = str(DATA_FILE)) -> dict[str, np.ndarray]:
 
 
 class SudokuExtremeEnv(_RatedSudoku):
-    """The shipped hard 9x9 set (gram_envs/sudoku/data/README.md): reset(options={"split", "index"})."""
+    """The shipped hard 9x9 set (gram_envs/sudoku/data/README.md), or your own Sudoku-Extreme CSV files.
 
-    def __init__(self, split: str = "train", render_mode: str | None = None) -> None:
-        d = load_extreme()
-        ps = unique_puzzle_set(d["puzzles"], d["solutions"], d["ratings"], int(d["n_train"]))
+    ``path``: None (the shipped set); one CSV in the public format (``source,question,answer,rating``,
+    see ``gram_envs.sudoku.csv_format``), whose rows become the split named by ``split`` (the
+    other split is empty); or ``{"train": path, "test": path}`` (either may be left out). Every
+    row is checked; ``on_bad_row="skip"`` drops bad rows with a warning instead of refusing the
+    file, and ``skipped_rows`` lists them. With a path, ``info["rating"]`` is the file's
+    ``rating`` column and ``info["source"]`` its ``source``.
+    """
+
+    def __init__(
+        self,
+        split: str = "train",
+        render_mode: str | None = None,
+        path: str | os.PathLike | Mapping[str, str | os.PathLike] | None = None,
+        on_bad_row: str = "raise",
+    ) -> None:
+        self.skipped_rows: list[BadRow] = []
+        if on_bad_row not in ("raise", "skip"):
+            raise ValueError(f"on_bad_row must be 'raise' or 'skip', got {on_bad_row!r}")
+        if path is None:
+            d = load_extreme()
+            ps = unique_puzzle_set(d["puzzles"], d["solutions"], d["ratings"], int(d["n_train"]))
+        else:
+            ps = self._from_csv(path, check_split(split, ("train", "test")), on_bad_row)
         super().__init__(ps, 3, split, render_mode)
+
+    def _from_csv(self, path: Any, split: str, on_bad_row: str) -> PuzzleSet:
+        files = dict(path) if isinstance(path, Mapping) else {split: path}
+        unknown = set(files) - {"train", "test"}
+        if unknown or not files:
+            raise ValueError(f"path mapping keys must be 'train' and/or 'test', got {sorted(files)}")
+        loaded = {n: load_sudoku_csv(files[n], on_bad_row=on_bad_row) for n in ("train", "test") if n in files}
+        parts = [loaded[name] for name in ("train", "test") if name in loaded]
+        self.skipped_rows = [b for part in parts for b in part.skipped]
+        ps = unique_puzzle_set(
+            np.concatenate([x.puzzles for x in parts]),
+            np.concatenate([x.solutions for x in parts]),
+            np.concatenate([x.ratings for x in parts]),
+            len(loaded["train"].puzzles) if "train" in loaded else 0,
+        )
+        ps.extras["source"] = np.concatenate([x.sources for x in parts])
+        ps.extras["line"] = np.concatenate([x.lines for x in parts])
+        return ps
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        obs, info = super().reset(seed=seed, options=options)
+        if "source" in self.puzzle_set.extras:
+            info["source"] = str(self.puzzle_set.extras["source"][info["instance_id"]])
+        return obs, info
 
 
 class SudokuEnv(_RatedSudoku):
@@ -161,10 +212,12 @@ class SudokuEnv(_RatedSudoku):
         split: str = "train",
         render_mode: str | None = None,
     ) -> None:
-        if size not in (4, 9, 16):
-            raise ValueError(f"size must be 4, 9 or 16, got {size!r}")
-        box = {4: 2, 9: 3, 16: 4}[size]
-        ps = build_parametric(box, tuple(difficulty), n_train, n_test, seed)  # type: ignore[arg-type]
+        if not is_int(size) or size not in (4, 9, 16):
+            raise ValueError(f"size must be the int 4, 9 or 16, got {size!r} ({type(size).__name__})")
+        box = {4: 2, 9: 3, 16: 4}[int(size)]
+        difficulty = check_int_pair("difficulty", difficulty, 0)
+        n_train, n_test = check_int("n_train", n_train, 1), check_int("n_test", n_test, 1)
+        ps = build_parametric(box, difficulty, n_train, n_test, check_int("seed", seed, 0))
         super().__init__(ps, box, split, render_mode)
 
 
@@ -180,10 +233,11 @@ class SudokuGenEnv(_SudokuBase):
         self, n_grids: int = 50_000, n_test_grids: int = 1_000, seed: int = 0,
         split: str = "train", render_mode: str | None = None,
     ) -> None:
-        if n_grids < 1 or n_test_grids < 1:
-            raise ValueError(f"n_grids and n_test_grids must be >= 1, got {n_grids}, {n_test_grids}")
+        n_grids, n_test_grids = check_int("n_grids", n_grids, 1), check_int("n_test_grids", n_test_grids, 1)
+        seed = check_int("seed", seed, 0)
         key = f"sudokugen-v2-{n_grids}-{n_test_grids}-seed{seed}"
-        grids = cached_arrays(key, lambda: {"grids": random_grids(seed, n_grids + n_test_grids)})["grids"]
+        build = lambda: {"grids": random_grids(seed, n_grids + n_test_grids)}  # noqa: E731
+        grids = cached_arrays(key, build, {"grids": ("int8", 3)})["grids"]
         ps = PuzzleSet(
             puzzles=np.zeros((2, 9, 9), dtype=np.int8),
             splits={"train": np.array([0]), "test": np.array([1])},

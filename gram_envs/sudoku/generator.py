@@ -37,6 +37,8 @@ DATA_VERSION = 4
 #: clue floor per box size: 16x16 stops removing at 120 of 256 clues (minimal 16x16
 #: puzzles take seconds each, and below ~100 clues single checks can take a second)
 MIN_CLUES = {2: 0, 3: 0, 4: 120}
+#: cached arrays of a parametric set: name -> (dtype, ndim); a cache file that differs is rebuilt
+SCHEMA = {"puzzles": ("int8", 3), "solutions": ("int8", 3), "ratings": ("int64", 1), "n_train": ("int64", 0)}
 
 
 def random_grids(seed: int, count: int, box: int = 3) -> np.ndarray:
@@ -137,7 +139,8 @@ def _build_parametric(box: int, difficulty: tuple[int, int], n_train: int, n_tes
         seen.add(p.tobytes())
         puzzles[i], solutions[i], ratings[i] = p, sol, r
         i += 1
-    return {"puzzles": puzzles, "solutions": solutions, "ratings": ratings, "n_train": np.array(n_train)}
+    n_train_arr = np.array(n_train, dtype=np.int64)
+    return {"puzzles": puzzles, "solutions": solutions, "ratings": ratings, "n_train": n_train_arr}
 
 
 def unique_puzzle_set(puzzles: np.ndarray, solutions: np.ndarray, ratings: np.ndarray, n_train: int) -> PuzzleSet:
@@ -165,5 +168,5 @@ def build_parametric(
     if n_train < 1 or n_test < 1:
         raise ValueError(f"n_train and n_test must be >= 1, got {n_train}, {n_test}")
     key = f"sudoku-v{DATA_VERSION}-box{box}-d{lo}-{hi}-tr{n_train}-te{n_test}-seed{seed}"
-    data = cached_arrays(key, lambda: _build_parametric(box, (lo, hi), n_train, n_test, seed))
+    data = cached_arrays(key, lambda: _build_parametric(box, (lo, hi), n_train, n_test, seed), SCHEMA)
     return unique_puzzle_set(data["puzzles"], data["solutions"], data["ratings"], int(data["n_train"]))
