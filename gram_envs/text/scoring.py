@@ -56,9 +56,9 @@ def score_texts(task: TextTask, instance_ids: Any, texts: Sequence, partial_cred
         chunk = list(texts[lo : lo + _CHUNK])
         ok, answers, errs = task.parse_many(chunk)
         errors.extend(errs)
-        rows = lo + np.flatnonzero(ok)
+        rows = slice(lo, lo + len(chunk)) if ok.all() else lo + np.flatnonzero(ok)
         out["parsed"][rows] = True
-        if len(rows):
+        if ok.any():
             res = task.check(ids[rows], answers)
             for key in ("valid", "conflicts", "defects", "solution_index"):
                 out[key][rows] = res[key]
