@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
+import sys
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core, as the goal states
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -105,6 +107,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"reasoning-gym n_queens score_answer: {reference['valid_answers_per_s'] / 1e6:.2f} M/s valid, "
               f"{reference['wrong_answers_per_s'] / 1e3:.0f} k/s wrong (no conflict counts)")
     path = write_result("text_scoring_bench", {
+        "command": shlex.join(["python", "-m", "benchmarks.bench_text_scoring", *(argv if argv is not None else sys.argv[1:])]),
         "env_id": "GRAM/NQueens-8", "split": "test", "threads": 1, "kinds": rows,
         "env_validator_alone": validator, "reasoning_gym_reference": reference, "goal_answers_per_s": 1_000_000,
     })

@@ -204,7 +204,7 @@ class NQueensText(TextTask):
             # a cell byte is valid iff z is 0 ('_') or all of 'Q' ^ '_' (three equal bits)
             bad = (x & ~self._queen_bits) | (((z >> 1) ^ (z >> 2)) | ((z >> 1) ^ (z >> 3))) & self._low_bits
             good = ~bad.any(axis=1)
-            found = (grid.reshape(len(fast), n, 2 * n)[:, :, 0::2] == ord("Q")).astype(np.int8)
+            found = (grid.reshape(len(fast), n, 2 * n)[:, :, 0::2] == ord("Q")).view(np.int8)  # 0/1, no copy
             if len(fast) == m and good.all():
                 return np.ones(m, dtype=bool), found, errors
             boards[fast[good]] = found[good]
