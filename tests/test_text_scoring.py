@@ -147,3 +147,22 @@ def test_bad_entries_and_arguments_are_clear_errors() -> None:
         text_task("GRAM/NQueens-9")
     with pytest.raises(ValueError, match="no text interface"):
         text_task("GRAM/SudokuGen-9", {"n_grids": 2, "n_test_grids": 1})
+
+
+def test_nqueens_fast_check_equals_the_env_check_path() -> None:
+    from gram_envs.text.tasks import TextTask
+
+    task = text_task("GRAM/NQueens-8")
+    rng = np.random.default_rng(1)
+    ids = rng.choice(task.split_ids("test"), 600)
+    boards = rng.integers(0, 2, (600, 8, 8)).astype(np.int8)
+    for k in range(0, 600, 3):  # a third valid, a third one cell off a solution
+        sols = task.solutions(ids[k])
+        boards[k] = sols[rng.integers(len(sols))]
+        boards[k + 1] = boards[k]
+        boards[k + 1].reshape(-1)[rng.integers(64)] ^= 1
+    fast, generic = task.check(ids, boards), TextTask.check(task, ids, boards)
+    assert fast.keys() == generic.keys()
+    for key in fast:
+        assert np.array_equal(fast[key], generic[key]), key
+    assert fast["valid"].sum() == 200

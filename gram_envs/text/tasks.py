@@ -220,6 +220,29 @@ class NQueensText(TextTask):
                 errors[i] = str(exc)
         return ok, boards[ok], errors
 
+    def check(self, instance_ids: np.ndarray, answers: np.ndarray) -> dict[str, np.ndarray]:
+        """Validity by membership in the instance's solution set (every completion is enumerated,
+        so it is exact), conflicts by the env's ``queen_conflicts``: the same results as the env's
+        check in fewer passes over the boards (tests compare both)."""
+        from gram_envs.nqueens.logic import queen_conflicts
+
+        ids = np.asarray(instance_ids, dtype=np.int64)
+        sets = self.env.puzzle_set.solutions
+        pos = sets.lookup(ids, answers)
+        valid = pos >= 0
+        conflicts = queen_conflicts(answers)
+        if np.any(conflicts[valid]):
+            raise AssertionError("internal: a listed solution has conflicts")
+        defects = np.zeros(len(ids), dtype=np.int64)
+        miss = np.flatnonzero(~valid)
+        if miss.size:
+            defects[miss] = self.defects(ids, answers) if miss.size == len(ids) else self.defects(ids[miss],
+                                                                                                  answers[miss])
+            if np.any((conflicts[miss] == 0) & (defects[miss] == 0)):
+                raise AssertionError("internal: a valid board is missing from the solution set")
+        return {"valid": valid, "conflicts": conflicts, "defects": defects,
+                "solution_index": sets.local_index(ids, pos).astype(np.int64)}
+
     def defects(self, instance_ids: np.ndarray, answers: np.ndarray) -> np.ndarray:
         givens = self.env.puzzle_set.puzzles[instance_ids]
         count = np.abs(answers.sum(axis=(-2, -1), dtype=np.int64) - self.n)
