@@ -142,7 +142,10 @@ def test_vectorised_nqueens_parser_matches_the_per_text_parser() -> None:
         k = int(rng.integers(len(s)))
         c = str(rng.choice(list("Q_ \nxé\t")))
         texts.append(rng.choice([s, s[:k] + c + s[k + 1 :], s[:k] + c + s[k:], s[:k] + s[k + 1 :]]))
-    texts += [None, 7, "<answer>" + base[0] + "</answer>"]
+    compact = "\n".join(base[0].replace(" ", "")[k : k + 9].strip() for k in range(0, 72, 9))
+    texts += [None, 7, "<answer>" + base[0] + "</answer>", ("<answer>" + compact + "</answer>").ljust(len(base[0])),
+              ("```\n" + compact + "\n```").rjust(len(base[0]))]
+    assert len(texts[-1]) == len(texts[-2]) == len(base[0])
     ok, boards, errors = task.parse_many(texts)
     expected = [task.parse(t) for t in texts]
     assert ok.tolist() == [e is None for _, e in expected]

@@ -213,8 +213,8 @@ class NQueensText(TextTask):
         if other:
             slow += [i for i in other if errors[i] is None and len(bodies[i]) != size]
         for i in slow:
-            try:
-                boards[i] = self.parse_body(bodies[i])
+            try:  # extract_body is idempotent on bodies already extracted above
+                boards[i] = self.parse_body(extract_body(bodies[i]))
                 ok[i] = True
             except ParseError as exc:
                 errors[i] = str(exc)
