@@ -4,6 +4,8 @@ Run: python -m benchmarks.bench_text_scoring   (writes benchmarks/results/text_s
 Goal (issue 26): >= 1M answers/s, valid or not, with full conflict counts. Every answer is
 parsed, checked by the env's exact validator and, when valid, located in the solution set.
 Where reasoning-gym is installed its own n_queens ``score_answer`` is timed for reference.
+Timing: each 64K-answer chunk is scored ``--repeats`` times and its best time counts (the
+machine may be shared); the reported rate is all answers over the sum of those times.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import numpy as np  # noqa: E402
 from benchmarks.common import best_of, write_result  # noqa: E402
 from gram_envs.nqueens.logic import check_boards  # noqa: E402
 from gram_envs.text import score_texts, text_task  # noqa: E402
+
+CHUNK = 1 << 16
 
 
 def _answer_sets(n_answers: int, seed: int) -> tuple[np.ndarray, dict[str, list[str]]]:
@@ -85,7 +89,13 @@ def main(argv: list[str] | None = None) -> None:
     rows = {}
     for name, texts in kinds.items():
         res = score_texts(task, ids, texts)  # warm-up, and the counts reported below
-        seconds = best_of(lambda texts=texts: score_texts(task, ids, texts), args.repeats)
+        # best of the repeats per chunk of 64K answers, summed over all chunks: the machine is shared,
+        # and short chunks let the best-of skip other processes' time slices
+        seconds = sum(
+            best_of(lambda lo=lo, texts=texts: score_texts(task, ids[lo : lo + CHUNK], texts[lo : lo + CHUNK]),
+                    args.repeats)
+            for lo in range(0, len(texts), CHUNK)
+        )
         rows[name] = {
             "answers": len(texts),
             "seconds": seconds,
@@ -108,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
               f"{reference['wrong_answers_per_s'] / 1e3:.0f} k/s wrong (no conflict counts)")
     path = write_result("text_scoring_bench", {
         "command": shlex.join(["python", "-m", "benchmarks.bench_text_scoring", *(argv if argv is not None else sys.argv[1:])]),
-        "env_id": "GRAM/NQueens-8", "split": "test", "threads": 1, "kinds": rows,
+        "env_id": "GRAM/NQueens-8", "split": "test", "threads": 1, "chunk": CHUNK, "repeats": args.repeats, "kinds": rows,
         "env_validator_alone": validator, "reasoning_gym_reference": reference, "goal_answers_per_s": 1_000_000,
     })
     print(f"wrote {path}")
