@@ -149,20 +149,25 @@ def test_bad_entries_and_arguments_are_clear_errors() -> None:
         text_task("GRAM/SudokuGen-9", {"n_grids": 2, "n_test_grids": 1})
 
 
-def test_nqueens_fast_check_equals_the_env_check_path() -> None:
+@pytest.mark.parametrize(("env_id", "kwargs", "n"), [("GRAM/NQueens-8", {}, 8), ("GRAM/NQueens-v0", {"n": 6}, 6),
+                                                     ("GRAM/NQueens-10", {}, 10)])
+def test_nqueens_fast_check_equals_the_env_check_path(env_id: str, kwargs: dict, n: int) -> None:
     from gram_envs.text.tasks import TextTask
 
-    task = text_task("GRAM/NQueens-8")
+    task = text_task(env_id, kwargs)
     rng = np.random.default_rng(1)
     ids = rng.choice(task.split_ids("test"), 600)
-    boards = rng.integers(0, 2, (600, 8, 8)).astype(np.int8)
+    boards = rng.integers(0, 2, (600, n, n)).astype(np.int8)
     for k in range(0, 600, 3):  # a third valid, a third one cell off a solution
         sols = task.solutions(ids[k])
         boards[k] = sols[rng.integers(len(sols))]
         boards[k + 1] = boards[k]
-        boards[k + 1].reshape(-1)[rng.integers(64)] ^= 1
+        boards[k + 1].reshape(-1)[rng.integers(n * n)] ^= 1
+    boards[2] = task.solutions(ids[5])[0]  # a solution of another instance is no solution here
     fast, generic = task.check(ids, boards), TextTask.check(task, ids, boards)
     assert fast.keys() == generic.keys()
     for key in fast:
         assert np.array_equal(fast[key], generic[key]), key
-    assert fast["valid"].sum() == 200
+    assert fast["valid"].sum() >= 200
+    if n * n <= 64:
+        assert np.array_equal(task._lookup64(ids, boards), task.env.puzzle_set.solutions.lookup(ids, boards))

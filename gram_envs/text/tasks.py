@@ -228,7 +228,7 @@ class NQueensText(TextTask):
 
         ids = np.asarray(instance_ids, dtype=np.int64)
         sets = self.env.puzzle_set.solutions
-        pos = sets.lookup(ids, answers)
+        pos = self._lookup64(ids, answers) if self.n * self.n <= 64 else sets.lookup(ids, answers)
         valid = pos >= 0
         conflicts = queen_conflicts(answers)
         if np.any(conflicts[valid]):
@@ -242,6 +242,33 @@ class NQueensText(TextTask):
                 raise AssertionError("internal: a valid board is missing from the solution set")
         return {"valid": valid, "conflicts": conflicts, "defects": defects,
                 "solution_index": sets.local_index(ids, pos).astype(np.int64)}
+
+    @staticmethod
+    def _bits(boards: np.ndarray) -> np.ndarray:
+        """One uint64 per 0/1 board of at most 64 cells (row-major bits)."""
+        flat = np.ascontiguousarray(boards.reshape(len(boards), -1), dtype=np.uint8)
+        packed = np.zeros((len(boards), 8), dtype=np.uint8)
+        packed[:, : (flat.shape[1] + 7) // 8] = np.packbits(flat, axis=1)
+        return packed.view(np.uint64)[:, 0]
+
+    def _lookup64(self, ids: np.ndarray, boards: np.ndarray) -> np.ndarray:
+        """``SolutionSets.lookup`` (global positions, -1 if absent) on 64-bit keys of the same
+        solution sets: the same answer, without comparing 64-byte keys."""
+        if not hasattr(self, "_keys64"):
+            sets = self.env.puzzle_set.solutions
+            keys = self._bits(sets.flat)
+            self._keys64 = np.unique(keys)
+            owner = np.repeat(np.arange(len(sets.counts), dtype=np.int64), sets.counts)
+            combined = owner * len(self._keys64) + np.searchsorted(self._keys64, keys)
+            self._order64 = np.argsort(combined, kind="stable")
+            self._combined64 = combined[self._order64]
+        keys = self._bits(boards)
+        unique = self._keys64
+        rank = np.minimum(np.searchsorted(unique, keys), len(unique) - 1)
+        combined = ids * len(unique) + rank
+        at = np.minimum(np.searchsorted(self._combined64, combined), len(self._combined64) - 1)
+        hit = (unique[rank] == keys) & (self._combined64[at] == combined)
+        return np.where(hit, self._order64[at], -1)
 
     def defects(self, instance_ids: np.ndarray, answers: np.ndarray) -> np.ndarray:
         givens = self.env.puzzle_set.puzzles[instance_ids]
