@@ -11,6 +11,7 @@ machine may be shared); the reported rate is all answers over the sum of those t
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import shlex
 import sys
@@ -72,7 +73,7 @@ def _reasoning_gym_reference(n: int, seed: int) -> dict[str, float] | None:
         for i, a in enumerate(answers):
             data.score_answer(a, entries[i % 64])
         out[f"{name}_answers_per_s"] = n / (time.perf_counter() - t)
-    out["version"] = getattr(reasoning_gym, "__version__", "unknown")
+    out["version"] = importlib.metadata.version("reasoning-gym")  # its __version__ string lags the release
     return out
 
 
