@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e ".[agent,arc,sudoku,dev]"
+	$(PY) -m pip install -q -e ".[agent,arc,sudoku,text,dev]"
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -29,3 +29,10 @@ def register_all() -> None:
     for env_id, (entry_point, kwargs) in ENV_TABLE.items():
         if env_id not in gym.registry:
             gym.register(id=env_id, entry_point=entry_point, kwargs=dict(kwargs))
+
+
+# ---- text interface (gram_envs/text): the GRAM/<id>-Text ids join the table, so register_all,
+# check_all and `gram list` include them
+from gram_envs.text.registration import TEXT_ENV_TABLE  # noqa: E402
+
+ENV_TABLE.update(TEXT_ENV_TABLE)
