@@ -111,8 +111,8 @@ class GRAMConfig:
                                     "last (the one whose KL is paid) or all", choices=("last", "all"))
     train_rollout: str = _f("posterior", "objective", "sample the CE trains: posterior (the paper) or prior "
                             "(the prior sample itself, no KL)", choices=("posterior", "prior"))
-    target: str = _f("label", "objective", "answer a row is scored against: label, nearest (closest valid "
-                     "completion) or matched (groups matched to drawn completions)",
+    target: str = _f("label", "objective", "answer a row is scored against: label, nearest (the closest valid "
+                     "completion) or matched (groups matched to drawn ones)",
                      choices=("label", "nearest", "matched"))
     target_permutations: bool = _f(True, "objective", "label-symmetric tasks: targets may be any colour "
                                    "permutation of a stored solution")
@@ -167,7 +167,7 @@ class GRAMConfig:
     snapshot_from: int = _f(0, "training", "first step that may be snapshotted", lo=0, hi=10**12)
 
     # ---------------------------------------------------------------- inference
-    eval_samples: int = _f(20, "inference", "samples per input in evaluations (0 = skip the final one)",
+    eval_samples: int = _f(20, "inference", "samples per input in train's evaluations and Agent.act (0: none in train)",
                            lo=0, hi=10**6)
     eval_instances: int = _f(0, "inference", "test inputs in the final evaluation (0 = the whole split)",
                              lo=0, hi=_BIG)

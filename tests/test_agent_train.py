@@ -32,18 +32,17 @@ def env4():
 
 @pytest.mark.parametrize("kind", ["gram", "trm"])
 def test_tiny_model_learns_nqueens4(kind):
-    """N-Queens 4 (2 solutions; most partial boards admit both): both models learn to complete
-    the boards; GRAM's prior samples cover more of the valid completions than TRM can."""
-    # NQ4's 16 tokens: summed KL at beta 0.07 is a per-token weight of ~1.1 (what this tiny task needs)
+    """N-Queens 4 (every training board here has one completion): both models learn to complete
+    the boards. lr 1e-3: at 3e-3 this size (no EMA) oscillates and the outcome hinges on the seed."""
+    # NQ4's 16 tokens: summed KL at beta 0.07 is a per-token weight of 16 * 0.07 (what this tiny task needs)
     cfg = tiny(model=kind, d_model=48, guidance_hidden=48, batch_size=24, max_steps=300, log_every=50,
-               kl_reduce="sum", beta=0.07)
+               kl_reduce="sum", beta=0.07, lr=1e-3)
     agent = train(env4(), cfg, device="cpu", progress=False, eval_at_end=False)
     m = agent.evaluate("train", samples=4)
-    assert m["accuracy"] >= 0.35, m
-    if kind == "gram":
-        assert m["coverage"] >= 0.55, m
+    assert m["accuracy"] >= 0.75, m
+    assert m["coverage"] >= 0.75, m
     hist = [h for h in agent.meta["train"]["history"] if "loss" in h]
-    assert hist[-1]["ce"] < hist[0]["ce"]
+    assert hist[-1]["ce"] < 0.25 * hist[0]["ce"]
 
 
 def _weights(model: torch.nn.Module) -> dict[str, torch.Tensor]:
