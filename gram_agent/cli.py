@@ -297,7 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="the pretrained GRAM and TRM on N-Queens-8 test inputs (CPU, under a minute)")
     d.add_argument("--samples", type=int, default=20, help="samples per input (default 20)")
-    d.add_argument("--instances", type=int, default=6, help="test inputs shown (default 6)")
+    d.add_argument("--instances", type=int, default=3, help="test inputs shown (default 3)")
     d.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     d.add_argument("--device", default="cpu", help="torch device (default cpu)")
     return p

@@ -41,7 +41,7 @@ def test_each_pretrained_agent_has_its_files_card_and_recipe(name):
     from safetensors import safe_open
 
     with safe_open(str(folder / "weights.safetensors"), "pt") as f:
-        dtypes = {f.get_slice(k).get_dtype() for k in f.keys()}
+        dtypes = {f.get_slice(k).get_dtype() for k in f.keys()}  # noqa: SIM118  (safe_open is not iterable)
     assert "BF16" in dtypes and not {"F32", "F16"} & dtypes
     assert json.loads((folder / "task.json").read_text())["format_version"] == FORMAT_VERSION
 
@@ -121,3 +121,39 @@ def test_agent_doc_lists_every_config_field():
     for name, f in FIELDS.items():
         assert f"| `{name}` |" in text and f.metadata["help"].replace("|", "\\|") in text, name
     assert gram_agent.load_pretrained is load_pretrained
+
+
+def test_export_and_demo_with_a_second_agent(tmp_path, monkeypatch, capsys):
+    """A folder written by ``export_pretrained`` is all it takes to ship an agent: ``gram list`` and
+    ``gram demo`` pick it up (here a tiny untrained TRM standing in for nqueens8-trm)."""
+    import shutil
+
+    import gram_agent.pretrained as pre
+    from gram_agent.cli import main
+    from gram_agent.config import preset
+    from gram_agent.data import TaskSpec
+    from gram_agent.infer import Agent
+    from gram_agent.model.core import RecursiveModel
+
+    root = tmp_path / "pretrained"
+    shutil.copytree(pathlib.Path(PRETRAINED_DIR) / "nqueens8-gram", root / "nqueens8-gram")
+    task = json.loads((root / "nqueens8-gram" / "task.json").read_text())
+    spec = TaskSpec.from_dict(task["spec"])
+    cfg = preset("nq8-trm").replace(d_model=16, n_heads=2, guidance_hidden=16, n_sup=2)
+    Agent(RecursiveModel(cfg, spec.vocab_size, spec.seq_len, spec.n_answer), spec, cfg).save(str(tmp_path / "trm"))
+    metrics = {"accuracy": 0.5, "coverage": 0.25, "samples": 20, "test_instances": 1}
+    pre.export_pretrained(str(tmp_path / "trm"), "nqueens8-trm", recipe="nq8-trm", metrics=metrics,
+                          source="benchmarks/results/runs/x/", reproduce="gram train --recipe nq8-trm", root=str(root))
+    with pytest.raises(ValueError, match="recipe 'nq8-gram' trains gram"):
+        pre.export_pretrained(str(tmp_path / "trm"), "wrong", recipe="nq8-gram", metrics=metrics, source="s",
+                              reproduce="r", root=str(root))
+    monkeypatch.setattr(pre, "PRETRAINED_DIR", str(root))
+    assert [c["name"] for c in pre.list_pretrained()] == ["nqueens8-gram", "nqueens8-trm"]
+    assert main(["list"]) == 0
+    assert "nqueens8-trm" in capsys.readouterr().out
+    assert main(["demo", "--instances", "1", "--samples", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "nqueens8-gram acc" in out and "nqueens8-trm acc" in out and "not shipped" not in out
+    shutil.rmtree(root / "nqueens8-trm")
+    assert main(["demo", "--instances", "1", "--samples", "2"]) == 0
+    assert "nqueens8-trm is not shipped in this version: showing GRAM alone" in capsys.readouterr().out
