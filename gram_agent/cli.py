@@ -186,9 +186,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------- demo
-def _demo_inputs(env: Any, count: int) -> tuple[np.ndarray, np.ndarray]:
+def _demo_inputs(u: Any, count: int) -> tuple[np.ndarray, np.ndarray]:
     """The first ``count`` test inputs with several valid completions (ids, token inputs)."""
-    u = env.unwrapped
     ds = u.dataset("test")
     counts = u.num_solutions(ds.instance_ids)
     pick = np.flatnonzero(counts >= 2)[:count]
@@ -201,7 +200,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from gram_agent.pretrained import _folders, load_pretrained
     from gram_agent.recipes import format_temperature
 
-    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    if args.threads:
+        torch.set_num_threads(args.threads)
     t0 = time.time()
     shipped = _folders()
     if DEMO_AGENTS[0] not in shipped:
@@ -209,36 +209,36 @@ def cmd_demo(args: argparse.Namespace) -> int:
     agents = {name: load_pretrained(name, device=args.device) for name in DEMO_AGENTS if name in shipped}
     if DEMO_AGENTS[1] not in agents:
         print(f"{DEMO_AGENTS[1]} is not shipped in this version: showing GRAM alone")
-    env = agents[DEMO_AGENTS[0]].env
-    u = env.unwrapped
-    ids, inputs = _demo_inputs(env, args.instances)
+    u = agents[DEMO_AGENTS[0]].env.unwrapped
+    ids, inputs = _demo_inputs(u, args.instances)
     n_sol = u.num_solutions(ids)
-    print(f"N-Queens 8x8: {len(ids)} test inputs with several valid completions, {args.samples} samples each\n")
-    rows: dict[str, list[tuple[float, int]]] = {}
-    totals = {}
+    temps = {name: _pretrained_sampling(name)[0] for name in agents}
+    print(f"N-Queens 8x8: {len(ids)} test inputs with several valid completions, {args.samples} samples each")
     for name, agent in agents.items():
-        temperature, _ = _pretrained_sampling(name)
-        roll = agent.rollout(inputs, samples=args.samples, temperature=temperature, seed=args.seed)
-        res = u.evaluate(ids, u.detokenize(roll["tokens"].cpu().numpy()), record=False)
-        valid, index = np.asarray(res["valid"]), np.asarray(res["solution_index"])
-        rows[name] = [(float(valid[i].mean()), len(set(index[i][valid[i]].tolist()))) for i in range(len(ids))]
-        totals[name] = res["metrics"]
-        print(f"{name}: {agent.config.model.upper()}, sampled at temperature {format_temperature(temperature)}")
-    print()
-    head = f"{'input':>6} {'completions':>11}"
+        print(f"  {name}: {agent.config.model.upper()}, sampled at temperature {format_temperature(temps[name])}")
+    head = f"\n{'input':>6} {'completions':>11}"
     for name in agents:
         head += f" | {name + ' acc':>18} {'distinct':>8} {'coverage':>8}"
-    print(head)
-    for i, inst in enumerate(ids):
+    print(head, flush=True)
+    valid_all: dict[str, list[np.ndarray]] = {name: [] for name in agents}
+    distinct_all: dict[str, list[int]] = {name: [] for name in agents}
+    for i, inst in enumerate(ids):  # one input at a time: the cost grows linearly and rows show as they come
         line = f"{int(inst):>6} {int(n_sol[i]):>11}"
-        for name in agents:
-            acc, distinct = rows[name][i]
-            line += f" | {100 * acc:>17.0f}% {distinct:>8} {100 * distinct / n_sol[i]:>7.0f}%"
-        print(line)
+        for name, agent in agents.items():
+            roll = agent.rollout(inputs[i:i + 1], samples=args.samples, temperature=temps[name], seed=args.seed + i,
+                                 batch=10)
+            res = u.evaluate(ids[i:i + 1], u.detokenize(roll["tokens"].cpu().numpy()), record=False)
+            valid, index = np.asarray(res["valid"])[0], np.asarray(res["solution_index"])[0]
+            distinct = len(set(index[valid].tolist()))
+            valid_all[name].append(valid)
+            distinct_all[name].append(distinct)
+            line += f" | {100 * valid.mean():>17.0f}% {distinct:>8} {100 * distinct / n_sol[i]:>7.0f}%"
+        print(line, flush=True)
     line = f"{'all':>6} {int(n_sol.sum()):>11}"
     for name in agents:
-        m = totals[name]
-        line += f" | {100 * m['accuracy']:>17.1f}% {sum(d for _, d in rows[name]):>8} {100 * m['coverage']:>7.1f}%"
+        cov = np.mean(np.asarray(distinct_all[name]) / n_sol)
+        line += (f" | {100 * np.concatenate(valid_all[name]).mean():>17.1f}% {sum(distinct_all[name]):>8} "
+                 f"{100 * cov:>7.1f}%")
     print(line)
     print("\nacc: share of samples that are valid boards; distinct: different valid boards among the samples;"
           "\ncoverage: distinct / completions (the input's number of valid completions)")
@@ -300,6 +300,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--instances", type=int, default=3, help="test inputs shown (default 3)")
     d.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     d.add_argument("--device", default="cpu", help="torch device (default cpu)")
+    d.add_argument("--threads", type=int, default=None,
+                   help="torch CPU threads (default: torch's choice; 1 is faster on a busy shared machine)")
     return p
 
 
