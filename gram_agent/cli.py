@@ -200,8 +200,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from gram_agent.pretrained import _folders, load_pretrained
     from gram_agent.recipes import format_temperature
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    if args.threads < 1:
+        raise UserError(f"--threads must be >= 1, got {args.threads}")
+    torch.set_num_threads(args.threads)
     t0 = time.time()
     shipped = _folders()
     if DEMO_AGENTS[0] not in shipped:
@@ -300,8 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--instances", type=int, default=3, help="test inputs shown (default 3)")
     d.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     d.add_argument("--device", default="cpu", help="torch device (default cpu)")
-    d.add_argument("--threads", type=int, default=None,
-                   help="torch CPU threads (default: torch's choice; 1 is faster on a busy shared machine)")
+    d.add_argument("--threads", type=int, default=1,
+                   help="torch CPU threads (default 1: more help only on idle cores, and slow a shared machine)")
     return p
 
 
