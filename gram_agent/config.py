@@ -247,7 +247,7 @@ class GRAMConfig:
         name = name.strip()
         if not eq:
             raise ValueError(f"--set takes name=value, got {assignment!r}")
-        _check_names({name: None})
+        _check_names({name: raw})
         cur = getattr(self, name)
         if isinstance(cur, bool):
             if raw.lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
