@@ -23,6 +23,17 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
+#: layout version of saved agents and checkpoints (task.json); files without one are version 0
+FORMAT_VERSION = 1
+
+
+def check_format_version(task: dict[str, Any], path: str) -> None:
+    """Refuse a task.json written by a newer gram_agent than this one."""
+    v = task.get("format_version", 0)
+    if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= FORMAT_VERSION:
+        raise ValueError(f"{path}: format_version {v!r} is newer than this gram_agent reads ({FORMAT_VERSION}); "
+                         "upgrade gram_agent")
+
 
 def save_weights(model: torch.nn.Module, path: str, dtype: torch.dtype | None = None) -> None:
     sd = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
@@ -69,7 +80,7 @@ def write_checkpoint(root: str, tag: str, *, model: torch.nn.Module, ema: torch.
     with open(os.path.join(tmp, "config.json"), "w") as f:
         f.write(config_json)
     with open(os.path.join(tmp, "task.json"), "w") as f:
-        json.dump(task, f, indent=1)
+        json.dump({"format_version": FORMAT_VERSION, **task}, f, indent=1)
     if state is not None:
         torch.save(state, os.path.join(tmp, "state.pt"))
     shutil.rmtree(old, ignore_errors=True)

@@ -83,24 +83,25 @@ class Agent:
 
     def save(self, path: str, dtype: torch.dtype | None = None) -> None:
         """Directory with weights.safetensors (optionally cast, e.g. bf16), config.json, task.json."""
-        from gram_agent.checkpoint import save_weights
+        from gram_agent.checkpoint import FORMAT_VERSION, save_weights
 
         os.makedirs(path, exist_ok=True)
         save_weights(self.model, os.path.join(path, "weights.safetensors"), dtype=dtype)
         with open(os.path.join(path, "config.json"), "w") as f:
             f.write(self.config.to_json())
         with open(os.path.join(path, "task.json"), "w") as f:
-            json.dump({"spec": self.spec.to_dict(), "meta": self.meta}, f, indent=1)
+            json.dump({"format_version": FORMAT_VERSION, "spec": self.spec.to_dict(), "meta": self.meta}, f, indent=1)
 
     @classmethod
     def load(cls, path: str, device: str | torch.device | None = None, env: Any = None) -> Agent:
         """Load an Agent saved by ``save`` or a training checkpoint folder (best/ or last/)."""
-        from gram_agent.checkpoint import load_weights
+        from gram_agent.checkpoint import check_format_version, load_weights
 
-        with open(os.path.join(path, "config.json")) as f:
-            cfg = GRAMConfig.from_dict(json.load(f))
         with open(os.path.join(path, "task.json")) as f:
             task = json.load(f)
+        check_format_version(task, os.path.join(path, "task.json"))
+        with open(os.path.join(path, "config.json")) as f:
+            cfg = GRAMConfig.from_dict(json.load(f))
         spec = TaskSpec.from_dict(task["spec"])
         model = RecursiveModel(cfg, spec.vocab_size, spec.seq_len, spec.n_answer)
         name = "ema.safetensors" if os.path.exists(os.path.join(path, "ema.safetensors")) else "weights.safetensors"

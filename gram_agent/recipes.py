@@ -6,6 +6,7 @@ user reproduces the row with one command (``gram train --recipe NAME``).
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,3 +95,25 @@ RECIPES: dict[str, Recipe] = {
         ),
     ]
 }
+
+
+def recipe(name: str) -> Recipe:
+    """The recipe called ``name``; a ValueError lists the known names."""
+    if name not in RECIPES:
+        near = difflib.get_close_matches(str(name), RECIPES, n=1)
+        raise ValueError(f"unknown recipe {name!r}" + (f"; did you mean {near[0]!r}?" if near else "")
+                         + f"; known recipes: {sorted(RECIPES)}")
+    return RECIPES[name]
+
+
+def format_temperature(temperature: float | tuple[float, ...] | list[float]) -> str:
+    """A temperature or schedule as the CLI writes it: ``1`` or ``3x2,0.5x14`` (runs of equal values)."""
+    if isinstance(temperature, (int, float)):
+        return f"{temperature:g}"
+    parts: list[list[float]] = []
+    for t in temperature:
+        if parts and parts[-1][0] == t:
+            parts[-1][1] += 1
+        else:
+            parts.append([t, 1])
+    return ",".join(f"{v:g}" if n == 1 else f"{v:g}x{n:g}" for v, n in parts)

@@ -33,7 +33,7 @@ from gram_agent.data import DeviceData, task_spec
 from gram_agent.infer import Agent, make_env
 from gram_agent.model.core import RecursiveModel
 
-STAT_NAMES = ("loss", "ce", "kl", "halt_bce", "value_mse", "token_acc", "correct", "sigma_p", "sigma_q", "prior_ce")
+STAT_NAMES = ("loss", "ce", "kl", "halt_bce", "value_mse", "token_acc", "correct", "sigma_p", "sigma_q")
 
 
 def _default_device() -> torch.device:
@@ -48,14 +48,6 @@ def lr_at(cfg: GRAMConfig, step: int, total: int) -> float:
         return cfg.lr
     p = min(1.0, (step - cfg.lr_warmup_steps) / max(1, total - cfg.lr_warmup_steps))
     return cfg.lr * (cfg.lr_min_ratio + (1 - cfg.lr_min_ratio) * 0.5 * (1 + math.cos(math.pi * p)))
-
-
-def hot_start_noise(noise: torch.Tensor, hot: torch.Tensor, temperature: float) -> torch.Tensor:
-    """Scale the prior's standard normals (every transition's but the posterior's, index T-1 of the
-    T+1) by ``temperature`` on the ``hot`` slots: a prior sigma ``temperature`` times wider there."""
-    prior = torch.arange(noise.shape[0], device=noise.device) != noise.shape[0] - 2
-    scale = torch.where(prior[:, None] & hot[None, :], temperature, 1.0).to(noise.dtype)
-    return noise * scale[..., None, None]
 
 
 class Trainer:
@@ -167,28 +159,16 @@ class Trainer:
         lt = self.model.total_len
         noise = torch.randn((cfg.T + 1, self.B, lt, cfg.d_model), generator=self.gen, device=dev,
                             dtype=self.noise_dtype)[:, self.sl] if cfg.guided else None
-        if noise is not None and cfg.hot_start_steps > 0:
-            noise = hot_start_noise(noise, self.nstep < cfg.hot_start_steps, cfg.hot_start_temperature)
-        nearest_rows = None
-        if cfg.target == "nearest" and cfg.nearest_prob < 1.0:
-            nearest_rows = (torch.rand(self.B, generator=self.gen, device=dev) < cfg.nearest_prob)[self.sl]
-        elif cfg.target == "matched" and cfg.match_share_varies:
-            # these slots take their own nearest instead; under a ramp the flags stay a tensor (all
-            # False after it), so a compiled step keeps one signature
-            share = cfg.match_prob_at(self.step)
-            nearest_rows = (torch.rand(self.B, generator=self.gen, device=dev) >= share)[self.sl]
         match_u = None
         if cfg.target == "matched" and sols is not None:
             match_u = torch.rand((self.B, sols.shape[1]), generator=self.gen, device=dev)[self.sl]
-        if cfg.beta_start > 0:
-            self.model.beta_now.fill_(cfg.beta_at(self.step))
         lr = lr_at(cfg, self.step, cfg.max_steps)
         for gr in self.opt.param_groups:
             gr["lr"] = lr
         self.model.train()
         with torch.autocast("cuda", dtype=getattr(torch, cfg.dtype), enabled=dev.type == "cuda"):
             loss, stats, h, l, q_halt, correct = self._step_fn(self.h, self.l, x, y_cls, y_tok, sols, noise, pids,
-                                                               nearest_rows, match_u)
+                                                               match_u)
         # DDP averages over ranks; each rank's loss is the mean over its slice, so the result
         # is the global-batch mean gradient (equal slices)
         loss.backward()

@@ -32,18 +32,17 @@ def env4():
 
 @pytest.mark.parametrize("kind", ["gram", "trm"])
 def test_tiny_model_learns_nqueens4(kind):
-    """N-Queens 4 (2 solutions; most partial boards admit both): both models learn to complete
-    the boards; GRAM's prior samples cover more of the valid completions than TRM can."""
-    # NQ4's 16 tokens: summed KL at beta 0.07 is a per-token weight of ~1.1 (what this tiny task needs)
+    """N-Queens 4 (every training board here has one completion): both models learn to complete
+    the boards. lr 1e-3: at 3e-3 this size (no EMA) oscillates and the outcome hinges on the seed."""
+    # NQ4's 16 tokens: summed KL at beta 0.07 is a per-token weight of 16 * 0.07 (what this tiny task needs)
     cfg = tiny(model=kind, d_model=48, guidance_hidden=48, batch_size=24, max_steps=300, log_every=50,
-               kl_reduce="sum", beta=0.07)
+               kl_reduce="sum", beta=0.07, lr=1e-3)
     agent = train(env4(), cfg, device="cpu", progress=False, eval_at_end=False)
     m = agent.evaluate("train", samples=4)
-    assert m["accuracy"] >= 0.35, m
-    if kind == "gram":
-        assert m["coverage"] >= 0.55, m
+    assert m["accuracy"] >= 0.75, m
+    assert m["coverage"] >= 0.75, m
     hist = [h for h in agent.meta["train"]["history"] if "loss" in h]
-    assert hist[-1]["ce"] < hist[0]["ce"]
+    assert hist[-1]["ce"] < 0.25 * hist[0]["ce"]
 
 
 def _weights(model: torch.nn.Module) -> dict[str, torch.Tensor]:
@@ -172,33 +171,6 @@ def test_ddp_two_gloo_processes_match_single_process(tmp_path):
         assert torch.allclose(v, ddp[k], atol=1e-5, rtol=1e-4), k
 
 
-def test_beta_schedule_and_prior_ce_train_end_to_end():
-    """The two non-paper options run through the real trainer: beta_now follows the schedule and the
-    prior-path CE enters the loss (its gradient reaches the prior heads)."""
-    from gram_agent import distributed as D
-    from gram_agent.train import Trainer
-
-    cfg = tiny(beta=0.07, beta_start=2.0, beta_anneal_steps=4, prior_ce_weight=1.0, max_steps=6)
-    tr = Trainer(env4(), cfg, torch.device("cpu"), D.setup(torch.device("cpu")))
-    seen = []
-    for _ in range(6):
-        tr.train_step()
-        seen.append(tr.model.beta_now.item())
-    assert seen[0] == pytest.approx(2.0) and seen[-1] == pytest.approx(0.07)
-    assert all(a >= b for a, b in zip(seen, seen[1:], strict=False))
-    h, lo = tr.model.initial_state(tr.b)
-    x, y_cls, y_tok, sols, _ = tr.data.gather(tr.row)
-    noise = torch.randn(cfg.T + 1, tr.b, tr.model.total_len, cfg.d_model)
-    base = tr.model(h, lo, x, y_cls, y_tok, sols, noise)[0]
-    base.backward()
-    mu_out = tr.model.guidance.prior.mu.parameters()
-    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in mu_out)
-    tr.model.cfg = cfg.replace(prior_ce_weight=0.0)
-    without = tr.model(h, lo, x, y_cls, y_tok, sols, noise)[0]
-    tr.model.cfg = cfg
-    assert base.item() > without.item()
-
-
 @pytest.mark.parametrize("kind", ["gram", "trm"])
 def test_nearest_target_scores_the_completion_the_model_heads_for(kind):
     """With ``target="nearest"`` the loss of a multi-completion row is the CE to the completion
@@ -218,19 +190,15 @@ def test_nearest_target_scores_the_completion_the_model_heads_for(kind):
     tr.model.eval()
     with torch.no_grad():
         near = tr.model(h, lo, x, y_cls, y_tok, sols, noise)[1][1]  # CE
-        none_rows = tr.model(h, lo, x, y_cls, y_tok, sols, noise, None, torch.zeros(tr.b, dtype=torch.bool))[1][1]
-        all_rows = tr.model(h, lo, x, y_cls, y_tok, sols, noise, None, torch.ones(tr.b, dtype=torch.bool))[1][1]
         tr.model.cfg = cfg.replace(target="label")
         fixed = tr.model(h, lo, x, y_cls, y_tok, sols, noise)[1][1]
     tr.model.cfg = cfg
     assert near.item() <= fixed.item() + 1e-6
-    # nearest_rows picks which rows take the nearest completion: none = the label target, all = default
-    assert none_rows.item() == pytest.approx(fixed.item()) and all_rows.item() == pytest.approx(near.item())
 
 
 def trainer_recording_step_arg(cfg, index: int):
-    """A CPU Trainer whose training-step calls record their argument at ``index`` (nearest_rows: -2,
-    match_u: -1), so a test sees what the trainer drew for the step."""
+    """A CPU Trainer whose training-step calls record their argument at ``index`` (match_u: -1),
+    so a test sees what the trainer drew for the step."""
     from gram_agent import distributed as D
     from gram_agent.train import Trainer
 
@@ -239,46 +207,6 @@ def trainer_recording_step_arg(cfg, index: int):
     real = tr._step_fn
     tr._step_fn = lambda *a: (seen.append(a[index]), real(*a))[1]
     return tr, seen
-
-
-def test_nearest_prob_mixes_targets_per_slot_and_is_validated():
-    with pytest.raises(ValueError, match="nearest_prob"):
-        tiny(target="nearest", nearest_prob=1.5)
-    tr, seen = trainer_recording_step_arg(tiny(max_steps=2, target="nearest", nearest_prob=0.5), -2)
-    for _ in range(2):
-        tr.train_step()
-    assert all(m is not None and m.dtype == torch.bool and m.shape == (tr.b,) for m in seen)
-    assert 0 < torch.stack(seen).float().mean().item() < 1
-
-
-def test_hot_start_noise_widens_only_the_priors_noise_on_hot_slots():
-    from gram_agent.train import hot_start_noise
-
-    noise = torch.randn(4, 3, 2, 5)  # T=3: transitions 0, 1 and the prior sample (3) are the prior's
-    hot = torch.tensor([True, False, True])
-    out = hot_start_noise(noise, hot, 4.0)
-    for t in range(4):
-        for b in range(3):
-            want = 4.0 if (hot[b] and t != 2) else 1.0
-            assert torch.equal(out[t, b], noise[t, b] * want)
-    for bad in ({"hot_start_steps": -1}, {"hot_start_temperature": 0.0}):
-        with pytest.raises(ValueError, match="hot_start"):
-            tiny(**bad)
-    with pytest.raises(ValueError, match="needs model='gram'"):
-        tiny(model="trm", hot_start_steps=2)
-
-
-def test_hot_start_training_scales_the_first_steps_noise():
-    """Same seed, same draws: on every slot's first supervision step the prior's noise is
-    ``hot_start_temperature`` times the plain run's, the posterior's is unchanged."""
-    base, seen_base = trainer_recording_step_arg(tiny(max_steps=1), 6)
-    hot, seen_hot = trainer_recording_step_arg(tiny(max_steps=1, hot_start_steps=1, hot_start_temperature=3.0), 6)
-    base.train_step()
-    hot.train_step()
-    (a,), (b,) = seen_base, seen_hot
-    t_post = a.shape[0] - 2
-    assert torch.allclose(b[t_post], a[t_post])
-    assert torch.allclose(torch.cat([b[:t_post], b[t_post + 1:]]), 3.0 * torch.cat([a[:t_post], a[t_post + 1:]]))
 
 
 def test_matched_target_trains_groups_that_share_an_input_and_halt_together():
@@ -363,8 +291,9 @@ def test_start_noise_gives_each_refilled_slot_its_own_random_start():
     """``start_noise``: a refilled slot starts from z0 plus fresh noise of that std (its own draw);
     a slot that carries on keeps its state; TRM and a negative or non-finite std are refused by name."""
     for bad, match in [({"model": "trm", "start_noise": 0.5}, "start_noise needs model='gram'"),
-                       ({"start_noise": -1.0}, "start_noise must be"), ({"start_noise": float("nan")}, "start_noise must be"),
-                       ({"start_noise": float("inf")}, "start_noise must be")]:
+                       ({"start_noise": -1.0}, "start_noise must lie in"),
+                       ({"start_noise": float("nan")}, "start_noise must be a finite number"),
+                       ({"start_noise": float("inf")}, "start_noise must be a finite number")]:
         with pytest.raises(ValueError, match=match):
             tiny(**bad)
     tr, _ = trainer_recording_step_arg(tiny(max_steps=4, start_noise=2.0, train_halting=False), -1)
@@ -381,53 +310,6 @@ def test_start_noise_gives_each_refilled_slot_its_own_random_start():
     plain, _ = trainer_recording_step_arg(tiny(max_steps=4), -1)
     plain._refill()
     assert torch.equal(plain.h, plain.model.z0[0].expand_as(plain.h))
-
-
-def test_match_prob_draws_which_slots_keep_their_nearest_completion():
-    """Under ``target="matched"`` the trainer flags a share 1 - match_prob of slots each step (they
-    take their own nearest completion); at match_prob 1 it flags none (the matched target alone)."""
-    tr, seen = trainer_recording_step_arg(tiny(max_steps=6, target="matched", match_group=4, match_prob=0.25,
-                                               batch_size=64), -2)
-    for _ in range(6):
-        tr.train_step()
-    flags = torch.stack(seen).float()
-    assert flags.shape == (6, tr.b) and 0.55 < flags.mean().item() < 0.95
-    plain, seen_plain = trainer_recording_step_arg(tiny(max_steps=2, target="matched", match_group=4), -2)
-    plain.train_step()
-    assert seen_plain == [None]
-
-
-def test_match_ramp_raises_the_matched_share_from_zero():
-    """``match_ramp_steps``: every slot keeps its nearest completion at step 0, about half at the
-    ramp's midpoint, none after it; the flags stay a tensor throughout (one compiled signature)."""
-    cfg = tiny(max_steps=8, target="matched", match_group=4, match_ramp_steps=4, batch_size=256)
-    assert [cfg.match_prob_at(s) for s in (0, 2, 4, 100)] == [0.0, 0.5, 1.0, 1.0]
-    tr, seen = trainer_recording_step_arg(cfg, -2)
-    for _ in range(6):
-        tr.train_step()
-    shares = [flags.float().mean().item() for flags in seen]
-    assert shares[0] == 1.0 and 0.3 < shares[2] < 0.7 and shares[4] == shares[5] == 0.0
-    with pytest.raises(ValueError, match="match_ramp_steps schedules the matched target's share"):
-        tiny(target="nearest", match_ramp_steps=10)
-    with pytest.raises(ValueError, match="match_ramp_steps must be >= 0"):
-        tiny(target="matched", match_ramp_steps=-1)
-
-
-def test_match_ramp_start_keeps_the_nearest_target_alone_first():
-    """``match_ramp_start``: no slot is matched before it (flags all set: every slot takes its nearest),
-    then the ramp runs as without it, shifted; a delay alone switches the matched target on at once."""
-    cfg = tiny(max_steps=8, target="matched", match_group=4, match_ramp_start=3, match_ramp_steps=2, batch_size=256)
-    assert [cfg.match_prob_at(s) for s in (0, 2, 3, 4, 5, 100)] == [0.0, 0.0, 0.0, 0.5, 1.0, 1.0]
-    assert [tiny(target="matched", match_ramp_start=3).match_prob_at(s) for s in (2, 3)] == [0.0, 1.0]
-    tr, seen = trainer_recording_step_arg(cfg, -2)
-    for _ in range(7):
-        tr.train_step()
-    shares = [flags.float().mean().item() for flags in seen]
-    assert shares[:4] == [1.0] * 4 and 0.3 < shares[4] < 0.7 and shares[5] == shares[6] == 0.0
-    with pytest.raises(ValueError, match="match_ramp_start schedules the matched target's share"):
-        tiny(target="nearest", match_ramp_start=10)
-    with pytest.raises(ValueError, match="match_ramp_start must be >= 0"):
-        tiny(target="matched", match_ramp_start=-1)
 
 
 def test_snapshots_save_the_eval_model_at_their_steps(tmp_path):
@@ -450,7 +332,7 @@ def test_snapshots_save_the_eval_model_at_their_steps(tmp_path):
         train(env4(), tiny(max_steps=2), device="cpu", progress=False, eval_at_end=False, snapshot_dir=str(tmp_path))
     with pytest.raises(ValueError, match="multiple of log_every"):
         tiny(snapshot_every=3)
-    with pytest.raises(ValueError, match="must be >= 0"):
+    with pytest.raises(ValueError, match=r"snapshot_every must lie in \[0, "):
         tiny(snapshot_every=-2)
 
 

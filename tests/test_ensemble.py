@@ -16,7 +16,7 @@ from gram_agent.ensemble import MEMBER_SEED_STRIDE, Ensemble, sample_shares  # n
 from gram_agent.evaluation import analyse  # noqa: E402
 from gram_agent.infer import Agent  # noqa: E402
 
-DEMO = Path(__file__).resolve().parent.parent / "gram_agent" / "checkpoints" / "nqueens8_gram"
+DEMO = Path(__file__).resolve().parent / "fixtures" / "nqueens8_gram_d128"  # a small trained N-Queens-8 GRAM
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from experiments import sampling_seeds  # noqa: E402
 from gram_agent.evaluation import analyse  # noqa: E402
 from gram_envs.core.metrics import summarise_draws  # noqa: E402
 
-DEMO = Path(__file__).resolve().parent.parent / "gram_agent" / "checkpoints" / "nqueens8_gram"
+DEMO = Path(__file__).resolve().parent / "fixtures" / "nqueens8_gram_d128"  # a small trained N-Queens-8 GRAM
 
 
 def test_summary_is_mean_std_and_range():

@@ -121,7 +121,7 @@ class RecursiveModel(nn.Module):
         return self.decoder(h[:, self.prefix:])
 
     # ------------------------------------------------------------------ training
-    def forward(self, h, l, x, y_cls, y_tok, sols, noise, puzzle_ids=None, nearest_rows=None, match_u=None):
+    def forward(self, h, l, x, y_cls, y_tok, sols, noise, puzzle_ids=None, match_u=None):
         """One supervision step on a batch of slots (the DDP/compile unit).
 
         h, l: (B, Lt, D) fp32 carry; x: (B, L) input tokens; y_cls: (B, L) answer classes with -100
@@ -129,11 +129,8 @@ class RecursiveModel(nn.Module):
         sols: (B, S, L) valid answers as classes (-1 don't-care, -2 padding rows) for aux targets;
         noise: (T + 1, B, Lt, D) standard normals (the last one for the prior sample of the aux heads);
         puzzle_ids: (B,) identifiers for the prefix embedding, or None (id 0);
-        nearest_rows: (B,) bool, the rows scored against their nearest completion this step under
-        ``target="nearest"`` (None: all of them; the others keep their label) or, under
-        ``target="matched"``, instead of their matched one (None: none of them);
         match_u: (B, S) uniforms that draw each slot's completion under ``target="matched"``.
-        Returns (loss, stats (10,), h, l, q_halt (B,), correct (B,)).
+        Returns (loss, stats (9,), h, l, q_halt (B,), correct (B,)).
         """
         cfg = self.cfg
         ex = self.encode(x, puzzle_ids)
@@ -162,7 +159,7 @@ class RecursiveModel(nn.Module):
         if cfg.target != "label":  # a valid answer chosen by the model's own (prior) prediction
             with torch.no_grad():
                 own = prior_logits if g is not None else self.logits(u).float()
-                y_cls = self.training_target(own, y_cls, sols, nearest_rows, match_u)
+                y_cls = self.training_target(own, y_cls, sols, match_u)
                 y_tok = torch.where(y_cls >= 0, self.answer_tok[y_cls.clamp(min=0)], 0)
                 yt = self.pad_prefix(y_tok.long(), 0)
         zero = torch.zeros((), device=x.device)
@@ -197,18 +194,14 @@ class RecursiveModel(nn.Module):
                 h_aux = h.detach()
                 pred_aux = pred
             correct, racc = self.correctness(pred_aux, y_cls, sols)
-        prior_ce = zero
-        if g is not None and cfg.prior_ce_weight > 0:
-            prior_ce = self.nearest_answer_ce(self.logits(h_prior).float(), y_cls, sols)
         q_halt, v_logit = self.aux(h_aux[:, 0])
         halt_loss = F.binary_cross_entropy_with_logits(q_halt, correct)
         r = racc if cfg.lprm_target == "token_acc" else correct
         value_loss = (torch.sigmoid(v_logit) - r).square().mean()
-        loss = (ce + self.beta_now * kl + cfg.halt_weight * halt_loss + cfg.value_weight * value_loss
-                + cfg.prior_ce_weight * prior_ce)
+        loss = ce + self.beta_now * kl + cfg.halt_weight * halt_loss + cfg.value_weight * value_loss
         stats = torch.stack([
             loss.detach(), ce.detach(), kl.detach(), halt_loss.detach(), value_loss.detach(),
-            tok_acc.mean().detach(), correct.mean(), sig_p, sig_q, prior_ce.detach(),
+            tok_acc.mean().detach(), correct.mean(), sig_p, sig_q,
         ])
         return loss, stats, h.detach().float(), l.detach().float(), q_halt.detach(), correct
 
@@ -233,11 +226,6 @@ class RecursiveModel(nn.Module):
         per = (nll * care).sum(-1) / ntok[:, None]
         pad_row = (cands == -2).all(-1)
         return cands, torch.where(pad_row, torch.full_like(per, float("inf")), per)
-
-    def nearest_answer_ce(self, logits: torch.Tensor, y_cls: torch.Tensor, sols: torch.Tensor | None) -> torch.Tensor:
-        """Token-mean CE against the valid answer the logits are closest to (min over the stored
-        solutions, and over class permutations for label-symmetric tasks); batch mean."""
-        return self._answer_candidates(logits, y_cls, sols)[1].amin(-1).mean()
 
     def nearest_answer(self, logits: torch.Tensor, y_cls: torch.Tensor, sols: torch.Tensor | None) -> torch.Tensor:
         """(B, L) classes of the valid answer nearest to ``logits`` (``target="nearest"``): the row's
@@ -300,18 +288,12 @@ class RecursiveModel(nn.Module):
         return torch.where(ok, best, y_cls)
 
     def training_target(self, own: torch.Tensor, y_cls: torch.Tensor, sols: torch.Tensor | None,
-                        nearest_rows: torch.Tensor | None, match_u: torch.Tensor | None) -> torch.Tensor:
-        """(B, L) classes a step is scored against, from the model's own logits ``own``:
-        ``target="nearest"``: the nearest completion on ``nearest_rows`` (all rows if None), the
-        row's label elsewhere; ``target="matched"``: the matched completion, except on
-        ``nearest_rows`` (config ``match_prob``), which take their own nearest completion."""
+                        match_u: torch.Tensor | None) -> torch.Tensor:
+        """(B, L) classes a step is scored against, from the model's own logits ``own``: the nearest
+        completion (``target="nearest"``) or the matched one (``target="matched"``)."""
         if self.cfg.target == "matched":
-            y_match = self.matched_answer(own, y_cls, sols, match_u)
-            if nearest_rows is None:
-                return y_match
-            return torch.where(nearest_rows[:, None], self.nearest_answer(own, y_cls, sols), y_match)
-        y_near = self.nearest_answer(own, y_cls, sols)
-        return y_near if nearest_rows is None else torch.where(nearest_rows[:, None], y_near, y_cls)
+            return self.matched_answer(own, y_cls, sols, match_u)
+        return self.nearest_answer(own, y_cls, sols)
 
     def correctness(self, pred: torch.Tensor, y_cls: torch.Tensor, sols: torch.Tensor | None):
         """(1[pred is a valid answer], token accuracy vs the row label), both fp32 (B,)."""
