@@ -333,16 +333,16 @@ def _step_of(path: str) -> int:
 
 def find_resume(root: str) -> str | None:
     """The newest complete checkpoint under root: ``last``, or ``last.tmp`` / ``last.old`` left by a
-    run killed mid-swap (the highest step wins; ``last`` on a tie). A damaged copy is skipped with
-    a warning naming what is wrong."""
+    run killed mid-swap (the highest step wins; ``last`` on a tie). A damaged ``last`` is skipped
+    with a warning naming what is wrong."""
     best: tuple[int, int, str] | None = None
     for rank, tag in enumerate(("last", "last.tmp", "last.old")):
         p = os.path.join(root, tag)
         if not os.path.exists(p):
             continue
         why = folder_problem(p)
-        if why is not None:
-            if tag != "last.tmp" or os.path.exists(os.path.join(p, "task.json")):
+        if why is not None:  # partial .tmp / .old copies are what a kill mid-swap leaves: no news
+            if tag == "last":
                 warnings.warn(f"checkpoint {p} skipped: {why}", stacklevel=2)
             continue
         key = (_step_of(p), -rank, p)

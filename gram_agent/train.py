@@ -448,7 +448,8 @@ def train(
                 if bar is not None:
                     bar.set_postfix(step=tr.step, loss=f"{st['loss']:.3f}", kl=f"{st['kl']:.3f}",
                                     acc=f"{st['halted_acc']:.3f}", sps=f"{sps:.0f}")
-                    bar.update((tr.step if bar.unit == "step" else round(now - t_start)) - bar.n)
+                    at = tr.step if bar.unit == "step" else min(round(now - t_start), bar.total)
+                    bar.update(at - bar.n)
                 if log:
                     log(json.dumps({k: round(v, 5) if isinstance(v, float) else v for k, v in st.items()}))
                 stop = (deadline is not None and now + step_times[-1] >= deadline) or stop_signal.received is not None

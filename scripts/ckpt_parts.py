@@ -5,7 +5,8 @@
 
 Copy the returned parts into an ignored folder of the repo (e.g. ``.resume``), name it in
 ``carry``, unpack it, then start ``train_gpu.py --checkpoint-dir RUN/ckpt_dir`` again: training
-resumes from ``last`` (optimizer, EMA, counters, history; the batch carry is reloaded).
+resumes from ``last`` (optimizer, EMA, counters, history; the batch carry is reloaded). The state
+travels as state.json + state.safetensors: nothing is unpickled on either side.
 """
 
 from __future__ import annotations
