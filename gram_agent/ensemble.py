@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from gram_agent.infer import Agent, Temperature
+from gram_agent.infer import Agent, Temperature, make_env
 
 #: member i of a seeded draw uses seed + i * MEMBER_SEED_STRIDE: its own noise stream, apart from
 #: the seeds a single checkpoint is usually drawn under (1234, 1, 2, ...)
@@ -81,10 +81,11 @@ class Ensemble(Agent):
     @classmethod
     def load(cls, paths: Sequence[str], device: str | torch.device | None = None, env: Any = None) -> Ensemble:
         """Each path a checkpoint folder ``Agent.load`` reads. Only member 0's env is ever made:
-        members' rollouts need tokens alone."""
+        members' rollouts need tokens alone. A given ``env`` is made once and handed to every member."""
         if isinstance(paths, str):
             raise TypeError("Ensemble.load takes a list of checkpoint folders, got one string")
-        ens = cls([Agent.load(p, device=device, env=env if i == 0 else None) for i, p in enumerate(paths)])
+        env = make_env(env) if env is not None else None
+        ens = cls([Agent.load(p, device=device, env=env) for p in paths])
         ens.meta["paths"] = [str(p) for p in paths]
         return ens
 

@@ -43,16 +43,13 @@ def make_env(env: Any, **env_kwargs: Any) -> Any:
     return env
 
 
-#: env keyword names that point at files: a task.json naming one could make the env read any path
-PATH_KWARG_WORDS = ("path", "dir", "file", "root", "url")
-
-
 def read_checkpoint(path: str, need_env: bool = True) -> tuple[RecursiveModel, TaskSpec, GRAMConfig, dict[str, Any]]:
     """(model with its weights, spec, config, meta) of an Agent or training checkpoint folder, each
     file checked: config.json through GRAMConfig, task.json's spec (``TaskSpec.check``), the weights
     against the model that config and spec build (``checkpoint.check_weights``) and against the
     sha256 recorded at save (folders written before checksums load without). With ``need_env`` the
-    env the spec names must be made from its id alone: no env keyword that names a file or folder."""
+    env the spec names must be made from its id and plain options: no env keyword value that names a
+    file or folder (``names_location``), which would let a checkpoint make the env read any path."""
     from gram_agent.checkpoint import load_weights, read_json, recorded_checksums
 
     if not os.path.isdir(path):
@@ -77,9 +74,7 @@ def read_checkpoint(path: str, need_env: bool = True) -> tuple[RecursiveModel, T
         raise ValueError(f"{task_path}: 'meta' must be a JSON object")
     if need_env:
         for k, v in spec.env_kwargs.items():
-            named = any(w in k.lower() for w in PATH_KWARG_WORDS)
-            looks = isinstance(v, str) and ("/" in v or "\\" in v or v.startswith(("~", ".")))
-            if named or looks:
+            if names_location(v):
                 raise ValueError(f"{task_path}: spec.env_kwargs[{k!r}]={v!r} names a file location, which a "
                                  "checkpoint may not choose; make the env yourself and pass env= to Agent.load")
     sums = recorded_checksums(task, task_path)
@@ -467,6 +462,16 @@ class _Clock:
             fits = max(fits, min(active, (budget + c) / (1 + steps_left)))
         whole = (start + int(fits)) // n_eff * n_eff - start  # whole puzzles only
         return max(0, min(active, whole))
+
+
+def names_location(value: Any) -> bool:
+    """Whether an env keyword value could name a file or folder: a string with a path separator, a
+    leading ``~`` or ``.``, an absolute path, or one that exists relative to the working directory
+    (symbolic values such as ARC's ``data_path="fixtures"`` pass)."""
+    if not isinstance(value, str):
+        return any(names_location(v) for v in value) if isinstance(value, (list, tuple)) else False
+    return ("/" in value or "\\" in value or value.startswith(("~", ".")) or os.path.isabs(value)
+            or (value != "" and os.path.exists(value)))
 
 
 def check_count(name: str, value: Any) -> int:
