@@ -188,6 +188,15 @@ def recorded_checksums(task: dict[str, Any], path: str) -> dict[str, str]:
     return sums
 
 
+def expected_sha(sums: dict[str, str], path: str) -> str | None:
+    """The sha256 task.json recorded for the file at ``path``; None for a folder written before
+    checksums. A folder with checksums that does not list the file refuses it (a stale leftover)."""
+    name = os.path.basename(path)
+    if sums and name not in sums:
+        raise ValueError(f"{path}: not listed in task.json's checksums, so not written with this checkpoint")
+    return sums.get(name)
+
+
 # ---------------------------------------------------------------------- resume state
 def _encode(obj: Any, tensors: dict[str, torch.Tensor]) -> Any:
     """JSON form of a state tree; tensors are moved into ``tensors`` and referenced by name."""
@@ -293,10 +302,10 @@ def read_state(path: str, checksums: dict[str, str] | None = None) -> dict[str, 
 
 
 # ---------------------------------------------------------------------- folders
-def folder_problem(path: str, need_state: bool = True) -> str | None:
+def folder_problem(path: str, need_state: bool = True, hashes: bool = True) -> str | None:
     """Why ``path`` is not a complete (with ``need_state``: resumable) checkpoint, or None when it
     is: task.json parses, config.json and weights.safetensors exist, a resume state exists, and
-    every file task.json has a checksum for is present with that checksum."""
+    every file task.json has a checksum for is present (with ``hashes``: with that checksum)."""
     task_path = os.path.join(path, "task.json")
     if not os.path.isdir(path):
         return "no such folder"
@@ -319,7 +328,7 @@ def folder_problem(path: str, need_state: bool = True) -> str | None:
         p = os.path.join(path, name)
         if os.path.basename(name) != name or not os.path.exists(p):
             return f"{name} (listed in task.json) is missing"
-        if sha256_file(p) != want:
+        if hashes and sha256_file(p) != want:
             return f"{name} does not match its sha256 in task.json"
     return None
 
@@ -336,11 +345,13 @@ def find_resume(root: str) -> str | None:
     run killed mid-swap (the highest step wins; ``last`` on a tie). A damaged ``last`` is skipped
     with a warning naming what is wrong."""
     best: tuple[int, int, str] | None = None
+    # only ``last``: its checksums are verified when it loads; left-overs of a swap are hashed to choose
+    alone = not any(os.path.exists(os.path.join(root, t)) for t in ("last.tmp", "last.old"))
     for rank, tag in enumerate(("last", "last.tmp", "last.old")):
         p = os.path.join(root, tag)
         if not os.path.exists(p):
             continue
-        why = folder_problem(p)
+        why = folder_problem(p, hashes=not alone)
         if why is not None:  # partial .tmp / .old copies are what a kill mid-swap leaves: no news
             if tag == "last":
                 warnings.warn(f"checkpoint {p} skipped: {why}", stacklevel=2)

@@ -50,7 +50,7 @@ def read_checkpoint(path: str, need_env: bool = True) -> tuple[RecursiveModel, T
     sha256 recorded at save (folders written before checksums load without). With ``need_env`` the
     env the spec names must be made from its id and plain options: no env keyword value that names a
     file or folder (``names_location``), which would let a checkpoint make the env read any path."""
-    from gram_agent.checkpoint import load_weights, read_json, recorded_checksums
+    from gram_agent.checkpoint import expected_sha, load_weights, read_json, recorded_checksums
 
     if not os.path.isdir(path):
         raise FileNotFoundError(f"{path}: no such checkpoint folder")
@@ -83,7 +83,7 @@ def read_checkpoint(path: str, need_env: bool = True) -> tuple[RecursiveModel, T
     except (TypeError, ValueError, RuntimeError) as e:
         raise ValueError(f"{path}: config.json and task.json do not build a model ({e})") from e
     name = "ema.safetensors" if os.path.exists(os.path.join(path, "ema.safetensors")) else "weights.safetensors"
-    load_weights(model, os.path.join(path, name), sums.get(name))
+    load_weights(model, os.path.join(path, name), expected_sha(sums, os.path.join(path, name)))
     return model, spec, cfg, meta
 
 
@@ -301,7 +301,7 @@ class Agent:
             bar.close()
         n_done = done // n_eff
         keep = n_done * n_eff
-        toks = self._to_tokens(xr[:keep], cls_all[:keep]).view(n_done, n_eff, -1)
+        toks = self._to_tokens(xr[:keep], cls_all[:keep]).view(n_done, n_eff, xr.shape[1])
         q_all, v_all = q_all[:keep].view(n_done, n_eff), v_all[:keep].view(n_done, n_eff)
         if n_eff != samples:
             toks = toks.expand(n_done, samples, -1)

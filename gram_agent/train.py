@@ -34,6 +34,7 @@ import torch
 
 from gram_agent import distributed as D
 from gram_agent.checkpoint import (
+    expected_sha,
     find_resume,
     finite_json,
     load_weights,
@@ -143,7 +144,7 @@ class Trainer:
             raise FileNotFoundError(f"init_from={path!r}: expected a checkpoint folder holding {' or '.join(files)}")
         task_path = os.path.join(path, "task.json")
         sums = recorded_checksums(read_json(task_path), task_path) if os.path.exists(task_path) else {}
-        load_weights(self.model, found[0], sums.get(os.path.basename(found[0])))
+        load_weights(self.model, found[0], expected_sha(sums, found[0]))
         if self.ema is not None:
             self.ema.load_state_dict(self.model.state_dict())
 
@@ -299,9 +300,10 @@ class Trainer:
         recorded at save (folders written before checksums load without); nothing is unpickled."""
         task_path = os.path.join(path, "task.json")
         sums = recorded_checksums(read_json(task_path), task_path)
-        load_weights(self.model, os.path.join(path, "weights.safetensors"), sums.get("weights.safetensors"))
-        if self.ema is not None and os.path.exists(os.path.join(path, "ema.safetensors")):
-            load_weights(self.ema, os.path.join(path, "ema.safetensors"), sums.get("ema.safetensors"))
+        for model, name in ((self.model, "weights.safetensors"), (self.ema, "ema.safetensors")):
+            file = os.path.join(path, name)
+            if model is not None and (name == "weights.safetensors" or os.path.exists(file)):
+                load_weights(model, file, expected_sha(sums, file))
         st = read_state(path, sums)
         try:
             self._load_state(st)

@@ -377,6 +377,16 @@ def test_a_folder_with_content_but_nothing_resumable_is_not_silently_restarted(r
     assert agent.meta["train"]["steps"] == 2
 
 
+def test_a_damaged_last_is_refused_at_resume_by_name(run_dir, tmp_path):
+    root = copy_of(run_dir, tmp_path / "ckpt")
+    path = os.path.join(root, "last", "state.safetensors")
+    data = bytearray(Path(path).read_bytes())
+    data[-1] ^= 1
+    Path(path).write_bytes(bytes(data))
+    with pytest.raises(ValueError, match=re.escape(path) + ": sha256"):
+        train(env4(), tiny(max_steps=6), device="cpu", progress=False, eval_at_end=False, checkpoint_dir=root)
+
+
 def test_a_resume_under_another_config_names_the_fields_and_needs_consent(run_dir, tmp_path):
     root = copy_of(run_dir, tmp_path / "ckpt")
     other = tiny(max_steps=6, lr=1e-3, seed=3)
@@ -446,6 +456,12 @@ def test_evaluation_is_cut_to_what_fits_and_says_so(monkeypatch):
     part = agent.rollout(agent.env.unwrapped.dataset("test").instance_inputs, 4, seed=1, deadline=30.0)
     n = part["tokens"].shape[0]
     assert 0 < n < 34 and torch.equal(part["tokens"], full["tokens"][:n])
+    # a deadline already past: nothing sampled, nothing scored, and it says so
+    none = agent.rollout(agent.env.unwrapped.dataset("test").instance_inputs, 4, deadline=-1.0)
+    assert none["tokens"].shape == (0, 4, 25) and none["value"].shape == (0, 4)
+    with pytest.warns(UserWarning, match="cut to 0 of 34"):
+        m = agent.evaluate("test", samples=4, time_budget_s=1e-9, progress=False)
+    assert m["instances"] == 0.0 and m["cut_by_time"] == 1.0
 
 
 def test_train_gives_the_final_evaluation_only_the_time_left(monkeypatch):
