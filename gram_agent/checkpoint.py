@@ -1,13 +1,20 @@
-"""Checkpoints: weights as safetensors, config and counters as JSON, optimizer / EMA / carry /
-RNG state via torch.save, written to a temporary folder and swapped in by rename so a run
-killed at any moment leaves a loadable ``last/`` (or ``last.old/``) behind.
+"""Checkpoints: weights as safetensors, config and counters as JSON, and the resume state
+(optimizer, EMA, carry, RNG states) as safetensors + JSON: nothing is ever unpickled, so a
+checkpoint from elsewhere cannot run code when it is loaded or resumed.
 
 Layout of ``<dir>/<tag>/`` (tag = last | best):
   weights.safetensors  raw model (incl. the fixed z0 buffer)
   ema.safetensors      EMA model (what evaluation and Agent.load use), if EMA is on
   config.json          GRAMConfig
-  task.json            TaskSpec + meta (step, metrics)
-  state.pt             optimizer, training carry, generator states (resume only)
+  state.safetensors    tensors of the resume state (optimizer moments, carry, generator states)
+  state.json           the rest of the resume state, tensors referenced by name (resume only)
+  task.json            TaskSpec + meta (step, metrics) + the sha256 of every other file but
+                       config.json; written last, so a folder whose task.json verifies is complete
+
+A folder is written under ``tag.tmp`` and swapped in by renames that never delete the only
+complete copy: a run killed at any moment leaves a complete ``tag``, ``tag.tmp`` or ``tag.old``,
+and ``find_resume`` takes the newest complete one. Older checkpoints (``state.pt``, no
+checksums) still load; their ``state.pt`` only through torch's weights-only loader.
 """
 
 from __future__ import annotations
@@ -15,13 +22,23 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
 import shutil
 import tarfile
+import warnings
 from typing import Any
 
+import numpy as np
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load as st_load
+from safetensors.torch import save as st_save
+
+WEIGHT_FILES = ("weights.safetensors", "ema.safetensors")
+STATE_FILES = ("state.json", "state.safetensors")
+LEGACY_STATE = "state.pt"
+#: floating storage dtypes a weights file may hold (Agent.save casts to one of them, e.g. bf16)
+FLOAT_DTYPES = (torch.float32, torch.bfloat16, torch.float16)
 
 #: layout version of saved agents and checkpoints (task.json); files without one are version 0
 FORMAT_VERSION = 1
@@ -35,69 +52,371 @@ def check_format_version(task: dict[str, Any], path: str) -> None:
                          "upgrade gram_agent")
 
 
-def save_weights(model: torch.nn.Module, path: str, dtype: torch.dtype | None = None) -> None:
-    sd = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
-    # tied modules (shared f_L/f_H) appear twice in state_dict: keep one name per storage
-    seen: dict[int, str] = {}
+# ---------------------------------------------------------------------- small file helpers
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write_bytes(path: str, data: bytes) -> None:
+    """Write and fsync, so a rename that follows publishes the data, not an empty file."""
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _fsync_dir(path: str) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def read_json(path: str) -> Any:
+    """A JSON file, or a ValueError naming it (missing, unreadable or not JSON)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        raise
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"{path}: not a readable JSON file ({e})") from e
+
+
+# ---------------------------------------------------------------------- weights
+def canonical_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """The state_dict entries a weights file holds: tied modules (shared f_L/f_H) appear twice in
+    state_dict, and only the first name of each storage is kept."""
+    seen: set[int] = set()
     out: dict[str, torch.Tensor] = {}
-    for k, v in sd.items():
+    for k, v in model.state_dict().items():
         ptr = v.data_ptr()
         if ptr in seen and v.numel() > 0:
             continue
-        seen[ptr] = k
-        t = v.cpu()
+        seen.add(ptr)
+        out[k] = v
+    return out
+
+
+def weights_bytes(model: torch.nn.Module, dtype: torch.dtype | None = None) -> bytes:
+    if dtype is not None and dtype not in FLOAT_DTYPES:
+        raise ValueError(f"weights are stored as one of {FLOAT_DTYPES}, got {dtype}")
+    out = {}
+    for k, v in canonical_state(model).items():
+        t = v.detach().cpu()
         if dtype is not None and t.is_floating_point():
             t = t.to(dtype)
-        out[k] = t.clone()
-    save_file(out, path)
+        out[k] = t.contiguous().clone()
+    return st_save(out)
 
 
-def load_weights(model: torch.nn.Module, path: str) -> None:
-    sd = load_file(path)
-    own = model.state_dict()
-    # fill tied aliases (f_H == f_L) from the one stored copy
-    for k in own:
-        if k not in sd and k.startswith("f_H.") and "f_L." + k[4:] in sd:
-            sd[k] = sd["f_L." + k[4:]]
-    sd = {k: v.to(own[k].dtype) for k, v in sd.items() if k in own}
-    missing = set(own) - set(sd)
+def save_weights(model: torch.nn.Module, path: str, dtype: torch.dtype | None = None) -> str:
+    """Write the model's weights (floats cast to ``dtype`` if given); returns the file's sha256."""
+    data = weights_bytes(model, dtype)
+    write_bytes(path, data)
+    return sha256_bytes(data)
+
+
+def check_weights(model: torch.nn.Module, sd: dict[str, torch.Tensor], path: str) -> None:
+    """Refuse weights that do not fit ``model`` exactly: missing or unexpected tensors, other shapes,
+    integer buffers of another dtype, floats of mixed or non-float dtypes, NaN or inf values."""
+    own = canonical_state(model)
+    missing = sorted(set(own) - set(sd))
+    unexpected = sorted(set(sd) - set(own))
+    if unexpected:
+        hint = ""
+        if all(k.startswith("guidance.") for k in unexpected) and getattr(model, "guidance", 1) is None:
+            hint = " (they are GRAM's guidance heads, but the config says model='trm')"
+        raise ValueError(f"{path}: unexpected tensors {unexpected[:5]}{' ...' if len(unexpected) > 5 else ''}"
+                         f" that the config's model does not have{hint}")
     if missing:
-        raise KeyError(f"checkpoint {path} lacks {sorted(missing)[:5]}")
-    model.load_state_dict(sd)
+        raise ValueError(f"{path}: missing tensors {missing[:5]}{' ...' if len(missing) > 5 else ''} "
+                         "that the config's model needs")
+    float_dtypes = set()
+    for k, want in own.items():
+        got = sd[k]
+        if tuple(got.shape) != tuple(want.shape):
+            raise ValueError(f"{path}: tensor {k} has shape {tuple(got.shape)}, the config's model expects "
+                             f"{tuple(want.shape)}")
+        if want.is_floating_point():
+            if got.dtype not in FLOAT_DTYPES:
+                raise ValueError(f"{path}: tensor {k} is stored as {got.dtype}, expected a float dtype "
+                                 f"({', '.join(str(d) for d in FLOAT_DTYPES)})")
+            float_dtypes.add(got.dtype)
+            if not bool(torch.isfinite(got).all()):
+                raise ValueError(f"{path}: tensor {k} holds NaN or inf values")
+        elif got.dtype != want.dtype:
+            raise ValueError(f"{path}: tensor {k} is stored as {got.dtype}, expected {want.dtype}")
+    if len(float_dtypes) > 1:
+        raise ValueError(f"{path}: float tensors are stored in mixed dtypes {sorted(map(str, float_dtypes))}; "
+                         "a weights file holds one")
+
+
+def read_weights(path: str, sha256: str | None = None) -> dict[str, torch.Tensor]:
+    """The tensors of a safetensors file, after checking its sha256 when one was recorded."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if sha256 is not None and sha256_bytes(data) != sha256:
+        raise ValueError(f"{path}: sha256 differs from the one recorded in task.json at save: the file is "
+                         "damaged or was changed")
+    try:
+        return st_load(data)
+    except Exception as e:  # safetensors raises its own error types on a bad header
+        raise ValueError(f"{path}: not a readable safetensors file ({e})") from e
+
+
+def load_weights(model: torch.nn.Module, path: str, sha256: str | None = None) -> None:
+    """Load a weights file into ``model`` after ``check_weights`` (and the checksum, when given)."""
+    sd = read_weights(path, sha256)
+    check_weights(model, sd, path)
+    stored_by_ptr = {t.data_ptr(): k for k, t in canonical_state(model).items()}
+    full = {}
+    for k, v in model.state_dict().items():  # tied aliases (f_H == f_L) read the one stored copy
+        src = sd[k] if k in sd else sd[stored_by_ptr[v.data_ptr()]]
+        full[k] = src.to(v.dtype)
+    model.load_state_dict(full, strict=True)
+
+
+def recorded_checksums(task: dict[str, Any], path: str) -> dict[str, str]:
+    """task.json's ``checksums`` ({file name: sha256}); {} for checkpoints written before them."""
+    sums = task.get("checksums", {})
+    if not isinstance(sums, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in sums.items()):
+        raise ValueError(f"{path}: 'checksums' must map file names to sha256 strings")
+    return sums
+
+
+def expected_sha(sums: dict[str, str], path: str) -> str | None:
+    """The sha256 task.json recorded for the file at ``path``; None for a folder written before
+    checksums. A folder with checksums that does not list the file refuses it (a stale leftover)."""
+    name = os.path.basename(path)
+    if sums and name not in sums:
+        raise ValueError(f"{path}: not listed in task.json's checksums, so not written with this checkpoint")
+    return sums.get(name)
+
+
+# ---------------------------------------------------------------------- resume state
+def _encode(obj: Any, tensors: dict[str, torch.Tensor]) -> Any:
+    """JSON form of a state tree; tensors are moved into ``tensors`` and referenced by name."""
+    if obj is None or isinstance(obj, (bool, str)):
+        return obj
+    if isinstance(obj, (int, float)):
+        return obj
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, torch.Tensor):
+        name = f"t{len(tensors)}"
+        tensors[name] = obj.detach().cpu().contiguous().clone()
+        return {"$tensor": name}
+    if isinstance(obj, np.ndarray):
+        return {"$ndarray": _encode(torch.from_numpy(np.ascontiguousarray(obj)), tensors)}
+    if isinstance(obj, tuple):
+        return {"$tuple": [_encode(v, tensors) for v in obj]}
+    if isinstance(obj, list):
+        return [_encode(v, tensors) for v in obj]
+    if isinstance(obj, dict):
+        if all(isinstance(k, str) and not k.startswith("$") for k in obj):
+            return {k: _encode(v, tensors) for k, v in obj.items()}
+        if not all(isinstance(k, (str, int)) and not isinstance(k, bool) for k in obj):
+            raise TypeError(f"state dict keys must be str or int, got {sorted(map(repr, obj))[:3]}")
+        return {"$dict": [[k, _encode(v, tensors)] for k, v in obj.items()]}
+    raise TypeError(f"cannot store a {type(obj).__name__} in a checkpoint state")
+
+
+def _decode(obj: Any, tensors: dict[str, torch.Tensor], used: set[str], where: str) -> Any:
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if isinstance(obj, list):
+        return [_decode(v, tensors, used, where) for v in obj]
+    if not isinstance(obj, dict):
+        raise ValueError(f"{where}: unexpected JSON value {obj!r}")
+    tags = [k for k in obj if k.startswith("$")]
+    if not tags:
+        return {k: _decode(v, tensors, used, where) for k, v in obj.items()}
+    if len(obj) != 1 or tags[0] not in ("$tensor", "$ndarray", "$tuple", "$dict"):
+        raise ValueError(f"{where}: unknown tagged value {sorted(obj)[:3]}")
+    tag, val = tags[0], obj[tags[0]]
+    if tag == "$tensor":
+        if not isinstance(val, str) or val not in tensors:
+            raise ValueError(f"{where}: refers to a tensor {val!r} that the safetensors file lacks")
+        used.add(val)
+        return tensors[val]
+    if tag == "$ndarray":
+        t = _decode(val, tensors, used, where)
+        if not isinstance(t, torch.Tensor):
+            raise ValueError(f"{where}: $ndarray must wrap a tensor")
+        return t.numpy()
+    if not isinstance(val, list):
+        raise ValueError(f"{where}: {tag} takes a list")
+    if tag == "$tuple":
+        return tuple(_decode(v, tensors, used, where) for v in val)
+    out = {}
+    for pair in val:
+        if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], (str, int))
+                and not isinstance(pair[0], bool)):
+            raise ValueError(f"{where}: $dict entries are [key, value] pairs with str or int keys")
+        out[pair[0]] = _decode(pair[1], tensors, used, where)
+    return out
+
+
+def state_files(state: dict[str, Any]) -> dict[str, bytes]:
+    """A resume state as {"state.json": ..., "state.safetensors": ...} bytes."""
+    tensors: dict[str, torch.Tensor] = {}
+    tree = _encode(state, tensors)
+    return {"state.json": json.dumps(tree).encode(), "state.safetensors": st_save(tensors)}
+
+
+def read_state(path: str, checksums: dict[str, str] | None = None) -> dict[str, Any]:
+    """The resume state of a checkpoint folder, without unpickling: ``state.json`` +
+    ``state.safetensors``, or an older folder's ``state.pt`` through torch's weights-only loader
+    (which refuses any pickle that would import or call code)."""
+    checksums = checksums or {}
+    js, st = (os.path.join(path, n) for n in STATE_FILES)
+    if os.path.exists(js):
+        for p in (js, st):
+            name = os.path.basename(p)
+            if name in checksums and sha256_file(p) != checksums[name]:
+                raise ValueError(f"{p}: sha256 differs from the one recorded in task.json at save")
+        tensors = read_weights(st)
+        tree = read_json(js)
+        used: set[str] = set()
+        state = _decode(tree, tensors, used, js)
+        if set(tensors) - used:
+            raise ValueError(f"{st}: holds tensors {sorted(set(tensors) - used)[:5]} that {js} never uses")
+        if not isinstance(state, dict):
+            raise ValueError(f"{js}: the state must be a JSON object")
+        return state
+    legacy = os.path.join(path, LEGACY_STATE)
+    if not os.path.exists(legacy):
+        raise FileNotFoundError(f"{path} holds no resume state ({' + '.join(STATE_FILES)} or {LEGACY_STATE})")
+    try:
+        state = torch.load(legacy, map_location="cpu", weights_only=True)
+    except Exception as e:  # the weights-only unpickler raises UnpicklingError (and others) on anything else
+        raise ValueError(f"{legacy}: refused: not a plain tensor/number/container pickle that torch's "
+                         f"weights-only loader accepts ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from e
+    if not isinstance(state, dict):
+        raise ValueError(f"{legacy}: the state must be a dict, got {type(state).__name__}")
+    return state
+
+
+# ---------------------------------------------------------------------- folders
+def folder_problem(path: str, need_state: bool = True, hashes: bool = True) -> str | None:
+    """Why ``path`` is not a complete (with ``need_state``: resumable) checkpoint, or None when it
+    is: task.json parses, config.json and weights.safetensors exist, a resume state exists, and
+    every file task.json has a checksum for is present (with ``hashes``: with that checksum)."""
+    task_path = os.path.join(path, "task.json")
+    if not os.path.isdir(path):
+        return "no such folder"
+    if not os.path.exists(task_path):
+        return "no task.json (an interrupted write)"
+    try:
+        task = read_json(task_path)
+        if not isinstance(task, dict):
+            return "task.json is not a JSON object"
+        sums = recorded_checksums(task, task_path)
+    except ValueError as e:
+        return str(e)
+    for name in ("config.json", "weights.safetensors"):
+        if not os.path.exists(os.path.join(path, name)):
+            return f"no {name}"
+    if need_state and not (all(os.path.exists(os.path.join(path, n)) for n in STATE_FILES)
+            or os.path.exists(os.path.join(path, LEGACY_STATE))):
+        return "no resume state"
+    for name, want in sums.items():
+        p = os.path.join(path, name)
+        if os.path.basename(name) != name or not os.path.exists(p):
+            return f"{name} (listed in task.json) is missing"
+        if hashes and sha256_file(p) != want:
+            return f"{name} does not match its sha256 in task.json"
+    return None
+
+
+def _step_of(path: str) -> int:
+    try:
+        return int(read_json(os.path.join(path, "task.json"))["meta"]["step"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return -1
+
+
+def find_resume(root: str) -> str | None:
+    """The newest complete checkpoint under root: ``last``, or ``last.tmp`` / ``last.old`` left by a
+    run killed mid-swap (the highest step wins; ``last`` on a tie). A damaged ``last`` is skipped
+    with a warning naming what is wrong."""
+    best: tuple[int, int, str] | None = None
+    # only ``last``: its checksums are verified when it loads; left-overs of a swap are hashed to choose
+    alone = not any(os.path.exists(os.path.join(root, t)) for t in ("last.tmp", "last.old"))
+    for rank, tag in enumerate(("last", "last.tmp", "last.old")):
+        p = os.path.join(root, tag)
+        if not os.path.exists(p):
+            continue
+        why = folder_problem(p, hashes=not alone)
+        if why is not None:  # partial .tmp / .old copies are what a kill mid-swap leaves: no news
+            if tag == "last":
+                warnings.warn(f"checkpoint {p} skipped: {why}", stacklevel=2)
+            continue
+        key = (_step_of(p), -rank, p)
+        if best is None or key > best:
+            best = key
+    return None if best is None else best[2]
+
+
+def _promote(root: str, tag: str) -> None:
+    """Before a write that found ``tag.tmp`` or ``tag.old`` left by a killed one: put the newest
+    complete of the three copies under ``tag``, so the copies the write deletes are never the only
+    complete one."""
+    paths = [os.path.join(root, tag + s) for s in ("", ".tmp", ".old")]
+    if not any(os.path.exists(p) for p in paths[1:]):
+        return
+    good = [(_step_of(p), -i, p) for i, p in enumerate(paths)
+            if os.path.exists(p) and folder_problem(p, need_state=False) is None]
+    if not good or max(good)[2] == paths[0]:
+        return
+    shutil.rmtree(paths[0], ignore_errors=True)  # damaged, or older than the copy promoted
+    os.replace(max(good)[2], paths[0])
+    _fsync_dir(root)
 
 
 def write_checkpoint(root: str, tag: str, *, model: torch.nn.Module, ema: torch.nn.Module | None,
                      config_json: str, task: dict[str, Any], state: dict[str, Any] | None) -> str:
-    """Write ``root/tag`` atomically (tmp folder, then rename; the previous copy kept as tag.old
-    until the new one is in place)."""
+    """Write ``root/tag`` crash-safely: into ``tag.tmp`` (task.json, with the checksums, last), then
+    ``tag`` -> ``tag.old``, ``tag.tmp`` -> ``tag``, and ``tag.old`` removed. At every point a
+    complete copy exists under one of the three names (``find_resume`` takes the newest)."""
     os.makedirs(root, exist_ok=True)
     final, tmp, old = (os.path.join(root, s) for s in (tag, tag + ".tmp", tag + ".old"))
-    shutil.rmtree(tmp, ignore_errors=True)
+    _promote(root, tag)
+    shutil.rmtree(tmp, ignore_errors=True)  # stale partial write: ``tag`` is complete (or there is none)
     os.makedirs(tmp)
-    save_weights(model, os.path.join(tmp, "weights.safetensors"))
+    sums = {"weights.safetensors": save_weights(model, os.path.join(tmp, "weights.safetensors"))}
     if ema is not None:
-        save_weights(ema, os.path.join(tmp, "ema.safetensors"))
-    with open(os.path.join(tmp, "config.json"), "w") as f:
-        f.write(config_json)
-    with open(os.path.join(tmp, "task.json"), "w") as f:
-        json.dump({"format_version": FORMAT_VERSION, **task}, f, indent=1)
+        sums["ema.safetensors"] = save_weights(ema, os.path.join(tmp, "ema.safetensors"))
+    write_bytes(os.path.join(tmp, "config.json"), config_json.encode())
     if state is not None:
-        torch.save(state, os.path.join(tmp, "state.pt"))
-    shutil.rmtree(old, ignore_errors=True)
+        for name, data in state_files(state).items():
+            write_bytes(os.path.join(tmp, name), data)
+            sums[name] = sha256_bytes(data)
+    write_bytes(os.path.join(tmp, "task.json"),
+                json.dumps({"format_version": FORMAT_VERSION, **task, "checksums": sums}, indent=1).encode())
+    _fsync_dir(tmp)
     if os.path.exists(final):
+        shutil.rmtree(old, ignore_errors=True)  # safe: ``tag`` is complete
         os.replace(final, old)
     os.replace(tmp, final)
+    _fsync_dir(root)
     shutil.rmtree(old, ignore_errors=True)
     return final
-
-
-def find_resume(root: str) -> str | None:
-    """The newest complete checkpoint folder under root (last, or last.old if killed mid-swap)."""
-    for tag in ("last", "last.old"):
-        p = os.path.join(root, tag)
-        if os.path.exists(os.path.join(p, "state.pt")) and os.path.exists(os.path.join(p, "task.json")):
-            return p
-    return None
 
 
 # ---------------------------------------------------------------------- transfer in parts
@@ -108,35 +427,43 @@ def pack_parts(ckpt_dir: str, out_dir: str, part_mib: float = 15.0, keep_carry: 
     """Tar a resumable checkpoint folder into numbered parts of at most ``part_mib`` MiB plus a
     ``ckpt.manifest.json`` (sizes, sha256), so it fits size-limited transfers (the device tool
     returns files of 16 MiB at most). The training carry (the batch's latent states, the largest
-    piece of state.pt) is dropped unless ``keep_carry``; resuming then reloads every slot."""
+    piece of the state) is dropped unless ``keep_carry``; resuming then reloads every slot. An older
+    folder's ``state.pt`` is converted to state.json + state.safetensors (read weights-only)."""
     if not os.path.exists(os.path.join(ckpt_dir, "task.json")):
         raise FileNotFoundError(f"{ckpt_dir} is not a checkpoint folder (no task.json)")
+    why = folder_problem(ckpt_dir)
+    if why is not None:
+        raise ValueError(f"{ckpt_dir} is not a complete checkpoint: {why}")
+    task = read_json(os.path.join(ckpt_dir, "task.json"))
+    sums = recorded_checksums(task, ckpt_dir)
+    files: dict[str, bytes] = {}
+    for name in sorted(os.listdir(ckpt_dir)):
+        if name in (*STATE_FILES, LEGACY_STATE, "task.json"):
+            continue
+        with open(os.path.join(ckpt_dir, name), "rb") as f:
+            files[name] = f.read()
+    state = read_state(ckpt_dir, sums)
+    if not keep_carry:
+        state.pop("carry", None)
+    files.update(state_files(state))
+    sums = {k: v for k, v in sums.items() if k in files}
+    sums.update({n: sha256_bytes(files[n]) for n in STATE_FILES})
+    files["task.json"] = json.dumps({**task, "checksums": sums}, indent=1).encode()
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
-        for name in sorted(os.listdir(ckpt_dir)):
-            path = os.path.join(ckpt_dir, name)
-            if name == "state.pt" and not keep_carry:
-                state = torch.load(path, map_location="cpu", weights_only=False)
-                state.pop("carry", None)
-                data = io.BytesIO()
-                torch.save(state, data)
-                info = tarfile.TarInfo(name)
-                info.size = data.tell()
-                data.seek(0)
-                tar.addfile(info, data)
-            else:
-                tar.add(path, arcname=name)
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
     blob = buf.getvalue()
     size = max(1, int(part_mib * 2**20))
     os.makedirs(out_dir, exist_ok=True)
     names = []
     for i in range(0, len(blob), size):
         name = f"{PART_PREFIX}{i // size:03d}"
-        with open(os.path.join(out_dir, name), "wb") as f:
-            f.write(blob[i:i + size])
+        write_bytes(os.path.join(out_dir, name), blob[i:i + size])
         names.append(name)
-    manifest = {"parts": names, "bytes": len(blob), "sha256": hashlib.sha256(blob).hexdigest(),
-                "keep_carry": keep_carry}
+    manifest = {"parts": names, "bytes": len(blob), "sha256": sha256_bytes(blob), "keep_carry": keep_carry}
     with open(os.path.join(out_dir, "ckpt.manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
     return names
@@ -144,14 +471,17 @@ def pack_parts(ckpt_dir: str, out_dir: str, part_mib: float = 15.0, keep_carry: 
 
 def unpack_parts(parts_dir: str, ckpt_dir: str) -> str:
     """Rebuild a checkpoint folder from ``pack_parts`` output, checking size and sha256 first."""
-    with open(os.path.join(parts_dir, "ckpt.manifest.json")) as f:
-        manifest = json.load(f)
+    manifest = read_json(os.path.join(parts_dir, "ckpt.manifest.json"))
+    parts = manifest.get("parts") if isinstance(manifest, dict) else None
+    if not (isinstance(parts, list) and all(isinstance(n, str) and n.startswith(PART_PREFIX)
+                                            and os.path.basename(n) == n for n in parts)):
+        raise ValueError(f"{parts_dir}/ckpt.manifest.json: 'parts' must list {PART_PREFIX}NNN file names")
     chunks = []
-    for name in manifest["parts"]:
+    for name in parts:
         with open(os.path.join(parts_dir, name), "rb") as f:
             chunks.append(f.read())
     blob = b"".join(chunks)
-    if len(blob) != manifest["bytes"] or hashlib.sha256(blob).hexdigest() != manifest["sha256"]:
+    if len(blob) != manifest.get("bytes") or sha256_bytes(blob) != manifest.get("sha256"):
         raise ValueError(f"checkpoint parts in {parts_dir} are incomplete or corrupted (size/sha256 mismatch)")
     os.makedirs(ckpt_dir, exist_ok=True)
     with tarfile.open(fileobj=io.BytesIO(blob), mode="r") as tar:
@@ -160,3 +490,16 @@ def unpack_parts(parts_dir: str, ckpt_dir: str) -> str:
                 raise ValueError(f"unexpected entry {member.name!r} in checkpoint parts")
         tar.extractall(ckpt_dir, filter="data")
     return ckpt_dir
+
+
+def finite_json(obj: Any) -> Any:
+    """``obj`` with NaN / inf floats replaced by None, for strict JSON files."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {str(k): finite_json(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite_json(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return finite_json(obj.item())
+    return obj

@@ -4,7 +4,7 @@ per-instance solution table used for on-device validity targets (halting/LPRM).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -35,7 +35,52 @@ class TaskSpec:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TaskSpec:
-        return cls(**d)
+        """A spec read from a file, every field checked (``check``): task.json is untrusted input."""
+        if not isinstance(d, dict):
+            raise ValueError(f"spec must be a JSON object, got {type(d).__name__}")
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - names)
+        missing = sorted(n for n in names - set(d) if n != "canonical_labels")
+        if unknown or missing:
+            raise ValueError(f"spec fields: unknown {unknown}, missing {missing}; expected {sorted(names)}")
+        spec = cls(**d)
+        spec.check()
+        return spec
+
+    def check(self) -> None:
+        """ValueError naming the first bad field: types, token ids inside the vocabulary, positions
+        inside the sequence, and an env id gymnasium will not import a module for."""
+
+        def is_int(v: Any) -> bool:
+            return isinstance(v, int) and not isinstance(v, bool)
+
+        if self.env_id is not None and not (isinstance(self.env_id, str) and self.env_id):
+            raise ValueError(f"spec.env_id must be a registered env id or null, got {self.env_id!r}")
+        if isinstance(self.env_id, str) and ":" in self.env_id:
+            raise ValueError(f"spec.env_id {self.env_id!r}: a 'module:' prefix would make gymnasium import a "
+                             "module; expected a registered env id such as 'GRAM/NQueens-8'")
+        if not isinstance(self.env_kwargs, dict) or not all(isinstance(k, str) for k in self.env_kwargs):
+            raise ValueError(f"spec.env_kwargs must be a JSON object, got {self.env_kwargs!r}")
+        for k, v in self.env_kwargs.items():
+            ok = v is None or isinstance(v, (bool, int, float, str)) or (
+                isinstance(v, (list, tuple)) and all(isinstance(e, (bool, int, float, str)) for e in v))
+            if not ok:
+                raise ValueError(f"spec.env_kwargs[{k!r}] must be a number, string, bool or a list of them, got {v!r}")
+        for name, lo in (("vocab_size", 2), ("seq_len", 1)):
+            v = getattr(self, name)
+            if not is_int(v) or v < lo:
+                raise ValueError(f"spec.{name} must be an integer >= {lo}, got {v!r}")
+        for name, bound in (("answer_tokens", self.vocab_size), ("out_positions", self.seq_len)):
+            v = getattr(self, name)
+            if not isinstance(v, list) or not v or not all(is_int(t) for t in v):
+                raise ValueError(f"spec.{name} must be a non-empty list of integers, got {v!r}"[:300])
+            bad = [t for t in v if not 0 <= t < bound]
+            if bad:
+                raise ValueError(f"spec.{name} must lie in [0, {bound}), got {bad[:5]}")
+            if len(set(v)) != len(v):
+                raise ValueError(f"spec.{name} must not repeat entries")
+        if not isinstance(self.canonical_labels, bool):
+            raise ValueError(f"spec.canonical_labels must be true or false, got {self.canonical_labels!r}")
 
     def tok2cls(self) -> np.ndarray:
         """Lookup token id -> answer class (-100 for tokens the decoder never emits)."""

@@ -20,13 +20,14 @@ average into one model that keeps what each covers, at one model's parameters?
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import torch
 
-from gram_agent.infer import Agent, Temperature
+from gram_agent.infer import Agent, Temperature, make_env
 
 #: member i of a seeded draw uses seed + i * MEMBER_SEED_STRIDE: its own noise stream, apart from
 #: the seeds a single checkpoint is usually drawn under (1234, 1, 2, ...)
@@ -80,10 +81,11 @@ class Ensemble(Agent):
     @classmethod
     def load(cls, paths: Sequence[str], device: str | torch.device | None = None, env: Any = None) -> Ensemble:
         """Each path a checkpoint folder ``Agent.load`` reads. Only member 0's env is ever made:
-        members' rollouts need tokens alone."""
+        members' rollouts need tokens alone. A given ``env`` is made once and handed to every member."""
         if isinstance(paths, str):
             raise TypeError("Ensemble.load takes a list of checkpoint folders, got one string")
-        ens = cls([Agent.load(p, device=device, env=env if i == 0 else None) for i, p in enumerate(paths)])
+        env = make_env(env) if env is not None else None
+        ens = cls([Agent.load(p, device=device, env=env) for p in paths])
         ens.meta["paths"] = [str(p) for p in paths]
         return ens
 
@@ -104,21 +106,27 @@ class Ensemble(Agent):
     def rollout(self, tokens: np.ndarray | torch.Tensor, samples: int = 20, steps: int | None = None,
                 ptrm_sigma: float = 0.0, ptrm_target: str = "l", halt: bool = False,
                 seed: int | None = None, batch: int | None = None,
-                puzzle_ids: np.ndarray | None = None, temperature: Temperature = 1.0) -> dict[str, torch.Tensor]:
+                puzzle_ids: np.ndarray | None = None, temperature: Temperature = 1.0,
+                deadline: float | None = None, progress: bool | None = False) -> dict[str, torch.Tensor]:
         """tokens (M, N, L), q_halt and value (M, N), the members taking turns: sample n is the next
         one of member n mod k (k members), so any first n samples are shared out as evenly as the N
         (a coverage-against-N curve reads prefixes). Each member draws its share in one rollout under
-        its own seed; a member with no share (N below the member count) draws nothing."""
+        its own seed; a member with no share (N below the member count) draws nothing. A ``deadline``
+        is shared out among the members still to draw; every member then keeps the inputs all reached."""
         shares = sample_shares(samples, len(self.members))
         rolls = []
-        for i, (agent, share) in enumerate(zip(self.members, shares, strict=True)):
-            if share == 0:
-                continue
+        drawing = [i for i, share in enumerate(shares) if share > 0]
+        for n_done, i in enumerate(drawing):
+            agent, share = self.members[i], shares[i]
+            mine = None if deadline is None else time.monotonic() + (deadline - time.monotonic()) / (
+                len(drawing) - n_done)
             rolls.append(agent.rollout(tokens, share, steps, ptrm_sigma=ptrm_sigma, ptrm_target=ptrm_target,
                                        halt=halt, seed=None if seed is None else seed + i * MEMBER_SEED_STRIDE,
-                                       batch=batch, puzzle_ids=puzzle_ids, temperature=temperature))
+                                       batch=batch, puzzle_ids=puzzle_ids, temperature=temperature,
+                                       deadline=mine, progress=progress))
+        reached = min(int(r["tokens"].shape[0]) for r in rolls)
         order = turn_order(shares)
-        return {k: torch.cat([r[k] for r in rolls], 1)[:, order] for k in ("tokens", "q_halt", "value")}
+        return {k: torch.cat([r[k][:reached] for r in rolls], 1)[:, order] for k in ("tokens", "q_halt", "value")}
 
 
 def turn_order(shares: Sequence[int]) -> list[int]:

@@ -3,9 +3,10 @@
     python -m scripts.ckpt_parts pack RUN/ckpt_dir/last OUT/resume       # on the first machine, at the end
     python -m scripts.ckpt_parts unpack .resume RUN/ckpt_dir/last        # on the next, before training
 
-Copy the parts to the next machine into an ignored folder of the repo (e.g. ``.resume``), unpack
-them, then start ``python -m benchmarks.train_gpu --checkpoint-dir RUN/ckpt_dir`` again: training
-resumes from ``last`` (optimizer, EMA, counters, history; the batch carry is reloaded).
+Copy the returned parts into an ignored folder of the repo (e.g. ``.resume``), name it in
+``carry``, unpack it, then start ``python -m benchmarks.train_gpu --checkpoint-dir RUN/ckpt_dir`` again: training
+resumes from ``last`` (optimizer, EMA, counters, history; the batch carry is reloaded). The state
+travels as state.json + state.safetensors: nothing is unpickled on either side.
 """
 
 from __future__ import annotations
