@@ -5,6 +5,7 @@
     gram eval --pretrained nqueens8-gram --instances 50
     gram eval --checkpoint runs/nq8/best --samples 20 --temperature 3x2,0.5x14
     gram list                                         # env ids and pretrained agents
+    gram export --env GRAM/NQueens-8 --split test --format jsonl --out nq8.jsonl   # text rows (docs/text.md)
     gram demo                                         # the pretrained GRAM and TRM on N-Queens-8
 """
 
@@ -89,7 +90,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"recipe {args.recipe}: training for {minutes:g} min (--minutes changes it)", file=sys.stderr)
     agent = train(env, cfg, device=args.device, time_budget_s=minutes * 60 if minutes else None,
                   checkpoint_dir=args.checkpoint_dir, resume=not args.no_resume,
-                  max_steps=args.steps, log=(print if args.verbose else None), snapshot_dir=args.snapshot_dir)
+                  resume_mismatch_ok=args.resume_mismatch_ok, max_steps=args.steps, log=(print if args.verbose else None), snapshot_dir=args.snapshot_dir)
     m = agent.meta["train"]["metrics"]
     summary = {"steps": agent.meta["train"]["steps"], **{k: round(v, 4) for k, v in m.items()}}
     print(json.dumps(summary, indent=1))
@@ -254,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     fmt = argparse.RawDescriptionHelpFormatter
     p = argparse.ArgumentParser(prog="gram", description=__doc__, formatter_class=fmt)
-    sub = p.add_subparsers(dest="cmd", required=True, metavar="{train,eval,list,demo}")
+    sub = p.add_subparsers(dest="cmd", required=True, metavar="{train,eval,list,export,demo}")
     t = sub.add_parser("train", help="train GRAM or TRM on an env (a preset or a recipe)", formatter_class=fmt,
                        description="Train GRAM or TRM; checkpoints resume where a run stopped.",
                        epilog=_train_epilog())
@@ -270,6 +271,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--checkpoint-dir", default=None, metavar="DIR",
                    help="write last/ (periodically) and best/ here, and resume from last/")
     t.add_argument("--no-resume", action="store_true", help="start afresh even if --checkpoint-dir holds a run")
+    t.add_argument("--resume-mismatch-ok", action="store_true",
+                   help="resume even though the saved run's config differs from this one (the fields are listed)")
     t.add_argument("--device", default=None, help="torch device, e.g. cpu or cuda (default: cuda if available)")
     t.add_argument("--seed", type=int, default=None, help="config seed (data order, noise, initialisation)")
     t.add_argument("--set", action="append", metavar="NAME=VALUE",
@@ -296,6 +299,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("list", help="list the env ids and the pretrained agents")
 
+    sub.add_parser("export", add_help=False, help="write an env's puzzles as prompt/answer/metadata text rows "
+                   "(jsonl or parquet; see gram export --help)")
+
     d = sub.add_parser("demo", help="the pretrained GRAM and TRM on N-Queens-8 test inputs (CPU, under a minute)")
     d.add_argument("--samples", type=int, default=20, help="samples per input (default 20)")
     d.add_argument("--instances", type=int, default=3, help="test inputs shown (default 3)")
@@ -307,11 +313,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["export"]:  # the text export owns its options (gram_envs.text.export, no torch)
+        from gram_envs.text.export import main as export_main
+
+        return export_main(argv[1:])
     args = build_parser().parse_args(argv)
     run = {"train": cmd_train, "eval": cmd_eval, "list": cmd_list, "demo": cmd_demo}[args.cmd]
     try:
         return run(args)
-    except (UserError, ValueError, FileNotFoundError) as err:
+    except (UserError, ValueError, FileNotFoundError, MemoryError) as err:
         print(f"gram {args.cmd}: error: {err}", file=sys.stderr)
         return 2
 

@@ -315,6 +315,42 @@ class FuzzReport:
             )
 
 
+#: text a language model may send: empty, huge, unicode, nested tags, code, Python expressions
+_TEXT_PIECES = ["", " ", "\n", "<answer>", "</answer>", "```", "```python\n", "Q", "_", "1", "0", "9", "-1",
+                "\u00e9", "\u2603", "\U0001f600", "\x00", "__import__('os').system('true')", "[[1]*8]*8",
+                "eval('1')", "{}", "None", "<answer><answer>1</answer></answer>", "\t", "1e309", "nan"]
+
+
+def _fuzz_text(u: gym.Env, report: FuzzReport, rng: np.random.Generator, budget: int, seed: int) -> FuzzReport:
+    """Text envs take any string: a string must never raise (a bad one gets feedback and a reward
+    below 1), and a non-string action must be refused with a ValueError or read as unparsable."""
+    texts = ["x" * 200_000, "<answer>" * 5000]
+    texts += ["".join(rng.choice(_TEXT_PIECES, size=int(rng.integers(1, 12)))) for _ in range(max(budget, 1))]
+    for text in texts[:budget]:
+        report.checked += 1
+        u.reset(seed=seed)
+        try:
+            reward = u.step(text)[1]
+        except Exception as exc:  # noqa: BLE001
+            report.failures.append(f"step({text[:40]!r}...) raised {type(exc).__name__}: {exc}")
+            continue
+        if not 0.0 <= reward <= 1.0:
+            report.failures.append(f"step({text[:40]!r}...) gave reward {reward} outside [0, 1]")
+    for action in (None, 5, b"Q_", np.zeros((8, 8), dtype=np.int64), ["Q"]):
+        report.checked += 1
+        u.reset(seed=seed)
+        try:
+            reward = u.step(action)[1]
+        except ValueError:
+            continue
+        except Exception as exc:  # noqa: BLE001
+            report.failures.append(f"step({type(action).__name__}) raised {type(exc).__name__}, not ValueError")
+            continue
+        if reward != 0.0:
+            report.failures.append(f"step({type(action).__name__}) was scored {reward}, not refused")
+    return report
+
+
 def _bounds(space: spaces.Space) -> tuple[np.ndarray, np.ndarray] | None:
     """(low, high) per element of an integer action space, None where unknown."""
     if isinstance(space, spaces.MultiDiscrete):
@@ -459,6 +495,8 @@ def fuzz_env(
     u = (gym.make(env, **make_kwargs) if isinstance(env, str) else env).unwrapped
     rng = np.random.default_rng(seed)
     report = FuzzReport(env_id)
+    if isinstance(u.action_space, spaces.Text):
+        return _fuzz_text(u, report, rng, budget, seed)
     _, info = u.reset(seed=seed)
     instance = info.get("instance_id")
     good, known_valid = _valid_action(u, instance)

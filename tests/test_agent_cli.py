@@ -143,3 +143,14 @@ def test_train_recipe_uses_its_settings(tmp_path, capsys):
     assert saved["env_id"] == "GRAM/NQueens-8" and saved["recipe"] == "nq8-trm"
     assert saved["config"] == json.loads(want.to_json())
     assert (out / "weights.safetensors").exists()
+
+
+def test_export_writes_text_rows_that_score(tmp_path):
+    from gram_envs.text.export import load_rows
+
+    out = tmp_path / "nq8.jsonl"
+    assert main(["export", "--env", "GRAM/NQueens-8", "--split", "test", "--format", "jsonl", "--out", str(out),
+                 "--limit", "4"]) == 0
+    rows = load_rows(str(out))
+    assert len(rows) == 4
+    assert all(r["metadata"]["env_id"] == "GRAM/NQueens-8" for r in rows)

@@ -1,0 +1,97 @@
+"""Training-step speed of GRAM and TRM at the Sudoku and N-Queens shapes, on one GPU.
+
+    python -m benchmarks.bench_train_speed [--seconds 75] [--shapes sudoku nqueens] [--out FILE]
+
+For each shape and model it trains for a fixed wall time and reports steady sample-steps/s (median
+over the second half of the log intervals), MFU by ``benchmarks.train_gpu.flops_per_sample_step``
+(matmul FLOPs only) over a bf16 peak of 790 TFLOP/s, the warm-up to the first logged step (compile
+included) and peak GPU memory; results go to benchmarks/results/train_speed_bench.json (or --out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+import numpy as np
+
+#: shape name -> (env id, preset, config overrides); Sudoku: the paper's preset (D=512, MLP mixer, K=6)
+SHAPES: dict[str, tuple[str, str, dict]] = {
+    "sudoku": ("GRAM/Sudoku-Extreme", "paper", {"batch_size": 768}),
+    "nqueens": ("GRAM/NQueens-8", "small", {"compile_mode": "reduce-overhead"}),
+}
+
+
+def measure(env_id: str, preset_name: str, model: str, overrides: dict, seconds: float) -> dict:
+    """Train for ``seconds`` of wall time; return the speed record of one shape and model."""
+    import torch
+
+    import gram_agent
+    from benchmarks.train_gpu import PEAK_BF16, flops_per_sample_step
+
+    cfg = gram_agent.preset(preset_name, env_id, model=model).replace(log_every=10, eval_every=0, **overrides)
+    dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if dev.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.cuda.reset_peak_memory_stats(dev)
+    first_log: list[float] = []
+    t0 = time.monotonic()
+
+    def log(msg: str) -> None:
+        if not first_log and msg.startswith("{"):
+            first_log.append(time.monotonic() - t0)
+
+    agent = gram_agent.train(env_id, cfg, device=dev, time_budget_s=seconds, progress=False, eval_at_end=False,
+                             reserve_s=0.0, log=log)
+    tr = agent.meta["train"]
+    hist = [h for h in tr["history"] if "sample_steps_per_s" in h]
+    steady = float(np.median([h["sample_steps_per_s"] for h in hist[len(hist) // 2:]])) if hist else float("nan")
+    flops = flops_per_sample_step(cfg, agent.spec.seq_len, agent.spec.n_answer)
+    step_s = cfg.batch_size / steady
+    return {
+        "env": env_id, "preset": preset_name, "model": model, "overrides": overrides,
+        "d_model": cfg.d_model, "mixer": cfg.mixer, "T": cfg.T, "K": cfg.K, "batch_size": cfg.batch_size,
+        "params": sum(p.numel() for p in agent.model.parameters()),
+        "steps": tr["steps"], "sample_steps_per_s": steady,
+        "flops_per_sample_step": flops, "tflops_per_s": steady * flops / 1e12, "mfu": steady * flops / PEAK_BF16,
+        # the first log comes after log_every steps: subtract their steady time to leave the warm-up
+        "warmup_s": (first_log[0] - cfg.log_every * step_s) if first_log else None,
+        "peak_memory_gib": torch.cuda.max_memory_allocated(dev) / 2**30 if dev.type == "cuda" else None,
+        "device": torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu",
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--seconds", type=float, default=75.0, help="training wall time per shape and model")
+    p.add_argument("--shapes", nargs="+", default=list(SHAPES), choices=list(SHAPES))
+    p.add_argument("--models", nargs="+", default=["gram", "trm"], choices=["gram", "trm"])
+    p.add_argument("--out", default=None, help="results file (default benchmarks/results/train_speed_bench.json)")
+    args = p.parse_args(argv)
+
+    from benchmarks.common import RESULTS
+    from gram_envs.core.metrics import provenance
+
+    runs = []
+    for shape in args.shapes:
+        env_id, preset_name, overrides = SHAPES[shape]
+        for model in args.models:
+            rec = {"shape": shape, **measure(env_id, preset_name, model, overrides, args.seconds)}
+            runs.append(rec)
+            print(f"{shape:8} {model:4} {rec['sample_steps_per_s']:9.0f} sample-steps/s  MFU {rec['mfu']:.3f}  "
+                  f"warm-up {rec['warmup_s'] or 0:.0f} s  peak {rec['peak_memory_gib'] or 0:.1f} GiB", flush=True)
+    for shape in args.shapes:
+        by = {r["model"]: r for r in runs if r["shape"] == shape}
+        if {"gram", "trm"} <= set(by):
+            print(f"{shape}: GRAM costs {by['trm']['sample_steps_per_s'] / by['gram']['sample_steps_per_s'] - 1:+.1%} "
+                  "time per sample-step over TRM")
+    out = args.out or str(RESULTS / "train_speed_bench.json")
+    with open(out, "w") as f:
+        json.dump({**provenance(), "seconds_per_run": args.seconds, "runs": runs}, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
