@@ -1,8 +1,8 @@
 """Training-step speed of GRAM and TRM at the Sudoku and N-Queens shapes, on one GPU.
 
-    python -m benchmarks.bench_train_speed [--seconds 75] [--shapes sudoku nqueens] [--out FILE]
+    python -m benchmarks.bench_train_speed [--steps N] [--shapes sudoku nqueens] [--out FILE]
 
-For each shape and model it trains for a fixed wall time and reports steady sample-steps/s (median
+For each shape and model it trains a fixed number of optimiser steps and reports steady sample-steps/s (median
 over the second half of the log intervals), MFU by ``benchmarks.train_gpu.flops_per_sample_step``
 (matmul FLOPs only) over a bf16 peak of 790 TFLOP/s, the warm-up to the first logged step (compile
 included) and peak GPU memory; results go to benchmarks/results/train_speed_bench.json (or --out).
@@ -17,15 +17,15 @@ import time
 
 import numpy as np
 
-#: shape name -> (env id, preset, config overrides); Sudoku: the paper's preset (D=512, MLP mixer, K=6)
-SHAPES: dict[str, tuple[str, str, dict]] = {
-    "sudoku": ("GRAM/Sudoku-Extreme", "paper", {"batch_size": 768}),
-    "nqueens": ("GRAM/NQueens-8", "small", {"compile_mode": "reduce-overhead"}),
+#: shape -> (env id, preset, config overrides, default steps); Sudoku: the paper's preset (D=512, MLP mixer, K=6)
+SHAPES: dict[str, tuple[str, str, dict, int]] = {
+    "sudoku": ("GRAM/Sudoku-Extreme", "paper", {"batch_size": 768}, 300),
+    "nqueens": ("GRAM/NQueens-8", "small", {"compile_mode": "reduce-overhead"}, 3000),
 }
 
 
-def measure(env_id: str, preset_name: str, model: str, overrides: dict, seconds: float) -> dict:
-    """Train for ``seconds`` of wall time; return the speed record of one shape and model."""
+def measure(env_id: str, preset_name: str, model: str, overrides: dict, steps: int) -> dict:
+    """Train ``steps`` optimiser steps; return the speed record of one shape and model."""
     import torch
 
     import gram_agent
@@ -43,8 +43,7 @@ def measure(env_id: str, preset_name: str, model: str, overrides: dict, seconds:
         if not first_log and msg.startswith("{"):
             first_log.append(time.monotonic() - t0)
 
-    agent = gram_agent.train(env_id, cfg, device=dev, time_budget_s=seconds, progress=False, eval_at_end=False,
-                             reserve_s=0.0, log=log)
+    agent = gram_agent.train(env_id, cfg, device=dev, max_steps=steps, progress=False, eval_at_end=False, log=log)
     tr = agent.meta["train"]
     hist = [h for h in tr["history"] if "sample_steps_per_s" in h]
     steady = float(np.median([h["sample_steps_per_s"] for h in hist[len(hist) // 2:]])) if hist else float("nan")
@@ -65,7 +64,7 @@ def measure(env_id: str, preset_name: str, model: str, overrides: dict, seconds:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--seconds", type=float, default=75.0, help="training wall time per shape and model")
+    p.add_argument("--steps", type=int, default=None, help="optimiser steps per shape and model (default per shape)")
     p.add_argument("--shapes", nargs="+", default=list(SHAPES), choices=list(SHAPES))
     p.add_argument("--models", nargs="+", default=["gram", "trm"], choices=["gram", "trm"])
     p.add_argument("--out", default=None, help="results file (default benchmarks/results/train_speed_bench.json)")
@@ -76,9 +75,9 @@ def main(argv: list[str] | None = None) -> int:
 
     runs = []
     for shape in args.shapes:
-        env_id, preset_name, overrides = SHAPES[shape]
+        env_id, preset_name, overrides, steps = SHAPES[shape]
         for model in args.models:
-            rec = {"shape": shape, **measure(env_id, preset_name, model, overrides, args.seconds)}
+            rec = {"shape": shape, **measure(env_id, preset_name, model, overrides, args.steps or steps)}
             runs.append(rec)
             print(f"{shape:8} {model:4} {rec['sample_steps_per_s']:9.0f} sample-steps/s  MFU {rec['mfu']:.3f}  "
                   f"warm-up {rec['warmup_s'] or 0:.0f} s  peak {rec['peak_memory_gib'] or 0:.1f} GiB", flush=True)
@@ -89,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
                   "time per sample-step over TRM")
     out = args.out or str(RESULTS / "train_speed_bench.json")
     with open(out, "w") as f:
-        json.dump({**provenance(), "seconds_per_run": args.seconds, "runs": runs}, f, indent=1)
+        json.dump({**provenance(), "runs": runs}, f, indent=1)
     return 0
 
 
