@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,15 +15,13 @@ from gram_agent.ensemble import MEMBER_SEED_STRIDE, Ensemble, sample_shares  # n
 from gram_agent.evaluation import analyse  # noqa: E402
 from gram_agent.infer import Agent  # noqa: E402
 
-DEMO = Path(__file__).resolve().parent / "fixtures" / "nqueens8_gram_d128"  # a small trained N-Queens-8 GRAM
-
 
 @pytest.fixture
-def two_runs(tmp_path):
+def two_runs(tmp_path, small_gram_agent_dir):
     """The demo checkpoint and a perturbed copy of it: two members that sample differently."""
     a = tmp_path / "run_a"
-    shutil.copytree(DEMO, a / "ckpt")
-    other = Agent.load(str(DEMO), device="cpu")
+    shutil.copytree(small_gram_agent_dir, a / "ckpt")
+    other = Agent.load(str(small_gram_agent_dir), device="cpu")
     gen = torch.Generator().manual_seed(0)
     with torch.no_grad():
         for prm in other.model.parameters():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,8 +12,6 @@ pytest.importorskip("torch")
 from experiments import sampling_seeds  # noqa: E402
 from gram_agent.evaluation import analyse  # noqa: E402
 from gram_envs.core.metrics import summarise_draws  # noqa: E402
-
-DEMO = Path(__file__).resolve().parent / "fixtures" / "nqueens8_gram_d128"  # a small trained N-Queens-8 GRAM
 
 
 def test_summary_is_mean_std_and_range():
@@ -26,8 +23,8 @@ def test_summary_is_mean_std_and_range():
 
 
 @pytest.fixture
-def run_dir(tmp_path):
-    shutil.copytree(DEMO, tmp_path / "run" / "ckpt")
+def run_dir(tmp_path, small_gram_agent_dir):
+    shutil.copytree(small_gram_agent_dir, tmp_path / "run" / "ckpt")
     return tmp_path / "run"
 
 

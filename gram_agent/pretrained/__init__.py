@@ -79,7 +79,7 @@ def export_pretrained(src: str, name: str, *, recipe: str, metrics: dict[str, fl
     out = os.path.join(root, name)
     agent.save(out, dtype=torch.bfloat16)
     with open(os.path.join(out, "README.md"), "w") as f:
-        f.write(model_card(name, agent, r, metrics, source, reproduce, notes))
+        f.write(model_card(name, agent, r, metrics, source, reproduce, "\n" + notes if notes else ""))
     return out
 
 
@@ -112,6 +112,7 @@ From `{source}` (the run that trained these weights, scored on the test split):
 |---|---|
 {rows}
 {notes}
+
 ## Use
 
 ```python
