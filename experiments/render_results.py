@@ -16,6 +16,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 HEADLINE = ROOT / "benchmarks" / "results" / "headline.json"
 OUT = ROOT / "docs" / "results.md"
+README = ROOT / "README.md"
+#: the README's short headline table sits between these two lines
+README_START = "<!-- headline:start (rendered by python -m experiments.render_results; do not edit) -->"
+README_END = "<!-- headline:end -->"
 
 #: fields every record carries (a record lacking one is refused by name)
 REQUIRED = ("task", "env_id", "env_kwargs", "model", "recipe", "seeds", "metrics", "gpu_minutes", "device", "commit",
@@ -146,20 +150,57 @@ def render(records: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def short_cell(record: dict | None) -> str:
+    """A README cell: means only, a star where the row is not comparable with the paper."""
+    if record is None:
+        return "not run"
+    text = " / ".join(f"{METRIC_LABELS[k][0]} {fmt(v, METRIC_LABELS[k][1], False)}" for k, v in record["metrics"].items())
+    if record["model"] == "baseline":
+        text = f"copy baseline (no model): {text}"
+    return text + ("" if record["comparable"] else " \\*")
+
+
+def readme_table(records: list[dict]) -> str:
+    """The README's headline block (means only; docs/results.md has spreads, recipes and notes)."""
+    tasks: dict[str, dict[str, dict]] = {}
+    for r in records:
+        tasks.setdefault(r["task"], {})[r["model"]] = r
+    lines = [README_START, "| Task | Paper GRAM | Our GRAM | Paper TRM | Our TRM |", "|---|---|---|---|---|"]
+    for task, by_model in tasks.items():
+        first = next(iter(by_model.values()))
+        plain = {m: {k: {**v, "std": None} for k, v in cells.items()} for m, cells in first["paper"].items()}
+        paper_cell = {m: paper({"paper": plain}, m) for m in ("gram", "trm")}
+        lines.append(f"| {task} | {paper_cell['gram']} | {short_cell(by_model.get('gram') or by_model.get('baseline'))} "
+                     f"| {paper_cell['trm']} | {short_cell(by_model.get('trm'))} |")
+    lines += ["", "\\* not comparable with the paper: see the notes in [docs/results.md](docs/results.md).", README_END]
+    return "\n".join(lines)
+
+
+def with_readme_table(readme: str, records: list[dict]) -> str:
+    """``readme`` with its headline block replaced by a fresh render (refused if the markers are missing)."""
+    start, end = readme.find(README_START), readme.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError(f"README.md lacks the headline markers {README_START!r} ... {README_END!r}")
+    return readme[:start] + readme_table(records) + readme[end + len(README_END):]
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--check", action="store_true", help="exit 1 when docs/results.md differs from a fresh render")
     p.add_argument("--headline", type=Path, default=HEADLINE)
     p.add_argument("--out", type=Path, default=OUT)
+    p.add_argument("--readme", type=Path, default=README, help="README whose headline block is refreshed")
     args = p.parse_args(argv)
-    text = render(load(args.headline))
+    records = load(args.headline)
+    outputs = {args.out: render(records), args.readme: with_readme_table(args.readme.read_text(), records)}
     if args.check:
-        same = args.out.is_file() and args.out.read_text() == text
-        print(f"{args.out}: {'up to date' if same else 'out of date; run python -m experiments.render_results'}")
-        return 0 if same else 1
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
-    print(f"wrote {args.out} from {args.headline}")
+        stale = [str(path) for path, text in outputs.items() if not (path.is_file() and path.read_text() == text)]
+        print("out of date (run python -m experiments.render_results): " + ", ".join(stale) if stale else "up to date")
+        return 1 if stale else 0
+    for path, text in outputs.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    print(f"wrote {args.out.name} and the headline block of {args.readme.name} from {args.headline.name}")
     return 0
 
 

@@ -135,3 +135,11 @@ def test_cells_print_spread_only_for_several_seeds():
              "coverage": {"mean": 86.3, "std": 0.65, "per_seed": [1, 1, 1]}}
     assert render_results.metrics_text(three, 3) == "conflicts 0.95±0.12 / cov@20 86.3±0.7"
     assert render_results.gpu_kind("NVIDIA H100 80GB HBM3") == "H100"
+
+
+def test_readme_block_is_the_render_and_needs_its_markers():
+    readme = render_results.README.read_text()
+    assert render_results.readme_table(RECORDS) in readme
+    assert render_results.with_readme_table(readme, RECORDS) == readme
+    with pytest.raises(ValueError, match="headline markers"):
+        render_results.with_readme_table("# a README without the block\n", RECORDS)
