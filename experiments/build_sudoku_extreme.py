@@ -254,7 +254,7 @@ solution ({bytes} bytes). One CSV line per puzzle: `split,puzzle,solution,rating
 | test | {n_test} | {med_test} | {p_test} | {mm_test} | {dlx_test} ({dlxp_test}) | {clues_test} |
 
 `rating` = `solvers.sudoku.difficulty` (below). The DLX column puts the first {dlxn} puzzles of each split on
-the scale of the Top1465 figure in shared/docs/DATA_AND_SOLVERS.md (median 45, p10 12, p90 138), measured with
+the scale of the Top1465 figure published for the public Top1465 set (median 45, p10 12, p90 138), measured with
 the textbook dict-of-sets Algorithm X in `solvers/reference/sudoku.py`.
 
 Histograms: `benchmarks/results/sudoku_extreme_hist.png`, numbers in `benchmarks/results/sudoku_extreme_stats.json`.
@@ -311,7 +311,7 @@ puzzles that singles solve. Puzzles rated below {min_rating} are not shipped.
 ## Why numba
 
 Pure-Python searches need 8-14 ms median and up to 0.2-6.5 s (pathological cases) per uniqueness check
-on hard puzzles (measured in shared/docs/DATA_AND_SOLVERS.md); the 2 ms goal and a hill-climb that rates
+on hard puzzles (measured published for the public Top1465 set); the 2 ms goal and a hill-climb that rates
 hundreds of thousands of candidate puzzles need ~100x more. The same exact-cover search compiled with numba
 (`cache=True`; a few seconds of one-off compile) proves uniqueness of the shipped test puzzles in 0.08 ms
 median (p99 0.5 ms, max 4.4 ms over all 7,041), against 9 ms median (max 80 ms) for the very same code run as

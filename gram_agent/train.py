@@ -356,7 +356,7 @@ def train(
     agent (no final evaluation), SIGTERM is delivered again once the checkpoint is on disk. On a
     CPU the training memory is estimated first (``check_memory``) and a run that will not fit is
     refused with the presets that do. With ``config.snapshot_every`` it saves the eval model (bf16)
-    as an Agent under ``snapshot_dir/step<N>`` at those steps, for benchmarks/select_snapshot.py.
+    as an Agent under ``snapshot_dir/step<N>`` at those steps, for ``python -m experiments.select_snapshot``.
     Returns an ``Agent`` on the EMA weights; ``agent.meta["train"]`` holds the run's numbers.
     """
     t_start = time.monotonic()

@@ -1,12 +1,9 @@
 """Exact Sudoku solver for N^2 x N^2 boards (4x4, 9x9, 16x16): solve, count, rate.
 
-Why numba: pure-Python searches need 8-14 ms median and up to 0.2-6.5 s (pathological
-cases) per uniqueness check on hard 9x9 puzzles (shared/docs/DATA_AND_SOLVERS.md); this very
-code run as plain Python (``NUMBA_DISABLE_JIT=1``) takes ~9 ms median. Compiled with numba
-(``cache=True``: a few seconds of one-off compile, then loaded from disk) it solves and proves
-uniqueness of the shipped hard puzzles in ~0.08 ms median, ~100x faster, which the 2 ms goal
-and a hill-climb that rates millions of candidates need. A SAT solver from PyPI (pycosat
-~2 ms) is slower still and cannot report branch points. Without numba installed the code
+Why numba: pure-Python searches are far too slow per uniqueness check on hard 9x9 puzzles for the
+rating hill-climb that builds Sudoku-Extreme; compiled with numba (``cache=True``: a one-off compile,
+then loaded from disk) this very code is about 100x faster (benchmarks/results/sudoku_bench.json).
+A SAT solver from PyPI (pycosat) is slower still and cannot report branch points. Without numba installed the code
 runs as plain Python (correct, slow), so numba stays an optional extra.
 
 Search (an exact-cover search written with bitmasks, equivalent to DLX with the
@@ -22,9 +19,9 @@ minimum-column heuristic):
 **Branch points** (``rate``): the number of search nodes where, after propagation, the chosen
 column has >= 2 options, visited while counting solutions up to 2. For a unique puzzle this
 exhausts the whole search tree, so it does not depend on luck in finding the solution first.
-It is defined like the DLX branch-point count of shared/docs/DATA_AND_SOLVERS.md (Top1465:
-median 45, p10 12, p90 138), but any single search order gives noisy numbers (a plain
-dict-of-sets DLX and this search correlate only 0.55-0.7 in log on the same hard puzzles), and a
+It is defined like the published DLX branch-point counts of the public Top1465 set, but any
+single search order gives noisy numbers (a plain dict-of-sets DLX and this search correlate only
+weakly on the same hard puzzles), and a
 hill-climb on one order finds puzzles that are hard for that order only.
 
 **Difficulty rating** (``difficulty``, the number shipped with Sudoku-Extreme): branch points

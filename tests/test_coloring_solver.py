@@ -94,7 +94,7 @@ def test_chromatic_number_known(graph: nx.Graph, chi: int) -> None:
 
 
 def test_known_counts_from_docs() -> None:
-    # DATA_AND_SOLVERS.md section 4: G(10, 0.5, seed 0) has 1584 4-colourings (= 66 classes x 4!)
+    # a known count: G(10, 0.5, seed 0) has 1584 4-colourings (= 66 classes x 4!)
     g = nx.gnp_random_graph(10, 0.5, seed=0)
     assert not is_colorable(g, 3)
     assert ColoringSolver(g, 4).count() == 66

@@ -12,7 +12,7 @@ Per-step loss (eq. 14 as a minimisation):
     + halt_weight * BCE(q_halt, correct) + value_weight * (sigmoid(v) - r)^2,
 where the aux heads see a detached state and, by default (``aux_rollout="prior_last"``), a
 *prior* sample at the last transition: the posterior sees y and is right almost at once, so
-heads fitted on it would learn to halt at step 1 and rank nothing (the trap [W] reports).
+heads fitted on it would learn to halt at step 1 and rank nothing (a trap a public reimplementation reports).
 With ``train_rollout="prior"`` (not in the paper) the CE is taken on that prior sample instead, and
 there is no posterior and no KL term.
 """

@@ -1,13 +1,13 @@
 """Gaussian stochastic guidance: prior p(eps | u) and posterior q(eps | u, y), and their KL.
 
-Decisions (GRAM_PAPER_NOTES.md section 7; all are config fields):
-- one SwiGLU MLP per distribution parameter, applied per token (Table 4 as quoted by [W]);
+Decisions the GRAM paper leaves open (all are config fields; docs/agent.md):
+- one SwiGLU MLP per distribution parameter, applied per token (the paper's Table 4 as a public reimplementation quotes it);
   output projections zero-initialised, so mu starts at 0 and sigma at ``sigma_init`` and the
   posterior equals the prior at init (KL = 0, training starts from TRM plus small noise);
 - sigma = sigma_min + (sigma_max - sigma_min) * sigmoid(raw + b0) (``sigma_param``), in
-  [1e-3, 1]: bounded like [W], since h is unit-RMS per token and an unbounded (softplus) sigma
-  grew past 1.5 in our runs, drowning the state; the floor keeps log-sigma finite;
-- y enters the posterior as ``norm(u + Embed(y))`` (``posterior_input="add"``, as [W]; "concat"
+  [1e-3, 1]: bounded like that reimplementation, since h is unit-RMS per token and an unbounded (softplus) sigma
+  grew until it drowned the state; the floor keeps log-sigma finite;
+- y enters the posterior as ``norm(u + Embed(y))`` (``posterior_input="add"``, as there; "concat"
   is the alternative); unsupervised positions embed as PAD;
 - ablations: ``zero_mean`` (mu == 0, learned sigma) and ``zero_var`` (eps = mu, no sampling;
   its "KL" is 0.5*||mu_q - mu_p||^2, the sigma-free limit, since a Gaussian KL with sigma=0 is infinite).

@@ -13,7 +13,7 @@ Scores per candidate against the target:
 - ``conflicts``: cells of the union of both rectangles (anchored top-left) that differ,
   counting a cell covered by only one of the two as wrong; 0 iff valid.
 
-Tokens (TRM, TRM_HRM_NOTES.md section 3): PAD 0, EOS 1, colour c -> c + 2 (vocab 12) on a
+Tokens (as TRM's ARC data): PAD 0, EOS 1, colour c -> c + 2 (vocab 12) on a
 30x30 canvas, row-major (seq_len 900). The grid sits at a top-left offset (0, 0 unless
 translated); EOS fills the row just below it (over its columns) and the column just right
 of it (over its rows), so a model predicts the output size.

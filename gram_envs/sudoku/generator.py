@@ -12,7 +12,7 @@
 
 Everything is deterministic given the seed. A move costs ~1-3 ms (numba; re-minimising plus
 rating 4 images) and a hard puzzle takes hundreds of moves: fine offline
-(benchmarks/build_sudoku_extreme.py) and for small parametric sets (``GRAM/Sudoku-v0``,
+(``python -m experiments.build_sudoku_extreme``) and for small parametric sets (``GRAM/Sudoku-v0``,
 cached), not for CI.
 """
 

@@ -51,7 +51,7 @@ def dlx_branch_points(board: np.ndarray, limit: int = 2) -> tuple[int, int]:
     The common formulation (A. Assaf's dict-of-sets DLX): 324 columns in blocks (cell,
     row-digit, column-digit, box-digit), smallest column first (first in dict order on ties),
     rows in set order. A branch point is a node whose smallest column has >= 2 rows: the scale
-    of the Top1465 figure (median 45) in shared/docs/DATA_AND_SOLVERS.md. Pure Python, 9x9 only;
+    of the Top1465 figure (median 45) published for the public Top1465 set. Pure Python, 9x9 only;
     used to put the shipped ratings on that scale, not for volume.
     """
     n, box = 9, 3
