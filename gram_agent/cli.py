@@ -1,4 +1,4 @@
-"""``gram`` command line: train, eval, list, demo (docs/agent.md).
+"""``gram`` command line: train, eval, list, export, demo (docs/agent.md, docs/text.md).
 
     gram train --recipe nq8-gram                      # a published recipe: its env, preset, overrides, budget
     gram train --env GRAM/NQueens-8 --preset small --minutes 8 --checkpoint-dir runs/nq8 --set lr=3e-4
