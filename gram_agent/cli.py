@@ -250,7 +250,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
-    from gram_agent.config import PRESETS
+    from gram_agent.config import MODELS, PRESETS
     from gram_agent.recipes import RECIPES
 
     fmt = argparse.RawDescriptionHelpFormatter
@@ -260,7 +260,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Train GRAM or TRM; checkpoints resume where a run stopped.",
                        epilog=_train_epilog())
     t.add_argument("--env", default=None, help="env id (default GRAM/NQueens-8, or the recipe's)")
-    t.add_argument("--model", default=None, choices=["gram", "trm"], help="model kind (default gram, or the recipe's)")
+    t.add_argument("--model", default=None, choices=list(MODELS),
+                   help="model kind (default gram, or the recipe's); direct, looped, ar, mdlm: the paper's baselines")
     t.add_argument("--preset", default=None, metavar="NAME",
                    help=f"base configuration, one of {', '.join(PRESETS)} (default fast; see below)")
     t.add_argument("--recipe", default=None, metavar="NAME",
