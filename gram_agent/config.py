@@ -78,7 +78,7 @@ class GRAMConfig:
                     "diffusion)", choices=MODELS)
     d_model: int = _f(512, "model", "width D of the latent states and the reasoning network", lo=1, hi=16384)
     n_heads: int = _f(8, "model", "attention heads (d_model must be divisible by it)", lo=1, hi=256)
-    n_layers: int = _f(2, "model", "blocks per reasoning module", lo=1, hi=64)
+    n_layers: int = _f(2, "model", "blocks per reasoning module (a baseline: its transformer's depth)", lo=1, hi=64)
     ffn_expansion: float = _f(4.0, "model", "SwiGLU hidden width as a multiple of d_model", lo=0.0, hi=64.0,
                               lo_open=True)
     mixer: str = _f("attn", "model", "token mixing: attn (RoPE self-attention) or mlp (MLP-mixer, Sudoku)",
