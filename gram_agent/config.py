@@ -73,9 +73,8 @@ class GRAMConfig:
     """Model + objective + training + inference settings; defaults are the paper's where it gives one."""
 
     # ---------------------------------------------------------------- model
-    model: str = _f("gram", "model", "gram (learned stochastic guidance), trm (deterministic, guidance off), or a "
-                    "baseline: direct (one pass), looped (one block looped), ar (autoregressive), mdlm (masked "
-                    "diffusion)", choices=MODELS)
+    model: str = _f("gram", "model", "gram (stochastic guidance), trm (deterministic), or a baseline: direct, looped, "
+                    "ar or mdlm", choices=MODELS)
     d_model: int = _f(512, "model", "width D of the latent states and the reasoning network", lo=1, hi=16384)
     n_heads: int = _f(8, "model", "attention heads (d_model must be divisible by it)", lo=1, hi=256)
     n_layers: int = _f(2, "model", "blocks per reasoning module (a baseline: its transformer's depth)", lo=1, hi=64)

@@ -146,6 +146,7 @@ class TransformerBaseline(OneShotModel):
     def sample(self, x, puzzle_ids, generator, steps, temperature):
         if self.cfg.model == "direct" and steps not in (None, 1):
             raise ValueError(f"model 'direct' makes one pass; steps must be None or 1, got {steps!r}")
+        _check_temperature(temperature)  # deterministic: the value is checked, never used
         return self.logits(x, puzzle_ids, steps or self.default_loops()).argmax(-1)
 
 
