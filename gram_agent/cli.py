@@ -257,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gram", description=__doc__, formatter_class=fmt)
     sub = p.add_subparsers(dest="cmd", required=True, metavar="{train,eval,list,export,demo}")
     t = sub.add_parser("train", help="train GRAM or TRM on an env (a preset or a recipe)", formatter_class=fmt,
-                       description="Train GRAM or TRM; checkpoints resume where a run stopped.",
+                       description="Train GRAM, TRM or a baseline; checkpoints resume where a run stopped.",
                        epilog=_train_epilog())
     t.add_argument("--env", default=None, help="env id (default GRAM/NQueens-8, or the recipe's)")
     t.add_argument("--model", default=None, choices=list(MODELS),
