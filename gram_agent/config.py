@@ -49,12 +49,15 @@ REMOVED: dict[str, Any] = {
     "extra": {},
 }
 
-#: model kinds: the recursive core (gram, trm) and the baselines of gram_agent.model.baselines
-RECURSIVE = ("gram", "trm")
+#: model kinds: the recursive core (gram, trm, and hrm in gram_agent.model.hrm) and the one-pass baselines of
+#: gram_agent.model.baselines
+RECURSIVE = ("gram", "trm", "hrm")
 BASELINES = ("direct", "looped", "ar", "mdlm")
 MODELS = RECURSIVE + BASELINES
 #: blocks (n_layers) each baseline gets in every preset: the paper's parameter scale at D=512
 BASELINE_LAYERS: dict[str, int] = {"direct": 8, "looped": 2, "ar": 3, "mdlm": 4}
+#: HRM's architecture in every preset: two 4-layer modules, 2 high-level cycles of 2 low-level steps
+HRM_SETTINGS: dict[str, Any] = {"share_weights": False, "n_layers": 4, "T": 2, "K": 2}
 
 _BIG = 10**9  # sane upper bound for counts (steps, instances, samples)
 
@@ -73,8 +76,8 @@ class GRAMConfig:
     """Model + objective + training + inference settings; defaults are the paper's where it gives one."""
 
     # ---------------------------------------------------------------- model
-    model: str = _f("gram", "model", "gram (stochastic guidance), trm (deterministic), or a baseline: direct, looped, "
-                    "ar or mdlm", choices=MODELS)
+    model: str = _f("gram", "model", "gram (stochastic guidance), trm (deterministic), hrm, or a baseline: direct, "
+                    "looped, ar or mdlm", choices=MODELS)
     d_model: int = _f(512, "model", "width D of the latent states and the reasoning network", lo=1, hi=16384)
     n_heads: int = _f(8, "model", "attention heads (d_model must be divisible by it)", lo=1, hi=256)
     n_layers: int = _f(2, "model", "blocks per reasoning module (a baseline: its transformer's depth)", lo=1, hi=64)
@@ -205,6 +208,8 @@ class GRAMConfig:
         if self.model in BASELINES and self.target != "label":
             raise ValueError(f"target={self.target!r} needs model 'gram' or 'trm'; the baseline {self.model!r} "
                              "trains on the row's label (target='label')")
+        if self.model == "hrm" and self.share_weights:
+            raise ValueError("model 'hrm' has two modules, f_L and f_H: share_weights must be false")
         if self.model == "ar" and self.mixer != "attn":
             raise ValueError(f"model 'ar' needs mixer='attn' (its causal mask is an attention mask), got {self.mixer!r}")
         # the uniform draw tries all match_group! orders; spread and IMLE go slot by slot or draw by draw
@@ -456,6 +461,8 @@ def preset(name: str = "fast", env_id: str | None = None, model: str | None = No
                   log_every=10, eval_samples=10, eval_batch=1024, checkpoint_every_s=60.0)
     if model == "trm" and name == "paper":
         kw["ema"] = 0.999  # TRM's EMA
+    if model == "hrm":
+        kw.update(HRM_SETTINGS)
     if model in BASELINE_LAYERS:
         kw["n_layers"] = BASELINE_LAYERS[model]
         if model == "ar":

@@ -1,4 +1,4 @@
-"""The paper's baselines (Direct Pred, Looped TF, AR, MDLM) on tiny N-Queens: training, sampling,
+"""The paper's baselines (Direct Pred, Looped TF, AR, MDLM, HRM) on tiny N-Queens: training, sampling,
 checkpoints, scoring through the env, config checks, and that GRAM/TRM training is unchanged."""
 
 from __future__ import annotations
@@ -191,6 +191,59 @@ def test_cli_trains_and_evaluates_a_baseline(tmp_path, capsys):
     capsys.readouterr()
     assert main(["eval", "--checkpoint", f"{ck}/last", "--samples", "2", "--instances", "2", "--device", "cpu"]) == 0
     assert "coverage" in json.loads(capsys.readouterr().out)
+
+
+# ---------------------------------------------------------------------- HRM
+def test_hrm_learns_saves_and_is_scored_through_the_env(tmp_path):
+    cfg = preset("tiny", model="hrm", d_model=32, n_heads=2, n_layers=2, n_sup=3, batch_size=16, lr=1e-3,
+                 lr_warmup_steps=2, log_every=20)
+    assert (cfg.share_weights, cfg.T, cfg.K) == (False, 2, 2)
+    agent = train(env4(), cfg, device="cpu", max_steps=60, progress=False, eval_at_end=False)
+    hist = [h for h in agent.meta["train"]["history"] if "loss" in h]
+    assert all(math.isfinite(h["loss"]) for h in hist)
+    assert hist[-1]["ce"] < 0.5 * hist[0]["ce"]  # (the halting BCE rises while the answers start to be right)
+    assert agent.model.f_H is not agent.model.f_L
+    m = agent.evaluate("test", samples=2, instances=4, progress=False)
+    assert m["instances"] == 4 and 0.0 <= m["accuracy"] <= 1.0
+    agent.save(str(tmp_path / "hrm"))
+    back = Agent.load(str(tmp_path / "hrm"), device="cpu")
+    x = agent.env.unwrapped.dataset("test").instance_inputs[:4]
+    for halt in (False, True):
+        a, b = agent.rollout(x, samples=2, halt=halt), back.rollout(x, samples=2, halt=halt)
+        assert torch.equal(a["tokens"], b["tokens"]) and torch.equal(a["q_halt"], b["q_halt"])
+
+
+def test_hrm_backpropagates_through_the_last_low_and_high_updates_only():
+    env = env4()
+    spec = task_spec(env, env.unwrapped.dataset("train"))
+    cfg = preset("tiny", model="hrm", d_model=16, n_heads=2, n_layers=1, T=3, K=4, n_sup=4)
+    model = build_model(cfg, spec.vocab_size, spec.seq_len, spec.n_answer)
+    calls = {"f_L": [], "f_H": []}
+    for name in calls:
+        getattr(model, name).register_forward_hook(lambda mod, inp, out, name=name: calls[name].append(
+            torch.is_grad_enabled()))
+    b, length = 3, spec.seq_len
+    h, low = model.initial_state(b)
+    x = torch.ones(b, length, dtype=torch.long)
+    y = torch.zeros(b, length, dtype=torch.long)
+    loss, *_ = model(h, low, x, y, y, None, None, nstep=torch.tensor([0, 2, 3]))
+    assert calls["f_L"].count(True) == 1 and calls["f_H"].count(True) == 1
+    # the supervision step (3 x 4 low, 3 high) and the next one for the Q target, without gradients
+    assert len(calls["f_L"]) == 2 * 3 * 4 and len(calls["f_H"]) == 2 * 3
+    loss.backward()
+    assert model.q_continue.weight.grad is not None and model.f_H.blocks[0].mlp.down.weight.grad is not None
+
+
+def test_hrm_config_and_paper_scale():
+    with pytest.raises(ValueError, match="share_weights"):
+        GRAMConfig(model="hrm")
+    env = gym.make("GRAM/NQueens-8")
+    spec = task_spec(env, env.unwrapped.dataset("train"))
+    with torch.device("meta"):
+        model = build_model(preset("paper", "GRAM/NQueens-8", model="hrm"), spec.vocab_size, spec.seq_len,
+                            spec.n_answer)
+    n = sum(p.numel() for p in model.parameters()) / 1e6
+    assert 27.3 / 2 <= n <= 27.3 * 2, n
 
 
 #: losses of 6 tiny training steps recorded on the commit before the baselines were added

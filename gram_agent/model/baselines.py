@@ -76,7 +76,7 @@ class OneShotModel(nn.Module):
         """(loss, token-mean CE, predicted classes (B, L)) of one batch."""
         raise NotImplementedError
 
-    def forward(self, h, l, x, y_cls, y_tok, sols, noise, puzzle_ids=None, match_u=None):  # noqa: E741
+    def forward(self, h, l, x, y_cls, y_tok, sols, noise, puzzle_ids=None, match_u=None, nstep=None):  # noqa: E741
         """One training step in the recursive core's signature (the trainer's unit); h and l pass
         through, every slot halts (``q_halt`` is 0 and the trainer's depth is one step)."""
         loss, ce, pred = self.step_loss(x, y_cls, noise, puzzle_ids)
