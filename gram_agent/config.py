@@ -52,10 +52,10 @@ REMOVED: dict[str, Any] = {
 #: model kinds: the recursive core (gram, trm, and hrm in gram_agent.model.hrm) and the one-pass baselines of
 #: gram_agent.model.baselines
 RECURSIVE = ("gram", "trm", "hrm")
-BASELINES = ("direct", "looped", "ar", "mdlm")
+BASELINES = ("direct", "looped", "ar", "mdlm", "d3pm")
 MODELS = RECURSIVE + BASELINES
 #: blocks (n_layers) each baseline gets in every preset: the paper's parameter scale at D=512
-BASELINE_LAYERS: dict[str, int] = {"direct": 8, "looped": 2, "ar": 3, "mdlm": 4}
+BASELINE_LAYERS: dict[str, int] = {"direct": 8, "looped": 2, "ar": 3, "mdlm": 4, "d3pm": 4}
 #: HRM's architecture in every preset: two 4-layer modules, 2 high-level cycles of 2 low-level steps
 HRM_SETTINGS: dict[str, Any] = {"share_weights": False, "n_layers": 4, "T": 2, "K": 2}
 
@@ -77,7 +77,7 @@ class GRAMConfig:
 
     # ---------------------------------------------------------------- model
     model: str = _f("gram", "model", "gram (stochastic guidance), trm (deterministic), hrm, or a baseline: direct, "
-                    "looped, ar or mdlm", choices=MODELS)
+                    "looped, ar, mdlm or d3pm", choices=MODELS)
     d_model: int = _f(512, "model", "width D of the latent states and the reasoning network", lo=1, hi=16384)
     n_heads: int = _f(8, "model", "attention heads (d_model must be divisible by it)", lo=1, hi=256)
     n_layers: int = _f(2, "model", "blocks per reasoning module (a baseline: its transformer's depth)", lo=1, hi=64)
@@ -111,8 +111,8 @@ class GRAMConfig:
                             lo=0.0, hi=1e3)
     loops: int = _f(8, "model", "looped: applications of its block per forward pass (and the default at inference)",
                     lo=1, hi=1024)
-    diffusion_steps: int = _f(32, "model", "mdlm: unmasking steps when sampling (the default of solve/evaluate)",
-                              lo=1, hi=4096)
+    diffusion_steps: int = _f(32, "model", "mdlm: unmasking steps when sampling (the default of solve/evaluate); "
+                              "d3pm: its T", lo=1, hi=4096)
 
     # ---------------------------------------------------------------- objective
     beta: float = _f(0.07, "objective", "KL weight (per task: PAPER_BETA)", lo=0.0, hi=1e4)
@@ -210,8 +210,9 @@ class GRAMConfig:
                              "trains on the row's label (target='label')")
         if self.model == "hrm" and self.share_weights:
             raise ValueError("model 'hrm' has two modules, f_L and f_H: share_weights must be false")
-        if self.model == "ar" and self.mixer != "attn":
-            raise ValueError(f"model 'ar' needs mixer='attn' (its causal mask is an attention mask), got {self.mixer!r}")
+        if self.model in ("ar", "d3pm") and self.mixer != "attn":
+            raise ValueError(f"model {self.model!r} needs mixer='attn' (its blocks are attention blocks), "
+                             f"got {self.mixer!r}")
         # the uniform draw tries all match_group! orders; spread and IMLE go slot by slot or draw by draw
         most = 6 if self.match_draw == "uniform" else 16
         if not 2 <= self.match_group <= most:
@@ -465,7 +466,7 @@ def preset(name: str = "fast", env_id: str | None = None, model: str | None = No
         kw.update(HRM_SETTINGS)
     if model in BASELINE_LAYERS:
         kw["n_layers"] = BASELINE_LAYERS[model]
-        if model == "ar":
+        if model in ("ar", "d3pm"):
             kw["mixer"] = "attn"
         if name == "tiny":
             kw["loops"] = 3

@@ -23,8 +23,8 @@ from gram_agent.model import build_model  # noqa: E402
 
 torch.set_num_threads(1)
 
-KINDS = ("direct", "looped", "ar", "mdlm")
-STOCHASTIC = ("ar", "mdlm")
+KINDS = ("direct", "looped", "ar", "mdlm", "d3pm")
+STOCHASTIC = ("ar", "mdlm", "d3pm")
 
 
 def tiny(kind: str, **kw):
@@ -129,10 +129,10 @@ def test_sampled_answer_tokens_lie_in_the_answer_vocabulary(kind, seed, temperat
     assert boards.shape == (len(x), 3, 4, 4)
 
 
-@pytest.mark.parametrize("kind", ["mdlm", "ar"])
+@pytest.mark.parametrize("kind", ["mdlm", "d3pm", "ar"])
 def test_killed_and_resumed_run_matches_uninterrupted(kind, tmp_path):
-    """MDLM draws its diffusion times and masks from the trainer's generator: a resumed run
-    continues the same draws and ends on the same weights."""
+    """MDLM and D3PM draw their diffusion times and corruptions from the trainer's generator: a
+    resumed run continues the same draws and ends on the same weights."""
     cfg = tiny(kind, max_steps=8, ema=0.9, log_every=2)
     a = train(env4(), cfg, device="cpu", progress=False, eval_at_end=False, checkpoint_dir=str(tmp_path / "full"))
     train(env4(), cfg, device="cpu", progress=False, eval_at_end=False, max_steps=4,
@@ -141,6 +141,18 @@ def test_killed_and_resumed_run_matches_uninterrupted(kind, tmp_path):
     assert b.meta["train"]["steps_this_run"] == 4
     for (k, va), vb in zip(a.model.state_dict().items(), b.model.state_dict().values(), strict=True):
         assert torch.equal(va, vb), k
+
+
+def test_d3pm_generates_sudokus_from_the_blank_input():
+    env = gym.make("GRAM/SudokuGen-9", n_grids=50, n_test_grids=5)
+    cfg = preset("tiny", "GRAM/SudokuGen-9", model="d3pm", d_model=32, n_heads=2, batch_size=8, diffusion_steps=3)
+    assert cfg.mixer == "attn"
+    agent = train(env, cfg, device="cpu", max_steps=3, progress=False, eval_at_end=False)
+    grids = agent.generate(4, seed=2)
+    assert grids.shape == (4, 9, 9) and grids.min() >= 1 and grids.max() <= 9
+    assert np.array_equal(grids, agent.generate(4, seed=2))
+    with pytest.raises(ValueError, match="diffusion_steps"):
+        agent.generate(2, steps=5)
 
 
 def test_looped_runs_more_loops_at_inference_and_direct_refuses_steps():
@@ -168,7 +180,7 @@ def test_config_validates_the_model_kind():
 
 
 #: the paper's parameter counts (millions); the paper preset must lie within a factor of 2
-PAPER_PARAMS = {"direct": 27.0, "looped": 7.0, "ar": 10.6, "mdlm": 12.6}
+PAPER_PARAMS = {"direct": 27.0, "looped": 7.0, "ar": 10.6, "mdlm": 12.6, "d3pm": 15.9}
 
 
 @pytest.mark.parametrize("kind", KINDS)

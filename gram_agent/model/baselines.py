@@ -1,4 +1,4 @@
-"""The paper's one-shot baselines on the GRAM data path: Direct Pred, Looped TF, AR and MDLM.
+"""The paper's one-shot baselines on the GRAM data path: Direct Pred, Looped TF, AR, MDLM and D3PM.
 
 Each trains in one pass per training row (no deep supervision, no carried state) and shares the
 recursive core's interface where the trainer and the Agent touch it: ``encode``, ``forward`` (one
@@ -14,6 +14,8 @@ of the task's answer tokens, as the core's decoder emits, so a sample is always 
 - ``mdlm``: masked diffusion (absorbing state, linear schedule, SUBS parameterisation): training
   masks each answer cell with probability t ~ U(0, 1) and weighs the masked cells' cross-entropy by
   the continuous-time ELBO's 1/t; sampling unmasks from all-masked in a fixed number of steps.
+- ``d3pm``: discrete diffusion with uniform transitions on a DiT backbone (adaLN-zero time
+  conditioning), trained on the hybrid loss, sampled in its ``diffusion_steps`` times.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from torch import nn
 from gram_agent.config import GRAMConfig
 from gram_agent.model.core import RecursiveModel, stablemax_log_probs
 from gram_agent.model.heads import Decoder
-from gram_agent.model.layers import Linear, Reasoner, Rotary, SwiGLU, rms_norm, swiglu_hidden
+from gram_agent.model.layers import Attention, Linear, Reasoner, Rotary, SwiGLU, rms_norm, swiglu_hidden
 
 #: the smallest diffusion time drawn in training: the ELBO weight 1/t stays finite
 T_MIN = 1e-3
@@ -291,6 +293,117 @@ class MDLMModel(OneShotModel):
         return z
 
 
+# ---------------------------------------------------------------------- D3PM
+class DiTBlock(nn.Module):
+    """A DiT block: pre-norm attention and SwiGLU, each modulated by the diffusion time (adaLN-zero:
+    shift, scale and a gate per branch from the time embedding; the gates start at 0)."""
+
+    def __init__(self, cfg: GRAMConfig, seq_len: int) -> None:
+        super().__init__()
+        d = cfg.d_model
+        self.attn = Attention(d, cfg.n_heads, seq_len, cfg.rope_theta)
+        self.mlp = SwiGLU(d, swiglu_hidden(d, cfg.ffn_expansion))
+        self.ada = Linear(d, 6 * d, zero=True, bias=True)
+        self.eps = cfg.norm_eps
+
+    def forward(self, x: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+        s1, m1, g1, s2, m2, g2 = self.ada(F.silu(c))[:, None].chunk(6, dim=-1)
+        x = x + g1 * self.attn(rms_norm(x, self.eps) * (1 + m1) + s1)
+        return x + g2 * self.mlp(rms_norm(x, self.eps) * (1 + m2) + s2)
+
+
+class D3PMModel(OneShotModel):
+    """Discrete diffusion with uniform transitions (``model="d3pm"``; Austin et al. 2021) on a DiT
+    backbone, conditioned on the puzzle (blank for unconditional generation).
+
+    ``diffusion_steps`` = T discrete times, alpha_bar_t = 1 - t/T: x_t keeps x_0 with probability
+    alpha_bar_t, else takes a uniform class. The net predicts p(x_0 | x_t, t); the reverse step is
+    p(x_{t-1} | x_t) proportional to q(x_t | x_{t-1}) * sum_x0 p(x_0 | x_t) q(x_{t-1} | x_0). Loss:
+    the variational bound's KL term plus ``D3PM_CE`` times the cross-entropy on x_0 (the hybrid loss)."""
+
+    stochastic = True
+
+    def __init__(self, cfg: GRAMConfig, vocab_size: int, seq_len: int, n_answer: int) -> None:
+        super().__init__(cfg, vocab_size, seq_len, n_answer, cfg.puzzle_emb_len + seq_len)
+        d = cfg.d_model
+        self.answer_emb = nn.Embedding(n_answer, d)
+        nn.init.trunc_normal_(self.answer_emb.weight, 0.0, 1.0 / math.sqrt(d), -2.0 / math.sqrt(d), 2.0 / math.sqrt(d))
+        self.time_mlp = SwiGLU(d, d)
+        self.blocks = nn.ModuleList(DiTBlock(cfg, self.total_len) for _ in range(cfg.n_layers))
+        self.decoder = Decoder(cfg, n_answer)
+        half = d // 2
+        self.register_buffer("freqs", torch.exp(-math.log(10000.0) * torch.arange(half) / max(half, 1)),
+                             persistent=False)
+
+    def alpha_bar(self, t: torch.Tensor) -> torch.Tensor:
+        return 1.0 - t.float() / self.cfg.diffusion_steps
+
+    def logits(self, ex: torch.Tensor, xt: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """Logits of p(x_0 | x_t, t): ex (B, Lt, D) encoded puzzle, xt (B, L) classes, t (B,) integer times."""
+        ang = t.float()[:, None] * self.freqs
+        c = self.time_mlp(torch.cat([ang.sin(), ang.cos()], dim=-1).to(ex.dtype))
+        h = torch.cat([ex[:, :self.prefix], ex[:, self.prefix:] + self.answer_emb(xt) * self.embed_scale], dim=1)
+        for blk in self.blocks:
+            h = blk(h, c)
+        return self.decoder(rms_norm(h[:, self.prefix:], self.cfg.norm_eps))
+
+    def reverse_probs(self, p0: torch.Tensor, xt: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """p(x_{t-1} | x_t) (B, L, C) from p(x_0 | x_t) = p0, at integer times t (B,) >= 1."""
+        k = self.n_answer
+        a_t, a_prev = self.alpha_bar(t)[:, None, None], self.alpha_bar(t - 1)[:, None, None]
+        beta = 1.0 - a_t / a_prev  # one step's chance to resample uniformly
+        fwd = (1 - beta) * F.one_hot(xt, k) + beta / k  # q(x_t | x_{t-1} = j), per j
+        prior = a_prev * p0 + (1 - a_prev) / k  # sum_x0 p(x_0) q(x_{t-1} = j | x_0)
+        un = fwd * prior
+        return un / un.sum(-1, keepdim=True)
+
+    def train_noise(self, generator, batch):
+        """Per row: the time (column 0), then per cell whether it is resampled and the class it takes."""
+        return torch.rand((batch, 1 + 2 * self.seq_len), generator=generator, device=self.z0.device)
+
+    def step_loss(self, x, y_cls, noise, puzzle_ids):
+        n, k, big_t = self.seq_len, self.n_answer, self.cfg.diffusion_steps
+        t = (noise[:, 0] * big_t).long().clamp(max=big_t - 1) + 1  # uniform on 1..T
+        y = y_cls.clamp(min=0).long()
+        keep = noise[:, 1:1 + n] < self.alpha_bar(t)[:, None]
+        xt = torch.where(keep, y, (noise[:, 1 + n:] * k).long().clamp(max=k - 1))
+        logits = self.logits(self.encode(x, puzzle_ids), xt, t).float()
+        logp0 = self.log_probs(logits)
+        mask = y_cls >= 0
+        ntok = mask.sum(-1).clamp(min=1)
+        ce = ((-logp0.gather(-1, y[..., None]).squeeze(-1) * mask).sum(-1) / ntok).mean()
+        # the bound's term at t: KL(q(x_{t-1} | x_t, x_0) || p(x_{t-1} | x_t)); at t = 1 the NLL of x_0
+        q = self.reverse_probs(F.one_hot(y, k).float(), xt, t)
+        p = self.reverse_probs(logp0.exp(), xt, t)
+        kl = (q * (torch.log(q.clamp(min=1e-12)) - torch.log(p.clamp(min=1e-12)))).sum(-1)
+        first = -torch.log(p.gather(-1, y[..., None]).squeeze(-1).clamp(min=1e-12))
+        vb = torch.where((t == 1)[:, None], first, kl)
+        loss = ((vb * mask).sum(-1) / ntok).mean() + D3PM_CE * ce
+        return loss, ce, logits.argmax(-1)
+
+    def sample(self, x, puzzle_ids, generator, steps, temperature):
+        big_t = self.cfg.diffusion_steps
+        if steps not in (None, big_t):
+            raise ValueError(f"model 'd3pm' samples in its diffusion_steps={big_t} steps; steps must be None or "
+                             f"{big_t}, got {steps!r}")
+        temperature = _check_temperature(temperature)
+        ex = self.encode(x, puzzle_ids)
+        b = x.shape[0]
+        xt = torch.randint(self.n_answer, (b, self.seq_len), generator=generator, device=x.device)
+        for s in range(big_t, 0, -1):
+            t = torch.full((b,), s, device=x.device, dtype=torch.long)
+            logits = self.logits(ex, xt, t).float()
+            p0 = torch.softmax(logits / temperature, -1) if temperature > 0 else F.one_hot(logits.argmax(-1),
+                                                                                             self.n_answer).float()
+            probs = self.reverse_probs(p0, xt, t)
+            xt = torch.multinomial(probs.reshape(-1, self.n_answer), 1, generator=generator).view(b, self.seq_len)
+        return xt
+
+
+#: weight of the x_0 cross-entropy next to the variational bound in D3PM's hybrid loss (Austin et al.)
+D3PM_CE = 0.01
+
 BASELINE_MODELS: dict[str, type[OneShotModel]] = {
     "direct": TransformerBaseline, "looped": TransformerBaseline, "ar": ARModel, "mdlm": MDLMModel,
+    "d3pm": D3PMModel,
 }
