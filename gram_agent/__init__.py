@@ -1,5 +1,5 @@
 """GRAM agents (PyTorch): generative recursive reasoning with learned stochastic guidance, plus the
-TRM and PTRM baselines and the paper's one-pass ones (Direct Pred, Looped TF, AR, MDLM), trained
+TRM and PTRM baselines and the paper's others (HRM, Direct Pred, Looped TF, AR, MDLM, D3PM), trained
 against the ``gram_envs`` Gymnasium environments (docs/agent.md).
 """
 

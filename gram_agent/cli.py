@@ -261,7 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
                        epilog=_train_epilog())
     t.add_argument("--env", default=None, help="env id (default GRAM/NQueens-8, or the recipe's)")
     t.add_argument("--model", default=None, choices=list(MODELS),
-                   help="model kind (default gram, or the recipe's); direct, looped, ar, mdlm: the paper's baselines")
+                   help="model kind (default gram, or the recipe's); hrm, direct, looped, ar, mdlm, d3pm: the "
+                   "paper's baselines")
     t.add_argument("--preset", default=None, metavar="NAME",
                    help=f"base configuration, one of {', '.join(PRESETS)} (default fast; see below)")
     t.add_argument("--recipe", default=None, metavar="NAME",

@@ -1,4 +1,4 @@
-"""GRAM / TRM model (layers, guidance, heads and the recursive core) and the one-shot baselines."""
+"""GRAM / TRM model (layers, guidance, heads and the recursive core), HRM and the one-shot baselines."""
 
 from __future__ import annotations
 
