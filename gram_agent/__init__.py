@@ -1,5 +1,6 @@
 """GRAM agents (PyTorch): generative recursive reasoning with learned stochastic guidance, plus the
-TRM and PTRM baselines, trained against the ``gram_envs`` Gymnasium environments (docs/agent.md).
+TRM and PTRM baselines and the paper's others (HRM, Direct Pred, Looped TF, AR, MDLM, D3PM), trained
+against the ``gram_envs`` Gymnasium environments (docs/agent.md).
 """
 
 from gram_agent.config import PAPER_BETA, PRESETS, GRAMConfig, preset

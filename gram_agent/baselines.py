@@ -1,4 +1,5 @@
-"""Baselines reachable from the same train / solve API.
+"""Baselines reachable from the same train / solve API (the one-pass networks Direct Pred, Looped TF,
+AR and MDLM are ``model=`` choices too: ``gram_agent.model.baselines``).
 
 - **TRM**: the same recursive core with guidance off (``model="trm"``): h = u, deterministic,
   so N samples are one answer repeated (coverage collapses on multi-solution tasks).

@@ -250,17 +250,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
-    from gram_agent.config import PRESETS
+    from gram_agent.config import MODELS, PRESETS
     from gram_agent.recipes import RECIPES
 
     fmt = argparse.RawDescriptionHelpFormatter
     p = argparse.ArgumentParser(prog="gram", description=__doc__, formatter_class=fmt)
     sub = p.add_subparsers(dest="cmd", required=True, metavar="{train,eval,list,export,demo}")
     t = sub.add_parser("train", help="train GRAM or TRM on an env (a preset or a recipe)", formatter_class=fmt,
-                       description="Train GRAM or TRM; checkpoints resume where a run stopped.",
+                       description="Train GRAM, TRM or a baseline; checkpoints resume where a run stopped.",
                        epilog=_train_epilog())
     t.add_argument("--env", default=None, help="env id (default GRAM/NQueens-8, or the recipe's)")
-    t.add_argument("--model", default=None, choices=["gram", "trm"], help="model kind (default gram, or the recipe's)")
+    t.add_argument("--model", default=None, choices=list(MODELS),
+                   help="model kind (default gram, or the recipe's); hrm, direct, looped, ar, mdlm, d3pm: the "
+                   "paper's baselines")
     t.add_argument("--preset", default=None, metavar="NAME",
                    help=f"base configuration, one of {', '.join(PRESETS)} (default fast; see below)")
     t.add_argument("--recipe", default=None, metavar="NAME",

@@ -49,6 +49,16 @@ REMOVED: dict[str, Any] = {
     "extra": {},
 }
 
+#: model kinds: the recursive core (gram, trm, and hrm in gram_agent.model.hrm) and the one-pass baselines of
+#: gram_agent.model.baselines
+RECURSIVE = ("gram", "trm", "hrm")
+BASELINES = ("direct", "looped", "ar", "mdlm", "d3pm")
+MODELS = RECURSIVE + BASELINES
+#: blocks (n_layers) each baseline gets in every preset: the paper's parameter scale at D=512
+BASELINE_LAYERS: dict[str, int] = {"direct": 8, "looped": 2, "ar": 3, "mdlm": 4, "d3pm": 4}
+#: HRM's architecture in every preset: two 4-layer modules, 2 high-level cycles of 2 low-level steps
+HRM_SETTINGS: dict[str, Any] = {"share_weights": False, "n_layers": 4, "T": 2, "K": 2}
+
 _BIG = 10**9  # sane upper bound for counts (steps, instances, samples)
 
 
@@ -66,11 +76,11 @@ class GRAMConfig:
     """Model + objective + training + inference settings; defaults are the paper's where it gives one."""
 
     # ---------------------------------------------------------------- model
-    model: str = _f("gram", "model", "gram (learned stochastic guidance) or trm (deterministic, guidance off)",
-                    choices=("gram", "trm"))
+    model: str = _f("gram", "model", "gram (stochastic guidance), trm (deterministic), hrm, or a baseline: direct, "
+                    "looped, ar, mdlm or d3pm", choices=MODELS)
     d_model: int = _f(512, "model", "width D of the latent states and the reasoning network", lo=1, hi=16384)
     n_heads: int = _f(8, "model", "attention heads (d_model must be divisible by it)", lo=1, hi=256)
-    n_layers: int = _f(2, "model", "blocks per reasoning module", lo=1, hi=64)
+    n_layers: int = _f(2, "model", "blocks per reasoning module (a baseline: its transformer's depth)", lo=1, hi=64)
     ffn_expansion: float = _f(4.0, "model", "SwiGLU hidden width as a multiple of d_model", lo=0.0, hi=64.0,
                               lo_open=True)
     mixer: str = _f("attn", "model", "token mixing: attn (RoPE self-attention) or mlp (MLP-mixer, Sudoku)",
@@ -99,6 +109,10 @@ class GRAMConfig:
                             choices=("full", "zero_mean", "zero_var"))
     start_noise: float = _f(0.0, "model", "std of Gaussian noise added to each trajectory's start state (GRAM)",
                             lo=0.0, hi=1e3)
+    loops: int = _f(8, "model", "looped: applications of its block per forward pass (and the default at inference)",
+                    lo=1, hi=1024)
+    diffusion_steps: int = _f(32, "model", "mdlm: unmasking steps when sampling (the default of solve/evaluate); "
+                              "d3pm: its T", lo=1, hi=4096)
 
     # ---------------------------------------------------------------- objective
     beta: float = _f(0.07, "objective", "KL weight (per task: PAPER_BETA)", lo=0.0, hi=1e4)
@@ -191,6 +205,14 @@ class GRAMConfig:
         for what, (used, why) in gram_only.items():
             if used and self.model != "gram":
                 raise ValueError(f"{what} needs model='gram' ({why})")
+        if self.model in BASELINES and self.target != "label":
+            raise ValueError(f"target={self.target!r} needs model 'gram' or 'trm'; the baseline {self.model!r} "
+                             "trains on the row's label (target='label')")
+        if self.model == "hrm" and self.share_weights:
+            raise ValueError("model 'hrm' has two modules, f_L and f_H: share_weights must be false")
+        if self.model in ("ar", "d3pm") and self.mixer != "attn":
+            raise ValueError(f"model {self.model!r} needs mixer='attn' (its blocks are attention blocks), "
+                             f"got {self.mixer!r}")
         # the uniform draw tries all match_group! orders; spread and IMLE go slot by slot or draw by draw
         most = 6 if self.match_draw == "uniform" else 16
         if not 2 <= self.match_group <= most:
@@ -215,6 +237,11 @@ class GRAMConfig:
     @property
     def guided(self) -> bool:
         return self.model == "gram"
+
+    @property
+    def sup_steps(self) -> int:
+        """Supervision steps a training row gets: ``n_sup`` for the recursive core, one pass for a baseline."""
+        return self.n_sup if self.model in RECURSIVE else 1
 
     def replace(self, **kw: Any) -> GRAMConfig:
         _check_names(kw)
@@ -435,6 +462,14 @@ def preset(name: str = "fast", env_id: str | None = None, model: str | None = No
                   log_every=10, eval_samples=10, eval_batch=1024, checkpoint_every_s=60.0)
     if model == "trm" and name == "paper":
         kw["ema"] = 0.999  # TRM's EMA
+    if model == "hrm":
+        kw.update(HRM_SETTINGS)
+    if model in BASELINE_LAYERS:
+        kw["n_layers"] = BASELINE_LAYERS[model]
+        if model in ("ar", "d3pm"):
+            kw["mixer"] = "attn"
+        if name == "tiny":
+            kw["loops"] = 3
     if model == "gram" and name in ("fast", "small"):
         kw["target"] = "nearest"  # the GRAM objective these presets train (docs/agent.md says why)
     kw.update(overrides)

@@ -22,6 +22,8 @@ import torch
 
 from gram_agent.config import GRAMConfig
 from gram_agent.data import TaskSpec, instance_puzzle_ids
+from gram_agent.model import build_model
+from gram_agent.model.baselines import OneShotModel
 from gram_agent.model.core import RecursiveModel
 
 SELECT = ("vote", "lprm", "halt", "all")
@@ -80,7 +82,7 @@ def read_checkpoint(path: str, need_env: bool = True) -> tuple[RecursiveModel, T
                                  "checkpoint may not choose; make the env yourself and pass env= to Agent.load")
     sums = recorded_checksums(task, task_path)
     try:
-        model = RecursiveModel(cfg, spec.vocab_size, spec.seq_len, spec.n_answer)
+        model = build_model(cfg, spec.vocab_size, spec.seq_len, spec.n_answer)
     except (TypeError, ValueError, RuntimeError) as e:
         raise ValueError(f"{path}: config.json and task.json do not build a model ({e})") from e
     name = "ema.safetensors" if os.path.exists(os.path.join(path, "ema.safetensors")) else "weights.safetensors"
@@ -214,6 +216,10 @@ class Agent:
             check_count("steps", steps)
         if batch is not None:
             check_count("batch", batch)
+        if isinstance(m, OneShotModel):
+            if ptrm_sigma > 0 or halt:
+                raise ValueError(f"ptrm_sigma and halt need the recursive core (gram or trm), not {cfg.model!r}")
+            return self._sample_baseline(tokens, samples, steps, seed, batch, puzzle_ids, temperature, deadline)
         steps = steps or cfg.n_sup
         temps = temperature_schedule(temperature, steps)
         x = self._check_tokens(tokens)
@@ -308,6 +314,43 @@ class Agent:
             toks = toks.expand(n_done, samples, -1)
             q_all, v_all = q_all.expand(n_done, samples), v_all.expand(n_done, samples)
         return {"tokens": toks, "q_halt": q_all, "value": v_all}
+
+    @torch.no_grad()
+    def _sample_baseline(self, tokens: Any, samples: int, steps: int | None, seed: int | None, batch: int | None,
+                         puzzle_ids: np.ndarray | None, temperature: Temperature,
+                         deadline: float | None) -> dict[str, torch.Tensor]:
+        """``rollout`` for a one-shot baseline: ``samples`` draws per input from ``model.sample``
+        (one computed and repeated for the deterministic ones), whole inputs per batch of ``batch``
+        trajectories; a ``deadline`` stops before the next batch. No halting or value head: q_halt
+        and value are 0, so "halt" and "lprm" select the first sample."""
+        m, cfg, dev = self.model, self.config, self.device
+        x = self._check_tokens(tokens)
+        n_eff = samples if m.stochastic else 1
+        pid = None
+        if puzzle_ids is not None:
+            pid = torch.as_tensor(np.asarray(puzzle_ids), device=dev).long()
+            if pid.shape != (x.shape[0],):
+                raise ValueError(f"puzzle_ids must have shape ({x.shape[0]},), got {tuple(pid.shape)}")
+            if m.puzzle_emb is not None and (pid.min() < 0 or pid.max() >= m.puzzle_emb.num_embeddings):
+                raise ValueError(f"puzzle_ids must lie in [0, {m.puzzle_emb.num_embeddings})")
+        bs = batch or cfg.eval_batch
+        if dev.type != "cuda":
+            bs = min(bs, self.cpu_chunk())
+        per = max(1, bs // n_eff)  # inputs per batch
+        gen = torch.Generator(device=dev).manual_seed(cfg.seed + 777 if seed is None else seed)
+        amp = dev.type == "cuda"
+        out = []
+        for s in range(0, x.shape[0], per):
+            if deadline is not None and s and time.monotonic() >= deadline:
+                break
+            xb = x[s:s + per].repeat_interleave(n_eff, dim=0)
+            pb = None if pid is None else pid[s:s + per].repeat_interleave(n_eff, dim=0)
+            with torch.autocast("cuda", dtype=getattr(torch, cfg.dtype), enabled=amp):
+                cls = m.sample(xb, pb, gen, steps, temperature)
+            out.append(self._to_tokens(xb, cls).view(-1, n_eff, x.shape[1]))
+        toks = torch.cat(out).expand(-1, samples, -1)
+        zeros = torch.zeros(toks.shape[:2], device=dev)
+        return {"tokens": toks, "q_halt": zeros, "value": zeros}
 
     def _check_tokens(self, tokens: Any) -> torch.Tensor:
         """Model input rows as a long tensor on the device, or a ValueError naming what was expected."""

@@ -1,5 +1,6 @@
 # ruff: noqa: E741  (l is the paper's low-level latent)
-"""``train(env, config) -> Agent``: deep-supervision training of GRAM or TRM on any GRAM env.
+"""``train(env, config) -> Agent``: deep-supervision training of GRAM or TRM on any GRAM env (and the
+one-pass baselines of ``gram_agent.model.baselines``: each training row gets one step).
 
 Data flow (TRM's persistent carry, static shapes, no host sync inside the loop):
 - the training rows live on the device; a batch is B *slots*, each holding one puzzle row and
@@ -47,6 +48,7 @@ from gram_agent.checkpoint import (
 from gram_agent.config import PRESETS, GRAMConfig, preset
 from gram_agent.data import DeviceData, task_spec
 from gram_agent.infer import Agent, make_env
+from gram_agent.model import build_model
 from gram_agent.model.core import RecursiveModel
 
 CARRY = ("h", "l", "row", "nstep", "min_steps", "halted")
@@ -84,7 +86,7 @@ class Trainer:
         self.data = DeviceData(self.u, ds, self.spec, device, cfg.max_solutions,
                                use_solutions=cfg.lprm_target != "exact")
         torch.manual_seed(cfg.seed)
-        self.model = RecursiveModel(cfg, self.spec.vocab_size, self.spec.seq_len, self.spec.n_answer).to(device)
+        self.model = build_model(cfg, self.spec.vocab_size, self.spec.seq_len, self.spec.n_answer).to(device)
         self.model.canonical_labels = self.spec.canonical_labels
         self.model.answer_tok.copy_(torch.as_tensor(self.spec.answer_tokens, dtype=torch.long))
         # puzzle embeddings (ARC) train by sparse SignSGD (``_puzzle_emb_step``), not AdamW
@@ -178,6 +180,9 @@ class Trainer:
         lt = self.model.total_len
         noise = torch.randn((cfg.T + 1, self.B, lt, cfg.d_model), generator=self.gen, device=dev,
                             dtype=self.noise_dtype)[:, self.sl] if cfg.guided else None
+        if not isinstance(self.model, RecursiveModel):  # a baseline's own draws (MDLM's times and masks)
+            noise = self.model.train_noise(self.gen, self.B)
+            noise = None if noise is None else noise[self.sl]
         match_u = None
         if cfg.target == "matched" and sols is not None:
             match_u = torch.rand((self.B, sols.shape[1]), generator=self.gen, device=dev)[self.sl]
@@ -187,7 +192,7 @@ class Trainer:
         self.model.train()
         with torch.autocast("cuda", dtype=getattr(torch, cfg.dtype), enabled=dev.type == "cuda"):
             loss, stats, h, l, q_halt, correct = self._step_fn(self.h, self.l, x, y_cls, y_tok, sols, noise, pids,
-                                                               match_u)
+                                                               match_u, self.nstep)
         # DDP averages over ranks; each rank's loss is the mean over its slice, so the result
         # is the global-batch mean gradient (equal slices)
         loss.backward()
@@ -213,7 +218,7 @@ class Trainer:
         self.h = torch.where(torch.isfinite(h), h, self.model.z0[0])
         self.l = torch.where(torch.isfinite(l), l, self.model.z0[1])
         self.nstep = self.nstep + 1
-        halt = self.nstep >= cfg.n_sup
+        halt = self.nstep >= cfg.sup_steps
         if cfg.train_halting:
             halt = halt | ((q_halt > 0) & (self.nstep >= self.min_steps))
         if cfg.target == "matched":  # a group halts when all its slots do
@@ -252,7 +257,7 @@ class Trainer:
         return out
 
     # ------------------------------------------------------------------ state
-    def eval_model(self) -> RecursiveModel:
+    def eval_model(self) -> torch.nn.Module:
         return self.ema if self.ema is not None else self.model
 
     def agent(self) -> Agent:
@@ -381,7 +386,7 @@ def train(
         torch.cuda.set_device(dev)
     if config.epochs and not config.max_steps:
         rows = len(env.unwrapped.dataset("train", **config.dataset_kwargs).inputs)
-        config = config.replace(max_steps=int(config.epochs * rows * config.n_sup / config.batch_size))
+        config = config.replace(max_steps=int(config.epochs * rows * config.sup_steps / config.batch_size))
     tr = Trainer(env, config, dev, dist)
     cfg = config = tr.cfg  # the trainer fills data-dependent fields (puzzle-id table size)
     if dev.type == "cpu" and check_memory:

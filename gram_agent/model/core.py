@@ -121,7 +121,7 @@ class RecursiveModel(nn.Module):
         return self.decoder(h[:, self.prefix:])
 
     # ------------------------------------------------------------------ training
-    def forward(self, h, l, x, y_cls, y_tok, sols, noise, puzzle_ids=None, match_u=None):
+    def forward(self, h, l, x, y_cls, y_tok, sols, noise, puzzle_ids=None, match_u=None, nstep=None):
         """One supervision step on a batch of slots (the DDP/compile unit).
 
         h, l: (B, Lt, D) fp32 carry; x: (B, L) input tokens; y_cls: (B, L) answer classes with -100
@@ -129,7 +129,8 @@ class RecursiveModel(nn.Module):
         sols: (B, S, L) valid answers as classes (-1 don't-care, -2 padding rows) for aux targets;
         noise: (T + 1, B, Lt, D) standard normals (the last one for the prior sample of the aux heads);
         puzzle_ids: (B,) identifiers for the prefix embedding, or None (id 0);
-        match_u: (B, S) uniforms that draw each slot's completion under ``target="matched"``.
+        match_u: (B, S) uniforms that draw each slot's completion under ``target="matched"``;
+        nstep: (B,) supervision steps each slot had before this one (HRM's Q-learning reads it; unused here).
         Returns (loss, stats (9,), h, l, q_halt (B,), correct (B,)).
         """
         cfg = self.cfg
