@@ -29,7 +29,7 @@ from torch import nn
 from gram_agent.config import GRAMConfig
 from gram_agent.model.core import RecursiveModel, stablemax_log_probs
 from gram_agent.model.heads import Decoder
-from gram_agent.model.layers import Attention, Linear, Reasoner, Rotary, SwiGLU, rms_norm, swiglu_hidden
+from gram_agent.model.layers import Attention, Linear, Reasoner, SwiGLU, rms_norm, swiglu_hidden
 
 #: the smallest diffusion time drawn in training: the ELBO weight 1/t stays finite
 T_MIN = 1e-3
@@ -153,35 +153,12 @@ class TransformerBaseline(OneShotModel):
 
 
 # ---------------------------------------------------------------------- AR
-class CausalAttention(nn.Module):
-    """Multi-head self-attention with RoPE and a boolean attention mask (True: may attend)."""
-
-    def __init__(self, d: int, n_heads: int, seq_len: int, theta: float) -> None:
-        super().__init__()
-        self.n_heads = n_heads
-        self.qkv = Linear(d, 3 * d)
-        self.out = Linear(d, d)
-        self.rope = Rotary(d // n_heads, seq_len, theta)
-
-    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        b, n, d = x.shape
-        q, k, v = self.qkv(x).view(b, n, 3, self.n_heads, d // self.n_heads).permute(2, 0, 3, 1, 4).unbind(0)
-        cos, sin = self.rope.cos[:n].to(x.dtype), self.rope.sin[:n].to(x.dtype)
-
-        def rot(t: torch.Tensor) -> torch.Tensor:
-            t1, t2 = t.chunk(2, dim=-1)
-            return t * cos + torch.cat([-t2, t1], dim=-1) * sin
-
-        y = F.scaled_dot_product_attention(rot(q), rot(k), v, attn_mask=mask[:n, :n])
-        return self.out(y.transpose(1, 2).reshape(b, n, d))
-
-
 class CausalBlock(nn.Module):
     """The core's post-norm block with a masked attention."""
 
     def __init__(self, cfg: GRAMConfig, seq_len: int) -> None:
         super().__init__()
-        self.attn = CausalAttention(cfg.d_model, cfg.n_heads, seq_len, cfg.rope_theta)
+        self.attn = Attention(cfg.d_model, cfg.n_heads, seq_len, cfg.rope_theta)
         self.mlp = SwiGLU(cfg.d_model, swiglu_hidden(cfg.d_model, cfg.ffn_expansion))
         self.eps = cfg.norm_eps
 

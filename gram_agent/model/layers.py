@@ -72,14 +72,16 @@ class Rotary(nn.Module):
         self.register_buffer("cos", ang.cos(), persistent=False)
         self.register_buffer("sin", ang.sin(), persistent=False)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: (B, H, L, hd)
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: (B, H, L, hd), L <= seq_len (a prefix)
         x1, x2 = x.chunk(2, dim=-1)
         rot = torch.cat([-x2, x1], dim=-1)
-        return x * self.cos.to(x.dtype) + rot * self.sin.to(x.dtype)
+        n = x.shape[-2]
+        return x * self.cos[:n].to(x.dtype) + rot * self.sin[:n].to(x.dtype)
 
 
 class Attention(nn.Module):
-    """Full (non-causal) multi-head self-attention with RoPE through SDPA."""
+    """Multi-head self-attention with RoPE through SDPA: full, or under a boolean ``mask`` (True: may
+    attend; the autoregressive baseline's causal mask, cut to the length of x)."""
 
     def __init__(self, d: int, n_heads: int, seq_len: int, theta: float) -> None:
         super().__init__()
@@ -88,11 +90,11 @@ class Attention(nn.Module):
         self.out = Linear(d, d)
         self.rope = Rotary(d // n_heads, seq_len, theta)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         b, l, d = x.shape
         q, k, v = self.qkv(x).view(b, l, 3, self.n_heads, d // self.n_heads).permute(2, 0, 3, 1, 4).unbind(0)
         q, k = self.rope(q), self.rope(k)
-        y = F.scaled_dot_product_attention(q, k, v)
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=None if mask is None else mask[:l, :l])
         return self.out(y.transpose(1, 2).reshape(b, l, d))
 
 
