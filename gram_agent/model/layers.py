@@ -98,15 +98,30 @@ class Attention(nn.Module):
         return self.out(y.transpose(1, 2).reshape(b, l, d))
 
 
+#: the mixer pads the sequence axis to a multiple of this (16 bf16 = 32 bytes: aligned GEMM operands)
+MIX_ALIGN = 16
+
+
 class TokenMixer(nn.Module):
-    """MLP-mixer token mixing: a SwiGLU across the sequence axis (TRM's ``mlp_t``, no positions)."""
+    """MLP-mixer token mixing: a SwiGLU across the sequence axis (TRM's ``mlp_t``, no positions).
+
+    The sequence axis is zero-padded to a multiple of ``MIX_ALIGN`` inside the forward, with the
+    weights padded by zero columns / rows and the extra outputs dropped: the same result and the same
+    parameters, but GEMMs whose inner and leading dimensions suit tensor cores (81 does not)."""
 
     def __init__(self, seq_len: int, expansion: float) -> None:
         super().__init__()
+        self.seq_len = seq_len
+        self.pad = -seq_len % MIX_ALIGN
         self.mlp = SwiGLU(seq_len, swiglu_hidden(seq_len, expansion))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.mlp(x.transpose(1, 2)).transpose(1, 2)
+        if not self.pad:
+            return self.mlp(x.transpose(1, 2)).transpose(1, 2)
+        w_in = F.pad(self.mlp.gate_up.weight, (0, self.pad))  # (2H, Lp): zero columns meet zero inputs
+        w_out = F.pad(self.mlp.down.weight, (0, 0, 0, self.pad))  # (Lp, H): zero rows give outputs dropped below
+        g, u = F.linear(F.pad(x.transpose(1, 2), (0, self.pad)), w_in).chunk(2, dim=-1)
+        return F.linear(F.silu(g) * u, w_out)[..., :self.seq_len].transpose(1, 2)
 
 
 class Block(nn.Module):
