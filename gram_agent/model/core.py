@@ -108,8 +108,9 @@ class RecursiveModel(nn.Module):
 
     def latent(self, h: torch.Tensor, l: torch.Tensor, ex: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """K low-level steps, then u = f_H(h, l)."""
+        inj = h + ex  # the same injection for all K steps: summed once
         for _ in range(self.cfg.K):
-            l = self.f_L(l, h + ex)
+            l = self.f_L(l, inj)
         return self.f_H(h, l), l
 
     def pad_prefix(self, t: torch.Tensor, value: int) -> torch.Tensor:
