@@ -1,6 +1,6 @@
 """Training-step speed of GRAM and TRM at the Sudoku and N-Queens shapes, on one GPU.
 
-    python -m benchmarks.bench_train_speed [--steps N] [--shapes sudoku nqueens] [--out FILE]
+    python -m benchmarks.bench_train_speed [--steps N] [--shapes sudoku nqueens] [--out FILE] [--profile PREFIX]
 
 For each shape and model it trains a fixed number of optimiser steps and reports steady sample-steps/s (median
 over the second half of the log intervals), MFU by ``benchmarks.train_gpu.flops_per_sample_step``
@@ -24,8 +24,11 @@ SHAPES: dict[str, tuple[str, str, dict, int]] = {
 }
 
 
-def measure(env_id: str, preset_name: str, model: str, overrides: dict, steps: int) -> dict:
-    """Train ``steps`` optimiser steps; return the speed record of one shape and model."""
+def measure(env_id: str, preset_name: str, model: str, overrides: dict, steps: int,
+            profile: str | None = None) -> dict:
+    """Train ``steps`` optimiser steps; return the speed record of one shape and model. With
+    ``profile``, the steps between the second and third log are profiled (torch.profiler) and the
+    kernels' table, by device time, is written to that file."""
     import torch
 
     import gram_agent
@@ -37,11 +40,30 @@ def measure(env_id: str, preset_name: str, model: str, overrides: dict, steps: i
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.cuda.reset_peak_memory_stats(dev)
     first_log: list[float] = []
+    logs = [0]
+    prof = None
     t0 = time.monotonic()
 
     def log(msg: str) -> None:
-        if not first_log and msg.startswith("{"):
+        nonlocal prof
+        if not msg.startswith("{"):
+            return
+        if not first_log:
             first_log.append(time.monotonic() - t0)
+        logs[0] += 1
+        if profile and logs[0] == 2:  # after compile and warm-up: one log interval of steady steps
+            acts = [torch.profiler.ProfilerActivity.CPU]
+            if dev.type == "cuda":
+                acts.append(torch.profiler.ProfilerActivity.CUDA)
+            prof = torch.profiler.profile(activities=acts)
+            prof.__enter__()
+        elif prof is not None and logs[0] == 3:
+            prof.__exit__(None, None, None)
+            key = "self_cuda_time_total" if dev.type == "cuda" else "self_cpu_time_total"
+            with open(profile, "w") as f:
+                f.write(f"{env_id} {preset_name} {model} {overrides}: {cfg.log_every} steps\n")
+                f.write(prof.key_averages().table(sort_by=key, row_limit=40, max_name_column_width=90))
+            prof = None
 
     agent = gram_agent.train(env_id, cfg, device=dev, max_steps=steps, progress=False, eval_at_end=False, log=log)
     tr = agent.meta["train"]
@@ -68,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--shapes", nargs="+", default=list(SHAPES), choices=list(SHAPES))
     p.add_argument("--models", nargs="+", default=["gram", "trm"], choices=["gram", "trm"])
     p.add_argument("--out", default=None, help="results file (default benchmarks/results/train_speed_bench.json)")
+    p.add_argument("--profile", default=None, metavar="PREFIX",
+                   help="also write PREFIX_<shape>_<model>.txt: torch.profiler's kernel table over one log interval")
     args = p.parse_args(argv)
 
     from benchmarks.common import RESULTS
@@ -77,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     for shape in args.shapes:
         env_id, preset_name, overrides, steps = SHAPES[shape]
         for model in args.models:
-            rec = {"shape": shape, **measure(env_id, preset_name, model, overrides, args.steps or steps)}
+            prof = f"{args.profile}_{shape}_{model}.txt" if args.profile else None
+            rec = {"shape": shape, **measure(env_id, preset_name, model, overrides, args.steps or steps, prof)}
             runs.append(rec)
             print(f"{shape:8} {model:4} {rec['sample_steps_per_s']:9.0f} sample-steps/s  MFU {rec['mfu']:.3f}  "
                   f"warm-up {rec['warmup_s'] or 0:.0f} s  peak {rec['peak_memory_gib'] or 0:.1f} GiB", flush=True)
