@@ -6,6 +6,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from gram_agent.config import preset  # noqa: E402
+from gram_agent.model.core import RecursiveModel  # noqa: E402
 from gram_agent.model.layers import MIX_ALIGN, Block, TokenMixer, rms_norm  # noqa: E402
 
 torch.set_num_threads(1)
@@ -48,3 +50,26 @@ def test_mixer_block_in_float32_matches_the_reference_block():
     mid = rms_norm(x + reference_mixer(blk.mix, x), blk.eps)  # the block as defined, unpadded mixer
     ref = rms_norm(mid + blk.mlp(mid), blk.eps)
     torch.testing.assert_close(blk(x), ref, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("model", ["gram", "trm"])
+def test_training_step_under_bf16_autocast_runs_in_mixed_precision(model):
+    """The GPU path (bf16 autocast) through a whole supervision step, run on the CPU's autocast:
+    finite, an fp32 carry out, and a loss near the fp32 one."""
+    torch.manual_seed(3)
+    cfg = preset("tiny", model=model, d_model=32, n_heads=2, guidance_hidden=32, mixer="mlp", compile=False)
+    m = RecursiveModel(cfg, 11, 81, 9)
+    g = torch.Generator().manual_seed(0)
+    x = torch.randint(1, 11, (4, 81), generator=g)
+    y_cls = torch.randint(0, 9, (4, 81), generator=g)
+    h0, l0 = m.initial_state(4)
+    noise = torch.randn(cfg.T + 1, 4, m.total_len, cfg.d_model, generator=g)
+    args = (h0, l0, x, y_cls, y_cls + 1, None, noise)
+    loss32 = m(*args)[0]
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss, stats, h2, l2, q_halt, correct = m(*args)
+    loss.backward()
+    assert torch.isfinite(loss) and torch.isfinite(stats).all()
+    assert h2.dtype == l2.dtype == torch.float32
+    assert all(torch.isfinite(p.grad).all() for p in m.parameters() if p.grad is not None)
+    torch.testing.assert_close(loss.float(), loss32, rtol=0.05, atol=0.05)
