@@ -329,7 +329,7 @@ def _check_names(kw: dict[str, Any]) -> None:
         if name in FIELDS:
             continue
         if name in REMOVED:
-            raise ValueError(f"config field {name!r} (={kw[name]!r}) was removed; the git tag pre-cleanup "
+            raise ValueError(f"config field {name!r} (={kw[name]!r}) was removed; the git tag pre-cleanup (commit 34a71a7) "
                              "keeps the code that used it")
         near = difflib.get_close_matches(name, FIELDS, n=1)
         raise ValueError(f"unknown config field {name!r}" + (f"; did you mean {near[0]!r}?" if near else ""))
