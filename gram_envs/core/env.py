@@ -28,6 +28,27 @@ from gram_envs.core.metrics import MetricsTracker
 EVAL_CHUNK_CELLS = 1 << 19
 
 
+
+def choose_instance(options: dict[str, Any] | None, default_split: str, split_ids: Any,
+                    rng: np.random.Generator) -> tuple[str, int, int]:
+    """(split, index, instance id) from reset ``options`` (``split``, ``index``): the one parser of
+    reset options for the array envs and their text wrappers; without ``index`` one is drawn."""
+    options = dict(options or {})
+    unknown = set(options) - {"split", "index"}
+    if unknown:
+        raise ValueError(f"unknown reset options {sorted(unknown)}; expected 'split' and/or 'index'")
+    split = options.get("split", default_split)
+    ids = split_ids(split)
+    if len(ids) == 0:
+        raise ValueError(f"split {split!r} has no instances")
+    if "index" in options:
+        index = options["index"]
+        if not is_int(index) or not 0 <= int(index) < len(ids):
+            raise ValueError(f"index must be an int in [0, {len(ids)}) for split {split!r}, got {index!r}")
+    else:
+        index = int(rng.integers(len(ids)))
+    return split, int(index), int(ids[int(index)])
+
 class PuzzleEnv(gym.Env):
     """Base class: one episode = one puzzle, one whole answer per step."""
 
@@ -132,21 +153,8 @@ class PuzzleEnv(gym.Env):
     # ------------------------------------------------------------------ gym API
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
-        options = dict(options or {})
-        unknown = set(options) - {"split", "index"}
-        if unknown:
-            raise ValueError(f"unknown reset options {sorted(unknown)}; expected 'split' and/or 'index'")
-        split = options.get("split", self.default_split)
-        ids = self.puzzle_set.split_ids(split)
-        if len(ids) == 0:
-            raise ValueError(f"split {split!r} has no instances")
-        if "index" in options:
-            index = options["index"]
-            if not is_int(index) or not 0 <= int(index) < len(ids):
-                raise ValueError(f"index must be an int in [0, {len(ids)}) for split {split!r}, got {index!r}")
-        else:
-            index = int(self.np_random.integers(len(ids)))
-        self._instance = int(ids[int(index)])
+        split, index, self._instance = choose_instance(options, self.default_split, self.puzzle_set.split_ids,
+                                                       self.np_random)
         self._last_answer = None
         self._done = False
         info = {

@@ -15,9 +15,9 @@ import string
 from typing import Any, ClassVar
 
 import gymnasium as gym
-import numpy as np
 from gymnasium import spaces
 
+from gram_envs.core.env import choose_instance
 from gram_envs.text.scoring import check_partial_credit, score_texts
 from gram_envs.text.tasks import text_task
 
@@ -59,19 +59,8 @@ class TextEnv(gym.Env):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
-        options = dict(options or {})
-        unknown = set(options) - {"split", "index"}
-        if unknown:
-            raise ValueError(f"unknown reset options {sorted(unknown)}; expected 'split' and/or 'index'")
-        split = options.get("split", self.default_split)
-        ids = self.task.split_ids(split)
-        if "index" in options:
-            index = options["index"]
-            if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= int(index) < len(ids):
-                raise ValueError(f"index must be an int in [0, {len(ids)}) for split {split!r}, got {index!r}")
-        else:
-            index = int(self.np_random.integers(len(ids)))
-        self._instance = int(ids[int(index)])
+        split, index, self._instance = choose_instance(options, self.default_split, self.task.split_ids,
+                                                       self.np_random)
         self._turn = 0
         self._done = False
         self._last = self.task.question(self._instance)
