@@ -423,39 +423,104 @@ def write_checkpoint(root: str, tag: str, *, model: torch.nn.Module, ema: torch.
 PART_PREFIX = "ckpt.part"
 
 
-def pack_parts(ckpt_dir: str, out_dir: str, part_mib: float = 15.0, keep_carry: bool = False) -> list[str]:
-    """Tar a resumable checkpoint folder into numbered parts of at most ``part_mib`` MiB plus a
-    ``ckpt.manifest.json`` (sizes, sha256), so it fits size-limited transfers (the device tool
-    returns files of 16 MiB at most). The training carry (the batch's latent states, the largest
-    piece of the state) is dropped unless ``keep_carry``; resuming then reloads every slot. An older
-    folder's ``state.pt`` is converted to state.json + state.safetensors (read weights-only)."""
-    if not os.path.exists(os.path.join(ckpt_dir, "task.json")):
-        raise FileNotFoundError(f"{ckpt_dir} is not a checkpoint folder (no task.json)")
-    why = folder_problem(ckpt_dir)
-    if why is not None:
-        raise ValueError(f"{ckpt_dir} is not a complete checkpoint: {why}")
-    task = read_json(os.path.join(ckpt_dir, "task.json"))
-    sums = recorded_checksums(task, ckpt_dir)
-    files: dict[str, bytes] = {}
-    for name in sorted(os.listdir(ckpt_dir)):
-        if name in (*STATE_FILES, LEGACY_STATE, "task.json"):
-            continue
-        with open(os.path.join(ckpt_dir, name), "rb") as f:
-            files[name] = f.read()
-    state = read_state(ckpt_dir, sums)
-    if not keep_carry:
-        state.pop("carry", None)
-    files.update(state_files(state))
-    sums = {k: v for k, v in sums.items() if k in files}
-    sums.update({n: sha256_bytes(files[n]) for n in STATE_FILES})
-    files["task.json"] = json.dumps({**task, "checksums": sums}, indent=1).encode()
+#: what a transfer may shrink, tried in this order until the packed checkpoint fits ``max_mib``:
+#: Adam moments to bf16, then the EMA as a bf16 difference from the weights, then the moments dropped
+#: (the resumed run restarts Adam and re-warms its learning rate). The weights always travel exact.
+TRANSFER_LEVELS: tuple[dict[str, str], ...] = (
+    {"moments": "fp32", "ema": "fp32"},
+    {"moments": "bf16", "ema": "fp32"},
+    {"moments": "bf16", "ema": "bf16-delta"},
+    {"moments": "dropped", "ema": "bf16-delta"},
+)
+EMA_DELTA = "ema_delta.safetensors"
+
+
+def _shrink_state(state: dict[str, Any], moments: str) -> dict[str, Any]:
+    """The resume state with Adam's moments cast to bf16 or dropped (the step counts are kept only
+    with the moments: a fresh Adam state restarts its bias correction)."""
+    if moments == "fp32":
+        return state
+    opt = dict(state["opt"])
+    if moments == "dropped":
+        opt["state"] = {}
+        counters = {**state["counters"], "rewarm_from": int(state["counters"]["step"])}
+        return {**state, "opt": opt, "counters": counters}
+    opt["state"] = {k: {n: t.to(torch.bfloat16) if isinstance(t, torch.Tensor) and n != "step"
+                        and t.is_floating_point() else t for n, t in v.items()}
+                    for k, v in state["opt"]["state"].items()}
+    return {**state, "opt": opt}
+
+
+def _ema_delta(weights: bytes, ema: bytes) -> bytes:
+    """EMA minus weights in bf16: the difference is small, so its bf16 rounding is far below the EMA's."""
+    w, e = st_load(weights), st_load(ema)
+    if set(w) != set(e):
+        raise ValueError("ema.safetensors and weights.safetensors hold different tensors")
+    return st_save({k: (e[k].float() - w[k].float()).to(torch.bfloat16) if w[k].is_floating_point() else e[k]
+                    for k in sorted(e)})
+
+
+def _ema_from_delta(weights: bytes, delta: bytes) -> bytes:
+    w, d = st_load(weights), st_load(delta)
+    if set(w) != set(d):
+        raise ValueError(f"{EMA_DELTA} and weights.safetensors hold different tensors")
+    return st_save({k: (w[k].float() + d[k].float()).to(w[k].dtype) if w[k].is_floating_point() else d[k]
+                    for k in sorted(w)})
+
+
+def _tar(files: dict[str, bytes]) -> bytes:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
         for name, data in files.items():
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
-    blob = buf.getvalue()
+    return buf.getvalue()
+
+
+def pack_parts(ckpt_dir: str, out_dir: str, part_mib: float = 15.0, keep_carry: bool = False,
+               max_mib: float | None = None) -> list[str]:
+    """Tar a resumable checkpoint folder into numbered parts of at most ``part_mib`` MiB plus a
+    ``ckpt.manifest.json`` (sizes, sha256), so it fits size-limited transfers (the device tool
+    returns files of 16 MiB at most). The training carry (the batch's latent states, the largest
+    piece of the state) is dropped unless ``keep_carry``; resuming then reloads every slot. With
+    ``max_mib`` the state shrinks by ``TRANSFER_LEVELS`` until the whole fits, and the manifest and
+    task.json say what was shrunk. An older folder's ``state.pt`` is converted (read weights-only)."""
+    if not os.path.exists(os.path.join(ckpt_dir, "task.json")):
+        raise FileNotFoundError(f"{ckpt_dir} is not a checkpoint folder (no task.json)")
+    why = folder_problem(ckpt_dir)
+    if why is not None:
+        raise ValueError(f"{ckpt_dir} is not a complete checkpoint: {why}")
+    if max_mib is not None and not max_mib > 0:
+        raise ValueError(f"max_mib must be a size in MiB > 0, got {max_mib!r}")
+    task = read_json(os.path.join(ckpt_dir, "task.json"))
+    sums = recorded_checksums(task, ckpt_dir)
+    base: dict[str, bytes] = {}
+    for name in sorted(os.listdir(ckpt_dir)):
+        if name in (*STATE_FILES, LEGACY_STATE, "task.json"):
+            continue
+        with open(os.path.join(ckpt_dir, name), "rb") as f:
+            base[name] = f.read()
+    state = read_state(ckpt_dir, sums)
+    if not keep_carry:
+        state.pop("carry", None)
+    has_ema = "ema.safetensors" in base
+    for level in TRANSFER_LEVELS:
+        files = dict(base)
+        if has_ema and level["ema"] == "bf16-delta":
+            files[EMA_DELTA] = _ema_delta(files["weights.safetensors"], files.pop("ema.safetensors"))
+        files.update(state_files(_shrink_state(state, level["moments"])))
+        transfer = {"carry": "kept" if keep_carry else "dropped", "moments": level["moments"],
+                    "ema": level["ema"] if has_ema else "none"}
+        new_sums = {k: v for k, v in sums.items() if k in files}
+        new_sums.update({n: sha256_bytes(files[n]) for n in (*STATE_FILES, EMA_DELTA) if n in files})
+        files["task.json"] = json.dumps({**task, "checksums": new_sums, "transfer": transfer}, indent=1).encode()
+        blob = _tar(files)
+        if max_mib is None or len(blob) <= max_mib * 2**20:
+            break
+    else:
+        raise ValueError(f"{ckpt_dir} packs into {len(blob) / 2**20:.1f} MiB even with the moments dropped and "
+                         f"the EMA as a bf16 difference, over max_mib={max_mib:g}")
     size = max(1, int(part_mib * 2**20))
     os.makedirs(out_dir, exist_ok=True)
     names = []
@@ -463,14 +528,16 @@ def pack_parts(ckpt_dir: str, out_dir: str, part_mib: float = 15.0, keep_carry: 
         name = f"{PART_PREFIX}{i // size:03d}"
         write_bytes(os.path.join(out_dir, name), blob[i:i + size])
         names.append(name)
-    manifest = {"parts": names, "bytes": len(blob), "sha256": sha256_bytes(blob), "keep_carry": keep_carry}
+    manifest = {"parts": names, "bytes": len(blob), "sha256": sha256_bytes(blob), "keep_carry": keep_carry,
+                "transfer": transfer}
     with open(os.path.join(out_dir, "ckpt.manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
     return names
 
 
 def unpack_parts(parts_dir: str, ckpt_dir: str) -> str:
-    """Rebuild a checkpoint folder from ``pack_parts`` output, checking size and sha256 first."""
+    """Rebuild a checkpoint folder from ``pack_parts`` output, checking size and sha256 first; an
+    EMA sent as a bf16 difference is rebuilt into ``ema.safetensors``."""
     manifest = read_json(os.path.join(parts_dir, "ckpt.manifest.json"))
     parts = manifest.get("parts") if isinstance(manifest, dict) else None
     if not (isinstance(parts, list) and all(isinstance(n, str) and n.startswith(PART_PREFIX)
@@ -489,6 +556,24 @@ def unpack_parts(parts_dir: str, ckpt_dir: str) -> str:
             if not member.isfile() or os.path.basename(member.name) != member.name:
                 raise ValueError(f"unexpected entry {member.name!r} in checkpoint parts")
         tar.extractall(ckpt_dir, filter="data")
+    delta_path = os.path.join(ckpt_dir, EMA_DELTA)
+    if os.path.exists(delta_path):
+        task_path = os.path.join(ckpt_dir, "task.json")
+        task = read_json(task_path)
+        sums = recorded_checksums(task, task_path)
+        with open(os.path.join(ckpt_dir, "weights.safetensors"), "rb") as f:
+            weights = f.read()
+        with open(delta_path, "rb") as f:
+            delta = f.read()
+        for name, data in (("weights.safetensors", weights), (EMA_DELTA, delta)):
+            if name in sums and sha256_bytes(data) != sums[name]:
+                raise ValueError(f"{ckpt_dir}/{name}: sha256 differs from the one recorded in task.json")
+        ema = _ema_from_delta(weights, delta)
+        write_bytes(os.path.join(ckpt_dir, "ema.safetensors"), ema)
+        sums = {k: v for k, v in sums.items() if k != EMA_DELTA}
+        sums["ema.safetensors"] = sha256_bytes(ema)
+        write_bytes(task_path, json.dumps({**task, "checksums": sums}, indent=1).encode())
+        os.remove(delta_path)
     return ckpt_dir
 
 

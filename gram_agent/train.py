@@ -118,6 +118,7 @@ class Trainer:
         self.step = 0
         self.samples = 0  # rows started (refills), global
         self.best = -1.0
+        self.rewarm_from: int | None = None  # step where a transfer restarted Adam (learning rate re-warms)
         self.history: list[dict[str, Any]] = []
         self.noise_dtype = getattr(torch, cfg.dtype) if device.type == "cuda" else torch.float32
         self._init_carry()
@@ -186,7 +187,7 @@ class Trainer:
         match_u = None
         if cfg.target == "matched" and sols is not None:
             match_u = torch.rand((self.B, sols.shape[1]), generator=self.gen, device=dev)[self.sl]
-        lr = lr_at(cfg, self.step, cfg.max_steps)
+        lr = lr_at(cfg, self.step, cfg.max_steps) * self.rewarm_factor()
         for gr in self.opt.param_groups:
             gr["lr"] = lr
         self.model.train()
@@ -230,6 +231,12 @@ class Trainer:
         self._halted_correct += torch.stack([(correct * halt).sum(), halt.sum().float()])
         self.step += 1
 
+    def rewarm_factor(self) -> float:
+        """After a transfer that dropped Adam's moments: a linear re-warm over ``lr_warmup_steps``."""
+        if self.rewarm_from is None:
+            return 1.0
+        return min(1.0, (self.step - self.rewarm_from + 1) / max(self.cfg.lr_warmup_steps, 1))
+
     @torch.no_grad()
     def _puzzle_emb_step(self, lr_scale: float, finite: torch.Tensor) -> None:
         """TRM's sparse SignSGD: only rows the batch used (non-zero gradient) move, by
@@ -269,7 +276,8 @@ class Trainer:
             "carry": {k: getattr(self, k).detach().cpu() for k in CARRY},
             "gen": self.gen.get_state(),
             "np_rng": self.np_rng.bit_generator.state,
-            "counters": {"step": self.step, "samples": self.samples, "best": self.best},
+            "counters": {"step": self.step, "samples": self.samples, "best": self.best,
+                         **({"rewarm_from": self.rewarm_from} if self.rewarm_factor() < 1.0 else {})},
             "history": self.history,
         }
 
@@ -324,6 +332,7 @@ class Trainer:
         self.np_rng.bit_generator.state = st["np_rng"]
         c = st["counters"]
         self.step, self.samples, self.best = int(c["step"]), int(c["samples"]), float(c["best"])
+        self.rewarm_from = int(c["rewarm_from"]) if c.get("rewarm_from") is not None else None
         self.history = list(st.get("history", []))
 
 
@@ -400,8 +409,11 @@ def train(
         if differ and log:
             log(f"resuming under this run's config despite: {'; '.join(differ)}")
         tr.load(resume_path)
+        lossy = transfer_losses(read_json(os.path.join(resume_path, "task.json")).get("transfer"), cfg)
+        if lossy:
+            warnings.warn(f"{resume_path} came through a packed transfer: {lossy}", stacklevel=2)
         if log:
-            log(f"resumed from {resume_path} at step {tr.step}")
+            log(f"resumed from {resume_path} at step {tr.step}" + (f" ({lossy})" if lossy else ""))
     if reserve_s is None:
         reserve_s = 0.0 if time_budget_s is None else min(90.0, max(5.0, 0.1 * time_budget_s))
     end = None if time_budget_s is None else t_start + time_budget_s
@@ -498,6 +510,23 @@ def train(
         "interrupted": None if interrupted is None else signal.Signals(interrupted).name,
     }
     return agent
+
+
+def transfer_losses(transfer: Any, cfg: GRAMConfig) -> str:
+    """What a ``pack_parts`` transfer dropped or rounded, in words ("" when the resume is exact)."""
+    if not isinstance(transfer, dict):
+        return ""
+    said = []
+    if transfer.get("carry") == "dropped":
+        said.append("the batch carry was dropped (every slot reloads a row)")
+    if transfer.get("moments") == "bf16":
+        said.append("Adam's moments were rounded to bf16")
+    elif transfer.get("moments") == "dropped":
+        said.append(f"Adam's moments were dropped (Adam restarts; the learning rate re-warms over "
+                    f"{cfg.lr_warmup_steps} steps)")
+    if transfer.get("ema") == "bf16-delta":
+        said.append("the EMA was rebuilt from a bf16 difference to the weights")
+    return "; ".join(said)
 
 
 #: config fields a resume may change: run length, logging, evaluation and checkpoint cadence

@@ -134,6 +134,58 @@ def test_checkpoint_travels_in_parts_and_resumes(tmp_path):
         unpack_parts(str(tmp_path / "parts"), str(tmp_path / "c" / "last"))
 
 
+def test_compact_transfer_shrinks_in_order_and_says_so(tmp_path):
+    """max_mib shrinks the state level by level (moments bf16, EMA as a bf16 difference, moments
+    dropped); weights stay exact, the EMA comes back close, and the resumed run re-warms and says so."""
+    import json
+
+    from gram_agent import distributed as D
+    from gram_agent.checkpoint import pack_parts, read_state, unpack_parts
+    from gram_agent.train import Trainer, transfer_losses
+
+    cfg = tiny(max_steps=4, lr_warmup_steps=3, ema=0.9)
+    train(env4(), cfg, device="cpu", progress=False, eval_at_end=False, checkpoint_dir=str(tmp_path / "a"))
+    src = tmp_path / "a" / "last"
+    sizes = {}
+    for mib in (None, 1e9):
+        pack_parts(str(src), str(tmp_path / f"p{mib}"), max_mib=mib)
+        sizes[mib] = json.loads((tmp_path / f"p{mib}" / "ckpt.manifest.json").read_text())
+    assert sizes[None]["transfer"]["moments"] == "fp32" and sizes[1e9]["transfer"]["moments"] == "fp32"
+    full = sizes[None]["bytes"]
+    params = sum(v.numel() for v in load_weights_dict(src / "weights.safetensors").values())
+    # just under each level's size: the next level is taken
+    levels = []
+    for cut in (full - 1, full - 2 * params * 2 - 1, full - 2 * params * 2 - 2 * params - 1):
+        out = tmp_path / f"cut{cut}"
+        pack_parts(str(src), str(out), max_mib=cut / 2**20)
+        m = json.loads((out / "ckpt.manifest.json").read_text())
+        assert m["bytes"] <= cut
+        levels.append((m["transfer"]["moments"], m["transfer"]["ema"]))
+    assert levels == [("bf16", "fp32"), ("bf16", "bf16-delta"), ("dropped", "bf16-delta")]
+    with pytest.raises(ValueError, match="over max_mib"):
+        pack_parts(str(src), str(tmp_path / "tiny"), max_mib=0.001)
+    unpack_parts(str(out), str(tmp_path / "b" / "last"))
+    path = tmp_path / "b" / "last"
+    assert not (path / "ema_delta.safetensors").exists()
+    ref_w, ref_e = (load_weights_dict(src / n) for n in ("weights.safetensors", "ema.safetensors"))
+    got_w, got_e = (load_weights_dict(path / n) for n in ("weights.safetensors", "ema.safetensors"))
+    assert all(torch.equal(ref_w[k], got_w[k]) for k in ref_w)
+    assert all(torch.allclose(ref_e[k], got_e[k], atol=1e-2 * (ref_e[k] - ref_w[k]).abs().max().item() + 1e-7)
+               for k in ref_e)
+    st = read_state(str(path))
+    assert st["opt"]["state"] == {} and st["counters"]["rewarm_from"] == 4
+    tr = Trainer(env4(), cfg, torch.device("cpu"), D.setup(torch.device("cpu")))
+    tr.load(str(path))  # checksums of the rebuilt EMA verify
+    assert tr.rewarm_from == 4 and tr.rewarm_factor() == pytest.approx(1 / 3)
+    tr.train_step()
+    assert tr.opt.param_groups[0]["lr"] == pytest.approx(cfg.lr / 3)
+    said = transfer_losses(json.loads((path / "task.json").read_text())["transfer"], cfg)
+    assert "moments were dropped" in said and "bf16 difference" in said
+    with pytest.warns(UserWarning, match="packed transfer"):
+        train(env4(), tiny(max_steps=5, lr_warmup_steps=3, ema=0.9), device="cpu", progress=False, eval_at_end=False,
+              checkpoint_dir=str(tmp_path / "b"))
+
+
 def load_weights_dict(path) -> dict:
     from safetensors.torch import load_file
 
