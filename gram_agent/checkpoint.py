@@ -479,18 +479,21 @@ def _tar(files: dict[str, bytes]) -> bytes:
 
 
 def pack_parts(ckpt_dir: str, out_dir: str, part_mib: float = 15.0, keep_carry: bool = False,
-               max_mib: float | None = None) -> list[str]:
+               max_mib: float | None = None, level: int = 0) -> list[str]:
     """Tar a resumable checkpoint folder into numbered parts of at most ``part_mib`` MiB plus a
     ``ckpt.manifest.json`` (sizes, sha256), so it fits size-limited transfers (the device tool
     returns files of 16 MiB at most). The training carry (the batch's latent states, the largest
     piece of the state) is dropped unless ``keep_carry``; resuming then reloads every slot. With
     ``max_mib`` the state shrinks by ``TRANSFER_LEVELS`` until the whole fits, and the manifest and
-    task.json say what was shrunk. An older folder's ``state.pt`` is converted (read weights-only)."""
+    task.json say what was shrunk; ``level`` starts at that entry (to measure each). An older folder's
+    ``state.pt`` is converted (read weights-only)."""
     if not os.path.exists(os.path.join(ckpt_dir, "task.json")):
         raise FileNotFoundError(f"{ckpt_dir} is not a checkpoint folder (no task.json)")
     why = folder_problem(ckpt_dir)
     if why is not None:
         raise ValueError(f"{ckpt_dir} is not a complete checkpoint: {why}")
+    if not (isinstance(level, int) and 0 <= level < len(TRANSFER_LEVELS)):
+        raise ValueError(f"level must be an index into TRANSFER_LEVELS (0..{len(TRANSFER_LEVELS) - 1}), got {level!r}")
     if max_mib is not None and not max_mib > 0:
         raise ValueError(f"max_mib must be a size in MiB > 0, got {max_mib!r}")
     task = read_json(os.path.join(ckpt_dir, "task.json"))
@@ -505,13 +508,13 @@ def pack_parts(ckpt_dir: str, out_dir: str, part_mib: float = 15.0, keep_carry: 
     if not keep_carry:
         state.pop("carry", None)
     has_ema = "ema.safetensors" in base
-    for level in TRANSFER_LEVELS:
+    for step in TRANSFER_LEVELS[level:]:
         files = dict(base)
-        if has_ema and level["ema"] == "bf16-delta":
+        if has_ema and step["ema"] == "bf16-delta":
             files[EMA_DELTA] = _ema_delta(files["weights.safetensors"], files.pop("ema.safetensors"))
-        files.update(state_files(_shrink_state(state, level["moments"])))
-        transfer = {"carry": "kept" if keep_carry else "dropped", "moments": level["moments"],
-                    "ema": level["ema"] if has_ema else "none"}
+        files.update(state_files(_shrink_state(state, step["moments"])))
+        transfer = {"carry": "kept" if keep_carry else "dropped", "moments": step["moments"],
+                    "ema": step["ema"] if has_ema else "none"}
         new_sums = {k: v for k, v in sums.items() if k in files}
         new_sums.update({n: sha256_bytes(files[n]) for n in (*STATE_FILES, EMA_DELTA) if n in files})
         files["task.json"] = json.dumps({**task, "checksums": new_sums, "transfer": transfer}, indent=1).encode()
