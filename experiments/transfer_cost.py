@@ -20,7 +20,7 @@ import time
 
 from tqdm import trange
 
-from gram_agent.checkpoint import TRANSFER_LEVELS, pack_parts, read_json, unpack_parts
+from gram_agent.checkpoint import TRANSFER_LEVELS, pack_parts, read_json, read_weights, unpack_parts
 from gram_envs.core.metrics import provenance
 
 
@@ -43,6 +43,30 @@ def first_leg(env_id: str, cfg, device: str | None, steps: int, ckpt_dir: str) -
     tr.save(ckpt_dir, "last")
 
 
+def sizes_only(args: argparse.Namespace) -> int:
+    """Packed MiB of the model's resume state at each transfer level (no training worth the name)."""
+    import gram_agent
+
+    out = []
+    for model in args.model.split(","):
+        cfg = gram_agent.preset(args.preset, args.env, model=model).set(*args.set)
+        cfg = cfg.replace(batch_size=8, max_steps=1, compile=False, eval_every=0)
+        with tempfile.TemporaryDirectory() as tmp:
+            first_leg(args.env, cfg, "cpu", 1, os.path.join(tmp, "ckpt"))
+            n_params = sum(v.numel() for v in read_weights(
+                os.path.join(tmp, "ckpt", "last", "weights.safetensors")).values())
+            for level in args.levels:
+                parts = os.path.join(tmp, f"parts{level}")
+                pack_parts(os.path.join(tmp, "ckpt", "last"), parts, level=level)
+                m = read_json(os.path.join(parts, "ckpt.manifest.json"))
+                out.append({"model": model, "params": n_params, "level": level, "transfer": m["transfer"],
+                            "packed_mib": m["bytes"] / 2**20})
+                print(json.dumps(out[-1]), flush=True)
+    with open(args.out, "w") as f:
+        json.dump({**provenance(), "env": args.env, "preset": args.preset, "sets": args.set, "sizes": out}, f, indent=1)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--env", default="GRAM/NQueens-8")
@@ -54,8 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--samples", type=int, default=20)
     p.add_argument("--set", action="append", default=[], help="config override name=value")
     p.add_argument("--device", default=None)
+    p.add_argument("--sizes-only", action="store_true",
+                   help="only the packed size at each level, after one step at batch 8 (sizes do not depend on it)")
     p.add_argument("--out", required=True)
     args = p.parse_args(argv)
+    if args.sizes_only:
+        return sizes_only(args)
 
     import gram_agent
 
