@@ -186,6 +186,8 @@ class GRAMConfig:
     eval_instances: int = _f(0, "inference", "test inputs in the final evaluation (0 = the whole split)",
                              lo=0, hi=_BIG)
     eval_batch: int = _f(4096, "inference", "trajectories per forward pass at evaluation", lo=1, hi=10**8)
+    eval_views: int = _f(0, "inference", "ARC: augmented views per test input voted over in evaluate (<= "
+                         "num_variants; 0 = no voting)", lo=0, hi=10**6)
 
     # ------------------------------------------------------------------
     def __post_init__(self) -> None:

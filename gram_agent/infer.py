@@ -424,7 +424,8 @@ class Agent:
                  instances: int | None = None, ptrm_sigma: float = 0.0, seed: int | None = None,
                  record: bool = False, temperature: Temperature = 1.0, progress: bool | None = None,
                  time_budget_s: float | None = None) -> dict[str, float]:
-        """Env metrics over N samples per test instance, plus vote / LPRM / best-Q accuracy.
+        """Env metrics over N samples per test instance, plus vote / LPRM / best-Q accuracy; on ARC with
+        config ``eval_views`` the views' votes instead (``gram_agent.arc.vote_evaluate``).
 
         ``progress``: a bar with an ETA (None: only on a terminal). ``time_budget_s``: sampling stops
         in time to score within it; the metrics then cover the first ``instances`` inputs of the
@@ -437,6 +438,15 @@ class Agent:
         t0 = time.monotonic()
         u = self.env.unwrapped
         ds = u.dataset(split, **self.config.dataset_kwargs)
+        if self.config.eval_views:
+            from gram_agent.arc import is_arc_dataset, vote_evaluate
+
+            if not is_arc_dataset(ds):
+                raise ValueError(f"config eval_views={self.config.eval_views} votes over ARC views; "
+                                 f"{type(u).__name__} has none (set eval_views=0)")
+            return vote_evaluate(self, split, views=self.config.eval_views, samples=samples, steps=steps,
+                                 instances=instances, seed=seed, temperature=temperature, record=record,
+                                 progress=progress, time_budget_s=time_budget_s, ptrm_sigma=ptrm_sigma)
         ids, inp = ds.instance_ids, ds.instance_inputs
         pids = instance_puzzle_ids(ds) if self.model.puzzle_emb is not None else None
         if instances:

@@ -52,6 +52,9 @@ from gram_agent.model import build_model
 from gram_agent.model.core import RecursiveModel
 
 CARRY = ("h", "l", "row", "nstep", "min_steps", "halted")
+#: a slot's own copy of its row (augmenting datasets): re-augmenting the rows mid-trajectory must not
+#: swap the view a slot's latent state was built on (TRM: slots that have not halted keep their puzzle)
+HELD = ("held_x", "held_y_cls", "held_y_tok", "held_pid")
 STAT_NAMES = ("loss", "ce", "kl", "halt_bce", "value_mse", "token_acc", "correct", "sigma_p", "sigma_q")
 
 
@@ -121,6 +124,7 @@ class Trainer:
         self.rewarm_from: int | None = None  # step where a transfer restarted Adam (learning rate re-warms)
         self.history: list[dict[str, Any]] = []
         self.noise_dtype = getattr(torch, cfg.dtype) if device.type == "cuda" else torch.float32
+        self.carry_keys = CARRY + (HELD if self.data.augments else ())
         self._init_carry()
         # several ranks: DistributedDataParallel averages gradients during backward
         self._step_fn = D.wrap(self.model, dist, device)
@@ -151,6 +155,23 @@ class Trainer:
         self.nstep = torch.zeros(self.b, dtype=torch.long, device=self.device)
         self.min_steps = torch.ones(self.b, dtype=torch.long, device=self.device)
         self.halted = torch.ones(self.b, dtype=torch.bool, device=self.device)  # all slots start by loading
+        if self.data.augments:  # filled from the rows by the first step (every slot starts halted)
+            L = self.spec.seq_len
+            self.held_x = torch.zeros(self.b, L, dtype=torch.int32, device=self.device)
+            self.held_y_cls = torch.zeros(self.b, L, dtype=torch.long, device=self.device)
+            self.held_y_tok = torch.zeros(self.b, L, dtype=torch.int32, device=self.device)
+            self.held_pid = torch.zeros(self.b, dtype=torch.long, device=self.device)
+
+    def _hold(self, x: torch.Tensor, y_cls: torch.Tensor, y_tok: torch.Tensor, pids: torch.Tensor | None):
+        """Slots that refilled this step take their row's current (augmented) view; the others keep
+        the view they started on, whatever ``DeviceData.augment`` did to the rows since."""
+        new = self.halted
+        self.held_x = torch.where(new[:, None], x, self.held_x)
+        self.held_y_cls = torch.where(new[:, None], y_cls, self.held_y_cls)
+        self.held_y_tok = torch.where(new[:, None], y_tok, self.held_y_tok)
+        if pids is not None:
+            self.held_pid = torch.where(new, pids, self.held_pid)
+        return self.held_x, self.held_y_cls, self.held_y_tok, None if pids is None else self.held_pid
 
     def _refill(self) -> None:
         cfg, dev, B, sl = self.cfg, self.device, self.B, self.sl
@@ -178,6 +199,8 @@ class Trainer:
         cfg, dev = self.cfg, self.device
         self._refill()
         x, y_cls, y_tok, sols, pids = self.data.gather(self.row)
+        if self.data.augments:
+            x, y_cls, y_tok, pids = self._hold(x, y_cls, y_tok, pids)
         lt = self.model.total_len
         noise = torch.randn((cfg.T + 1, self.B, lt, cfg.d_model), generator=self.gen, device=dev,
                             dtype=self.noise_dtype)[:, self.sl] if cfg.guided else None
@@ -273,7 +296,7 @@ class Trainer:
     def state(self) -> dict[str, Any]:
         return {
             "opt": self.opt.state_dict(),
-            "carry": {k: getattr(self, k).detach().cpu() for k in CARRY},
+            "carry": {k: getattr(self, k).detach().cpu() for k in self.carry_keys},
             "gen": self.gen.get_state(),
             "np_rng": self.np_rng.bit_generator.state,
             "counters": {"step": self.step, "samples": self.samples, "best": self.best,
@@ -311,7 +334,7 @@ class Trainer:
                     raise ValueError(f"optimizer state {name} has shape {tuple(t.shape)}, its parameter {tuple(p.shape)}")
         # a checkpoint packed for transfer may omit the carry: every slot then reloads a fresh row
         carry = st.get("carry", {})
-        unknown = set(carry) - set(CARRY)
+        unknown = set(carry) - set(self.carry_keys)
         if unknown:
             raise KeyError(f"unknown carry entries {sorted(unknown)}")
         loaded = {}
@@ -320,8 +343,8 @@ class Trainer:
             if v.shape[0] == self.B and self.b != self.B:
                 v = v[self.sl]
             loaded[k] = v
-        cur = {k: getattr(self, k) for k in CARRY}
-        if carry and (set(loaded) != set(CARRY)
+        cur = {k: getattr(self, k) for k in self.carry_keys}
+        if carry and (set(loaded) != set(self.carry_keys)
                       or any(v.shape != cur[k].shape or v.dtype != cur[k].dtype for k, v in loaded.items())):
             warnings.warn("the checkpoint's batch carry does not fit this run's batch: every slot reloads a row",
                           stacklevel=3)

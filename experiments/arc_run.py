@@ -1,0 +1,175 @@
+"""One ARC recipe (``arc1-gram``, ``arc1-trm``) trained as a chain of short resumable chunks, then scored.
+
+Each invocation does one chunk of at most ``--chunk-minutes`` and exits:
+
+- while the recipe's training minutes are not used up, it trains from ``RUN/last`` (resuming) for
+  the smaller of the chunk and the minutes left, and adds the chunk's wall time to ``RUN/chain.json``;
+- once they are, it scores ``RUN/last`` on the 400 evaluation tasks by voting over the recipe's
+  augmented views (``gram_agent.arc.vote_evaluate``) and writes ``--out`` (pass@1 / pass@2 through
+  the env, next to the copy baselines and the papers' numbers); a later call only prints it.
+
+Moving between machines: ``--pack DIR`` writes ``RUN/last`` (with the ledger) as parts of at most
+15 MiB plus a manifest (``gram_agent.checkpoint.pack_parts``); ``--unpack DIR`` rebuilds ``RUN/last``
+from them before the chunk when ``RUN`` holds no checkpoint. The same command runs every chunk:
+
+    python -m experiments.arc_run --recipe arc1-gram --run-dir runs/arc1-gram --chunk-minutes 9 --pack parts
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+LEDGER = "chain.json"
+#: the papers' ARC-AGI-1 pass@2 (per cent): TRM (arXiv 2510.04871) and GRAM's Table 8
+PAPER_PASS2 = {"trm": 44.6, "gram": 52.0}
+COPY_BASELINE = Path("benchmarks/results/arc_copy_baseline.json")
+
+
+def read_ledger(run_dir: Path) -> dict[str, Any]:
+    """The chain's ledger: the run's own copy, else the one packed inside ``last/``, else a new one."""
+    for p in (run_dir / LEDGER, run_dir / "last" / LEDGER):
+        if p.exists():
+            led = json.loads(p.read_text())
+            if not isinstance(led, dict) or not isinstance(led.get("chunks"), list):
+                raise ValueError(f"{p}: expected a JSON object with a 'chunks' list")
+            return led
+    return {"train_s": 0.0, "chunks": []}
+
+
+def write_ledger(run_dir: Path, led: dict[str, Any]) -> None:
+    """Write the ledger beside the checkpoint and inside ``last/`` (so ``--pack`` carries it)."""
+    text = json.dumps(led, indent=1)
+    for p in (run_dir / LEDGER, run_dir / "last" / LEDGER):
+        if p.parent.is_dir():
+            tmp = p.with_suffix(".tmp")
+            tmp.write_text(text)
+            os.replace(tmp, p)
+
+
+def copy_baselines(env_id: str) -> dict[str, Any] | None:
+    """The stored copy baselines' evaluation-split scores for ``env_id`` (None when not stored)."""
+    if not COPY_BASELINE.exists():
+        return None
+    entry = json.loads(COPY_BASELINE.read_text()).get("results", {}).get(env_id, {}).get("evaluation")
+    if not entry:
+        return None
+    return {name: entry[name] for name in ("copy", "copy+demo_output") if name in entry}
+
+
+def build_config(args: argparse.Namespace) -> Any:
+    from gram_agent import preset
+
+    cfg = preset(args.recipe)
+    return cfg.set(*args.set) if args.set else cfg
+
+
+def train_chunk(args: argparse.Namespace, run_dir: Path, led: dict[str, Any], left_s: float) -> None:
+    import gymnasium as gym
+
+    import gram_envs  # noqa: F401
+    from gram_agent import train
+    from gram_agent.recipes import recipe
+
+    cfg = build_config(args)
+    env = gym.make(recipe(args.recipe).env_id, **args.env_kwargs)
+    budget = min(args.chunk_minutes * 60.0, left_s)
+    agent = train(env, cfg, device=args.device, time_budget_s=budget, checkpoint_dir=str(run_dir),
+                  eval_at_end=False, progress=False, reserve_s=min(20.0, 0.05 * budget),
+                  log=lambda s: print(s, flush=True))
+    run = agent.meta["train"]
+    led["train_s"] = float(led.get("train_s", 0.0)) + float(run["wall_time_s"])
+    led["chunks"].append({k: run[k] for k in ("steps", "steps_this_run", "train_time_s", "wall_time_s",
+                                              "sample_steps_per_s", "median_step_s", "interrupted")})
+    led.update(recipe=args.recipe, steps=int(run["steps"]))
+    write_ledger(run_dir, led)
+
+
+def evaluate(args: argparse.Namespace, run_dir: Path, led: dict[str, Any]) -> dict[str, Any]:
+    from gram_agent import Agent
+    from gram_agent.checkpoint import finite_json
+    from gram_agent.recipes import recipe
+    from gram_envs.core.metrics import provenance
+
+    r = recipe(args.recipe)
+    agent = Agent.load(str(run_dir / "last"))
+    cfg = agent.config
+    metrics = agent.evaluate("test", samples=cfg.eval_samples, instances=args.instances or None, seed=0,
+                             time_budget_s=args.chunk_minutes * 60.0, progress=False)
+    out = {
+        "recipe": r.name, "env_id": r.env_id, "model": r.model, "split": "evaluation",
+        "steps": led.get("steps"), "train_minutes": round(float(led.get("train_s", 0.0)) / 60.0, 2),
+        "chunks": len(led.get("chunks", [])),
+        "scoring": "the top two of the votes over eval_views augmented views x eval_samples samples, each "
+                   "answer mapped back by its view's inverse transform; ARC Prize's task pass@k through env.evaluate",
+        "metrics": metrics,
+        "paper_pass@2_percent": PAPER_PASS2.get(r.model),
+        "copy_baselines": copy_baselines(r.env_id),
+        "config": cfg.to_dict(),
+        "ledger": led,
+        **provenance(),
+    }
+    out = finite_json(out)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(out, indent=1, allow_nan=False) + "\n")
+    led["evaluated"] = True
+    write_ledger(run_dir, led)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    from gram_agent.recipes import recipe
+
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--recipe", required=True, help="arc1-gram or arc1-trm (any recipe with an ARC env)")
+    p.add_argument("--run-dir", required=True, help="checkpoint folder of the run (RUN/last, RUN/chain.json)")
+    p.add_argument("--chunk-minutes", type=float, default=9.0, help="wall-clock budget of this invocation")
+    p.add_argument("--total-minutes", type=float, default=None, help="training minutes of the whole chain "
+                   "(default: the recipe's train_minutes)")
+    p.add_argument("--set", action="append", default=[], metavar="K=V", help="config field on top of the recipe")
+    p.add_argument("--env-kwargs", type=json.loads, default={}, help="JSON keyword arguments of gym.make")
+    p.add_argument("--device", default=None)
+    p.add_argument("--instances", type=int, default=0, help="score the first N evaluation inputs (0: all)")
+    p.add_argument("--unpack", default=None, metavar="DIR", help="rebuild RUN/last from pack_parts output first")
+    p.add_argument("--pack", default=None, metavar="DIR", help="after the chunk, write RUN/last as <=15 MiB parts")
+    p.add_argument("--out", default=None, help="results JSON (default RUN/results.json)")
+    args = p.parse_args(argv)
+    r = recipe(args.recipe)
+    if "ARC" not in r.env_id:
+        p.error(f"recipe {r.name!r} trains {r.env_id}; this runner is for the ARC recipes")
+    if not args.chunk_minutes > 0:
+        p.error("--chunk-minutes must be > 0")
+    run_dir = Path(args.run_dir)
+    args.out = args.out or str(run_dir / "results.json")
+    from gram_agent.checkpoint import find_resume, pack_parts, unpack_parts
+
+    if args.unpack and (not run_dir.exists() or find_resume(str(run_dir)) is None):
+        unpack_parts(args.unpack, str(run_dir / "last"))
+        print(f"unpacked {args.unpack} into {run_dir / 'last'}", flush=True)
+    led = read_ledger(run_dir)
+    total_s = 60.0 * (r.train_minutes if args.total_minutes is None else args.total_minutes)
+    left_s = total_s - float(led.get("train_s", 0.0))
+    if left_s > 1.0:
+        train_chunk(args, run_dir, led, left_s)
+        done = float(led["train_s"])
+        print(f"chunk {len(led['chunks'])}: step {led['steps']}, {done / 60:.1f} of {total_s / 60:g} training "
+              f"minutes used" + ("; the next call evaluates" if done >= total_s - 1.0 else ""), flush=True)
+    elif led.get("evaluated") and Path(args.out).exists():
+        print(Path(args.out).read_text())
+    else:
+        out = evaluate(args, run_dir, led)
+        print(json.dumps({k: out[k] for k in ("recipe", "steps", "train_minutes", "metrics")}, indent=1))
+    if args.pack:
+        shutil.rmtree(args.pack, ignore_errors=True)
+        parts = pack_parts(str(run_dir / "last"), args.pack, 15.0)
+        print(f"packed {run_dir / 'last'} into {len(parts)} parts under {args.pack}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
