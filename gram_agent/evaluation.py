@@ -20,8 +20,8 @@ from gram_envs.core.metrics import (
     provenance,
 )
 
-__all__ = ["GRID", "PAPER_SAMPLING", "accuracy_bar", "adopt_snapshot", "analyse", "choose", "provenance",
-           "row_named", "schedule", "schedule_name", "snapshot_candidates", "split_inputs", "sweep"]
+__all__ = ["GRID", "PAPER_SAMPLING", "accuracy_bar", "adopt_snapshot", "analyse", "choose", "prefix_selections",
+           "provenance", "row_named", "schedule", "schedule_name", "snapshot_candidates", "split_inputs", "sweep"]
 
 
 def analyse(env, ids: np.ndarray, cands: np.ndarray, roll=None, agent=None) -> dict:
@@ -44,6 +44,49 @@ def analyse(env, ids: np.ndarray, cands: np.ndarray, roll=None, agent=None) -> d
         for how in ("vote", "lprm", "halt"):
             sel = u.detokenize(agent.select(roll, how).cpu().numpy())[:, None]
             out[f"{how}_accuracy"] = float(u.evaluate(ids, sel, record=False)["metrics"]["accuracy"])
+    return out
+
+
+# ---- width: every sample count from one draw ----
+
+#: instances x samples^2 x tokens compared at once by ``prefix_selections``' vote
+VOTE_CHUNK_ELEMS = 2**25
+
+
+def prefix_selections(valid: np.ndarray, tokens: np.ndarray, value: np.ndarray, q_halt: np.ndarray,
+                      ns: list[int], heads: bool = True) -> dict[str, np.ndarray]:
+    """Per input and sample count n (the first n of the N drawn samples, so one draw of N serves every
+    n <= N): (M, len(ns)) arrays ``sample_accuracy`` (share of the n samples that are valid), ``pass``
+    (any of them valid), ``vote`` (the most frequent answer valid; ties: the first, as
+    ``Agent.select``) and, with ``heads``, ``lprm`` and ``halt`` (the highest value / halting-Q
+    sample valid). ``valid``, ``value``, ``q_halt``: (M, N); ``tokens``: (M, N, L) answer rows."""
+    ok, tok = np.asarray(valid), np.asarray(tokens)
+    val, q = np.asarray(value), np.asarray(q_halt)
+    if ok.ndim != 2 or ok.dtype != bool or tok.shape[:2] != ok.shape or tok.ndim != 3 or \
+            val.shape != ok.shape or q.shape != ok.shape:
+        raise ValueError(f"valid must be (M, N) bool, tokens (M, N, L), value and q_halt (M, N); got {ok.shape} "
+                         f"{ok.dtype}, {tok.shape}, {val.shape}, {q.shape}")
+    m, n_max = ok.shape
+    bad = [n for n in ns if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= n_max]
+    if not ns or bad:
+        raise ValueError(f"ns must be a non-empty list of sample counts in [1, {n_max}], got {list(ns)}")
+    rows = np.arange(m)
+    out = {k: np.zeros((m, len(ns)), dtype=np.float64 if k == "sample_accuracy" else bool)
+           for k in ("sample_accuracy", "pass", "vote", *(("lprm", "halt") if heads else ()))}
+    csum = np.cumsum(ok, axis=1)
+    for j, n in enumerate(ns):
+        out["sample_accuracy"][:, j] = csum[:, n - 1] / n
+        out["pass"][:, j] = csum[:, n - 1] > 0
+        if heads:
+            out["lprm"][:, j] = ok[rows, val[:, :n].argmax(1)]
+            out["halt"][:, j] = ok[rows, q[:, :n].argmax(1)]
+    step = max(1, VOTE_CHUNK_ELEMS // max(1, n_max * n_max * tok.shape[2]))
+    for s in range(0, m, step):  # equal-answer matrix, a few inputs at a time
+        same = (tok[s:s + step, :, None, :] == tok[s:s + step, None, :, :]).all(-1)
+        r = np.arange(same.shape[0])
+        for j, n in enumerate(ns):
+            idx = same[:, :n, :n].sum(-1).argmax(-1)
+            out["vote"][s:s + step, j] = ok[s:s + step][r, idx]
     return out
 
 

@@ -196,7 +196,8 @@ class Agent:
                 ptrm_sigma: float = 0.0, ptrm_target: str = "l", halt: bool = False,
                 seed: int | None = None, batch: int | None = None,
                 puzzle_ids: np.ndarray | None = None, temperature: Temperature = 1.0,
-                deadline: float | None = None, progress: bool | None = False) -> dict[str, torch.Tensor]:
+                deadline: float | None = None, progress: bool | None = False,
+                record_steps: Sequence[int] | None = None) -> dict[str, Any]:
         """N trajectories per puzzle from the prior: tokens (M, N, L), q_halt and value (M, N).
         ``puzzle_ids`` (M,): prefix identifiers (ARC task variants); None uses id 0.
         ``temperature`` scales the prior's sigma (1.0: the paper's sampling; 0: its mean path); a
@@ -207,7 +208,10 @@ class Agent:
         batch is computed in chunks of ``cpu_chunk()`` (the same draws, bounded memory). With a
         ``deadline`` (a ``time.monotonic()`` value) the rollout stops before it and returns the first
         M' < M puzzles only (each with the draws an uncut rollout gives it). ``progress``: a tqdm bar
-        with an ETA (None: only on a terminal)."""
+        with an ETA (None: only on a terminal). ``record_steps``: supervision steps (each in
+        [1, ``steps``]) whose answers are also kept, under ``roll["at_steps"][d]`` as a dict like the
+        rollout's own; they equal a rollout of ``d`` steps with the same seed and a constant
+        temperature, so one rollout serves a whole depth sweep (recursive models only)."""
         m = self.model
         cfg = self.config
         dev = self.device
@@ -219,9 +223,12 @@ class Agent:
         if isinstance(m, OneShotModel):
             if ptrm_sigma > 0 or halt:
                 raise ValueError(f"ptrm_sigma and halt need the recursive core (gram or trm), not {cfg.model!r}")
+            if record_steps is not None:
+                raise ValueError(f"record_steps needs the recursive core (gram, trm or hrm), not {cfg.model!r}")
             return self._sample_baseline(tokens, samples, steps, seed, batch, puzzle_ids, temperature, deadline)
         steps = steps or cfg.n_sup
         temps = temperature_schedule(temperature, steps)
+        record = _check_record_steps(record_steps, steps, deadline)
         x = self._check_tokens(tokens)
         n_puz = x.shape[0]
         stochastic = cfg.guided or ptrm_sigma > 0
@@ -243,6 +250,8 @@ class Agent:
         cls_all = torch.empty(total, m.seq_len, dtype=torch.long, device=dev)
         q_all = torch.empty(total, device=dev)
         v_all = torch.empty(total, device=dev)
+        rec = {d: (torch.empty(total, m.seq_len, dtype=torch.long, device=dev), torch.empty(total, device=dev),
+                   torch.empty(total, device=dev)) for d in record}
         bar = None
         if progress is not False:
             from tqdm.auto import tqdm
@@ -297,6 +306,9 @@ class Agent:
                             bar.update(e - c)
                         c = e
                         active = clock.fit(active, c, steps - step - 1, s, n_eff)
+                    if step + 1 in rec:  # no deadline here: every trajectory of the batch is active
+                        rc, rq, rv = rec[step + 1]
+                        rc[s:s + b], rq[s:s + b], rv[s:s + b] = pred_b, q_b, v_b
                     if active == 0:
                         break
             cls_all[s:s + active], q_all[s:s + active], v_all[s:s + active] = (
@@ -308,12 +320,23 @@ class Agent:
             bar.close()
         n_done = done // n_eff
         keep = n_done * n_eff
-        toks = self._to_tokens(xr[:keep], cls_all[:keep]).view(n_done, n_eff, xr.shape[1])
-        q_all, v_all = q_all[:keep].view(n_done, n_eff), v_all[:keep].view(n_done, n_eff)
+        out: dict[str, Any] = self._shaped(xr[:keep], cls_all[:keep], q_all[:keep], v_all[:keep], n_done, n_eff,
+                                           samples)
+        if rec:
+            out["at_steps"] = {d: self._shaped(xr[:keep], rc[:keep], rq[:keep], rv[:keep], n_done, n_eff, samples)
+                               for d, (rc, rq, rv) in rec.items()}
+        return out
+
+    def _shaped(self, xr: torch.Tensor, cls: torch.Tensor, q: torch.Tensor, v: torch.Tensor, n_done: int,
+                n_eff: int, samples: int) -> dict[str, torch.Tensor]:
+        """Flat trajectory results -> tokens (M, N, L), q_halt and value (M, N); a deterministic model's
+        one computed trajectory per input is repeated N times."""
+        toks = self._to_tokens(xr, cls).view(n_done, n_eff, xr.shape[1])
+        q, v = q.view(n_done, n_eff), v.view(n_done, n_eff)
         if n_eff != samples:
             toks = toks.expand(n_done, samples, -1)
-            q_all, v_all = q_all.expand(n_done, samples), v_all.expand(n_done, samples)
-        return {"tokens": toks, "q_halt": q_all, "value": v_all}
+            q, v = q.expand(n_done, samples), v.expand(n_done, samples)
+        return {"tokens": toks, "q_halt": q, "value": v}
 
     @torch.no_grad()
     def _sample_baseline(self, tokens: Any, samples: int, steps: int | None, seed: int | None, batch: int | None,
@@ -581,6 +604,18 @@ def _check_box(value: Any, space: Any, name: str) -> bool:
     if arr.size and (np.any(arr < space.low) or np.any(arr > space.high)):
         raise ValueError(f"{name} values must lie in [{low}, {high}], got values in [{arr.min()}, {arr.max()}]")
     return single
+
+
+def _check_record_steps(record_steps: Sequence[int] | None, steps: int, deadline: float | None) -> list[int]:
+    """The sorted distinct supervision steps a rollout of ``steps`` keeps answers at, each in [1, steps]."""
+    if record_steps is None:
+        return []
+    if deadline is not None:
+        raise ValueError("record_steps and deadline cannot be combined: a cut batch would leave recorded rows unset")
+    got = [check_count("record_steps entry", d) for d in record_steps]
+    if not got or max(got) > steps:
+        raise ValueError(f"record_steps must be a non-empty list of steps in [1, {steps}], got {list(record_steps)}")
+    return sorted(set(got))
 
 
 def temperature_schedule(temperature: Temperature, steps: int) -> list[float]:

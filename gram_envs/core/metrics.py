@@ -236,6 +236,78 @@ def accuracy_by_num_solutions(valid: np.ndarray, num_solutions: np.ndarray) -> d
             for k in np.unique(nsol)}
 
 
+def quantile_edges(values: np.ndarray, buckets: int = 4) -> list[float]:
+    """Bucket edges at the ``buckets``-quantiles of ``values`` (minimum and maximum included); tied
+    quantiles (integer ratings) merge, so fewer buckets may come back. For ``accuracy_by_bucket``."""
+    v = np.asarray(values, dtype=np.float64)
+    if v.ndim != 1 or v.size == 0 or not np.isfinite(v).all():
+        raise ValueError(f"values must be a non-empty 1-D array of finite numbers, got shape {v.shape}")
+    if not is_int(buckets) or buckets < 1:
+        raise ValueError(f"buckets must be an int >= 1, got {buckets!r}")
+    edges = np.unique(np.quantile(v, np.linspace(0.0, 1.0, int(buckets) + 1)))
+    if edges.size == 1:  # every value equal: one bucket holding them all
+        edges = np.array([edges[0], edges[0]])
+    return [float(e) for e in edges]
+
+
+def accuracy_by_bucket(correct: np.ndarray, values: np.ndarray, edges: list[float]) -> list[dict]:
+    """Per bucket ``[edges[i], edges[i+1])`` of ``values`` (the last bucket also holds its upper edge):
+    its bounds, how many inputs fall in it and their mean correctness (None when empty). ``correct`` is
+    (M,) per input or (M, S) per sample; every value must fall in some bucket, none is dropped."""
+    ok = np.asarray(correct)
+    v = np.asarray(values, dtype=np.float64)
+    e = np.asarray(edges, dtype=np.float64)
+    if ok.ndim not in (1, 2) or ok.dtype.kind not in "biuf" or v.shape != ok.shape[:1]:
+        raise ValueError(f"correct must be (M,) or (M, S) numbers with one value per input, got correct "
+                         f"{ok.shape} {ok.dtype} and values {v.shape}")
+    one_point = e.size == 2 and e[0] == e[1]  # quantile_edges of equal values
+    if e.ndim != 1 or e.size < 2 or not np.isfinite(e).all() or ((np.diff(e) <= 0).any() and not one_point):
+        raise ValueError(f"edges must be >= 2 finite, strictly increasing numbers, got {list(edges)}")
+    outside = (v < e[0]) | (v > e[-1]) | ~np.isfinite(v)
+    if outside.any():
+        raise ValueError(f"{int(outside.sum())} values lie outside the edges [{e[0]:g}, {e[-1]:g}], e.g. "
+                         f"{v[outside][0]:g}")
+    which = np.clip(np.searchsorted(e, v, side="right") - 1, 0, e.size - 2)
+    per_input = ok.reshape(len(v), -1).astype(np.float64).mean(axis=1)
+    out = []
+    for i in range(e.size - 1):
+        sel = which == i
+        out.append({"low": float(e[i]), "high": float(e[i + 1]), "closed_high": i == e.size - 2,
+                    "instances": int(sel.sum()), "accuracy": float(per_input[sel].mean()) if sel.any() else None})
+    return out
+
+
+def generation_counts(samples: np.ndarray, valid: np.ndarray, reference: np.ndarray, answer_ndim: int) -> dict:
+    """How new a set of unconditional samples is: the share that is valid, the share of distinct
+    samples (distinct / all) and of distinct valid ones (distinct valid / valid), and the share of
+    all and of valid samples identical to a row of ``reference`` (the training grids)."""
+    arr, ok, ref = np.asarray(samples), np.asarray(valid), np.asarray(reference)
+    if arr.ndim != answer_ndim + 1 or len(arr) == 0 or arr.dtype.kind not in "iu" or ok.shape != arr.shape[:1] \
+            or ok.dtype != bool:
+        raise ValueError(f"samples must be a non-empty (n, ...) integer array with {answer_ndim} answer axes and "
+                         f"valid an (n,) bool array, got {arr.shape} {arr.dtype} and {ok.shape} {ok.dtype}")
+    if ref.shape[1:] != arr.shape[1:] or (ref.size and ref.dtype.kind not in "iu"):
+        raise ValueError(f"reference must be integer rows of the samples' shape {arr.shape[1:]}, got {ref.shape}")
+    both = answer_keys(np.concatenate([arr, ref.astype(arr.dtype)]), answer_ndim)  # one key width for both
+    keys, ref_keys = both[:len(arr)], np.unique(both[len(arr):])
+    copied = np.zeros(keys.size, dtype=bool)
+    if ref_keys.size:
+        pos = np.clip(np.searchsorted(ref_keys, keys), 0, ref_keys.size - 1)
+        copied = ref_keys[pos] == keys
+    n, n_valid = keys.size, int(ok.sum())
+    return {
+        "samples": n,
+        "valid": n_valid,
+        "valid_rate": n_valid / n,
+        "distinct_rate": np.unique(keys).size / n,
+        "distinct_valid": int(np.unique(keys[ok]).size),
+        "distinct_valid_rate": np.unique(keys[ok]).size / n_valid if n_valid else None,
+        "copied_rate": float(copied.mean()),
+        "copied_valid_rate": float(copied[ok].mean()) if n_valid else None,
+        "reference_rows": int(len(ref)),
+    }
+
+
 def gap_by_num_solutions(by_n: dict, samples: int) -> dict:
     """Where coverage is lost against the best independent sampler (``coverage_bounds``).
 
