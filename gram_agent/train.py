@@ -643,7 +643,7 @@ def _evaluate(tr: Trainer, cfg: GRAMConfig, checkpoint_dir: str | None, dist: D.
     """Score the eval model on ``split``: the first ``select_instances`` training inputs (these alone
     choose ``best/``) or the test split (``eval_instances``; reported, never used to choose), within
     ``time_budget_s`` (the inputs that fit; the metrics say when they were cut)."""
-    if not dist.main:
+    if not dist.main or cfg.eval_samples == 0:  # 0: no evaluation in train
         return {}
     t0 = time.monotonic()
     instances = cfg.select_instances if split == "train" else (cfg.eval_instances or None)

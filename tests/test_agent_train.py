@@ -92,6 +92,12 @@ def test_killed_and_resumed_run_matches_uninterrupted(tmp_path):
     assert a.meta["train"]["steps"] == 12
 
 
+def test_eval_samples_zero_means_no_evaluation_in_train():
+    agent = train(env4(), tiny(max_steps=2, eval_samples=0, eval_every=1), device="cpu", progress=False)
+    assert agent.meta["train"]["metrics"] == {}
+    assert not any("eval" in h for h in agent.meta["train"]["history"])
+
+
 def test_time_budget_stops_with_checkpoint(tmp_path):
     agent = train(env4(), tiny(), device="cpu", progress=False, eval_at_end=False, time_budget_s=3.0,
                   reserve_s=0.5, checkpoint_dir=str(tmp_path))
