@@ -731,6 +731,12 @@ TABLE3_VARIANTS: dict[str, str] = {
     "looped": "Looped TF", "hrm": "+DS+HR: HRM", "trm": "+DS+HR: TRM", "sg": "+SG", "ds-sg": "+DS+SG",
     "gram": "+DS+HR+SG (GRAM)",
 }
+#: variant -> its configuration in words (docs/results.md prints it)
+TABLE3_CONFIGS: dict[str, str] = {
+    "looped": "`model=looped`, as Table 1", "hrm": "`model=hrm`, as Table 1", "trm": "recipe `nq8-trm`",
+    "sg": "recipe `nq8-gram` with `n_sup=1`, `K=1`", "ds-sg": "recipe `nq8-gram` with `K=1`",
+    "gram": "recipe `nq8-gram`",
+}
 TABLE3_JOBS: list[Job] = [
     Job("nq8-t3-looped", "nq8", "looped", dict(PAPER_WIDTH), seeds=TABLE_SEEDS, preset="small", samples=5),
     Job("nq8-t3-hrm", "nq8", "hrm", dict(PAPER_WIDTH), seeds=TABLE_SEEDS, preset="small", samples=5),
