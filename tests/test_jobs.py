@@ -124,3 +124,13 @@ def test_jobs_of_one_call_split_the_cores():
                                                                       "TORCHINDUCTOR_COMPILE_THREADS")}
     assert thread_env(4, cores=16, environ={"OMP_NUM_THREADS": "2"}) == {"MKL_NUM_THREADS": "4",
                                                                           "TORCHINDUCTOR_COMPILE_THREADS": "4"}
+
+
+def test_agent_docs_name_the_table_budget_and_command():
+    from pathlib import Path
+
+    from experiments.jobs import TABLE_MINUTES
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "agent.md").read_text()
+    assert f"`TABLE_MINUTES` ({TABLE_MINUTES:g})" in text
+    assert "python -m experiments.run_table1 --suite table1-nq8" in text
