@@ -1,4 +1,5 @@
-"""Train GRAM or TRM on one GPU under a time budget, evaluate, and write a results JSON.
+"""Train one model (GRAM, TRM or a baseline of gram_agent.config.MODELS) on one GPU under a time
+budget, evaluate, and write a results JSON.
 
     python -m benchmarks.train_gpu --env GRAM/NQueens-8 --model gram --preset fast --minutes 8 --out-dir $OUT/nq8
 
@@ -12,9 +13,9 @@ Writes <out-dir>/results.json (metrics, config, steady-state sample-steps/s, est
 peak memory, device, torch version, date, command, GIT_COMMIT) and <out-dir>/ckpt/ (a bf16
 safetensors Agent), and with config ``snapshot_every`` <out-dir>/snapshots/step<N>/ (Agents for
 python -m experiments.select_snapshot). Several instances may share one GPU: nothing global is touched.
-MFU counts matmul FLOPs only (2mnk): forward of T*(K+1) core calls + backward (2x) of the last
-K+1, guidance heads and decoder included, attention scores included, over bf16 peak 790 TFLOP/s
-(a measured H200 bf16 matmul rate).
+MFU counts matmul FLOPs only (2mnk): forward of the network's calls + backward (2x) of those with
+gradients (``network_calls``: T*(K+1) and K+1 for GRAM/TRM), guidance heads and decoder included,
+attention scores included, over bf16 peak 790 TFLOP/s (a measured H200 bf16 matmul rate).
 """
 
 from __future__ import annotations
@@ -30,22 +31,37 @@ import numpy as np
 import torch
 
 from benchmarks.common import env_kwargs_arg
+from gram_agent.config import MODELS
 from gram_envs.core.metrics import command_line
 
 PEAK_BF16 = 790e12
 
 
+def network_calls(cfg) -> tuple[int, int]:
+    """(forward, backward) applications of the ``n_layers`` network in one training step of one row.
+    GRAM/TRM: T*(K+1) forward, the last transition's K+1 with gradients; HRM: the same plus its
+    Q-target pass, gradients through the last f_L and f_H only; Looped TF: every loop both ways;
+    Direct Pred, AR, MDLM, D3PM: one pass (D3PM's adaLN and AR's embeddings are not counted)."""
+    if cfg.model in ("gram", "trm"):
+        return cfg.T * (cfg.K + 1), cfg.K + 1
+    if cfg.model == "hrm":
+        return 2 * cfg.T * (cfg.K + 1), 2
+    if cfg.model == "looped":
+        return cfg.loops, cfg.loops
+    return 1, 1
+
+
 def flops_per_sample_step(cfg, seq_len: int, n_answer: int) -> float:
     """Matmul FLOPs of one training supervision step for one sample (fwd + bwd)."""
-    d, L = cfg.d_model, seq_len + cfg.puzzle_emb_len
+    # AR reads the puzzle and the answer as one sequence
+    d, L = cfg.d_model, seq_len * (2 if cfg.model == "ar" else 1) + cfg.puzzle_emb_len
     from gram_agent.model.layers import swiglu_hidden
 
     ffn = swiglu_hidden(d, cfg.ffn_expansion)
     # multiply-adds per token: attention = qkv+out projections + scores + AV; mixer = a SwiGLU over L per channel
     mix = 4 * d * d + 2 * L * d if cfg.mixer == "attn" else 3 * swiglu_hidden(L, cfg.ffn_expansion) * d
     per_call = 2 * cfg.n_layers * (mix + 3 * d * ffn)  # FLOPs per token per core application
-    calls = cfg.T * (cfg.K + 1)
-    grad_calls = cfg.K + 1
+    calls, grad_calls = network_calls(cfg)
     head = 2 * 2 * 3 * d * cfg.guidance_hidden if cfg.model == "gram" else 0  # mu+sigma SwiGLU heads
     fwd = per_call * calls + head * (cfg.T + 1) + 2 * d * n_answer * 2
     bwd = 2 * (per_call * grad_calls + head * 2 + 2 * d * n_answer)
@@ -57,7 +73,7 @@ def main() -> int:
     p.add_argument("--env", default="GRAM/NQueens-8")
     p.add_argument("--env-kwargs", type=env_kwargs_arg, default={},
                    help='JSON object passed to gym.make, e.g. \'{"p": 0.5}\' (a colouring\'s edge probability)')
-    p.add_argument("--model", default="gram", choices=["gram", "trm"])
+    p.add_argument("--model", default="gram", choices=MODELS)
     p.add_argument("--preset", default="fast")
     p.add_argument("--minutes", type=float, default=8.0)
     p.add_argument("--out-dir", required=True)

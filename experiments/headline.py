@@ -6,6 +6,11 @@
 every number in the output comes from those files (``--check`` compares the stored headline.json
 with a fresh build and exits 1 when they differ). ``python -m experiments.render_results`` renders
 the records as docs/results.md.
+
+It also builds benchmarks/results/paper_tables.json: the paper's Table 1 (every model) and Table 3
+(architecture ablation) beside ours. Each of our cells reads the runs of its job in experiments/jobs.py
+(``SUITES``): for each seed's run name, the newest stored benchmarks/results/runs/<id>/<name> holding
+results.json and analysis.json. A cell without such a run has no numbers ("not run yet").
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 HEADLINE = RESULTS / "headline.json"
+PAPER_TABLES = RESULTS / "paper_tables.json"
 
 #: GRAM paper Table 1 and Table 8 (mean, std; std None where the paper gives none); % except conflicts
 PAPER: dict[str, dict[str, dict[str, tuple[float, float | None]]]] = {
@@ -262,22 +268,121 @@ def build() -> list[dict]:
     return out
 
 
-def dumps(records: list[dict]) -> str:
+def dumps(records: list[dict] | dict) -> str:
     return json.dumps(records, indent=1) + "\n"
+
+
+# ---------------------------------------------------------------------- paper Tables 1 and 3
+
+#: task label -> the job key of experiments.jobs.TASKS
+TASK_KEYS = {"NQ8": "nq8", "NQ10": "nq10", "GC8": "gc8", "GC10": "gc10"}
+_T1 = {  # GRAM paper Table 1 (notes section 4.4): model -> per task (first metric, coverage) as (mean, std)
+    "direct": [(40.4, 1.1), (13.7, 1.1), (13.6, 0.5), (1.6, 0.2), (179.3, 4.0), (19.9, 0.2), (198.7, 5.0), (6.7, 0.1)],
+    "direct-32l": [(40.2, 1.3), (13.6, 1.1), (13.1, 0.4), (1.6, 0.2), (174.0, 18.0), (19.1, 1.7), (227.7, 34.5),
+                   (6.5, 1.9)],
+    "looped": [(68.4, 3.7), (23.6, 1.9), (50.0, 7.6), (6.2, 3.2), (136.0, 16.1), (20.5, 1.5), (157.3, 9.0), (7.2, 0.7)],
+    "hrm": [(78.7, 2.9), (26.7, 1.3), (37.4, 0.3), (4.7, 0.1), (109.7, 1.5), (21.8, 0.3), (164.3, 21.6), (8.9, 1.7)],
+    "trm": [(66.8, 5.7), (36.1, 22.5), (17.5, 11.2), (2.0, 1.3), (109.3, 3.1), (22.3, 0.6), (170.7, 17.9), (6.8, 0.3)],
+    "ar": [(96.3, 1.0), (84.8, 0.8), (90.0, 2.2), (53.2, 0.8), (19.0, 11.3), (83.0, 0.7), (61.3, 8.3), (40.0, 0.3)],
+    "mdlm": [(96.1, 1.5), (87.2, 0.6), (74.3, 6.6), (47.4, 2.2), (2.7, 0.6), (84.5, 4.0), (12.0, 7.0), (48.2, 1.4)],
+    "gram": [(99.7, 0.3), (90.3, 1.9), (89.7, 2.7), (57.5, 3.4), (2.7, 2.1), (85.8, 0.5), (3.3, 1.5), (51.3, 2.8)],
+}
+#: Table 1's rows in the paper's order: (key, label, paper parameters, our job's model or None: no job)
+TABLE1_ROWS = (("direct", "Direct Pred (8L)", "27M", "direct"), ("direct-32l", "Direct Pred (32L)", "100M", None),
+               ("looped", "Looped TF", "7M", "looped"), ("hrm", "HRM", "27M", "hrm"), ("trm", "TRM", "7M", "trm"),
+               ("ar", "AR", "10.6M", "ar"), ("mdlm", "MDLM", "12.6M", "mdlm"), ("gram", "GRAM", "10M", "gram"))
+#: Table 3(a) (notes section 4.6; secondary transcription): variant -> (Sudoku-Extreme, N-Queens 8x8) accuracy
+PAPER_T3 = {"looped": (61.25, 71.30), "hrm": (55.00, 80.70), "trm": (87.40, 72.90), "sg": (65.64, 86.30),
+            "ds-sg": (73.90, 100.00), "gram": (93.96, 99.69)}
+
+
+def table1_paper(key: str, task: str) -> dict:
+    i = 2 * list(TASK_KEYS).index(task)
+    first = "conflicts" if task.startswith("GC") else "accuracy"
+    return {first: {"mean": _T1[key][i][0], "std": _T1[key][i][1]},
+            "coverage": {"mean": _T1[key][i + 1][0], "std": _T1[key][i + 1][1]}}
+
+
+def newest_run(name: str) -> str | None:
+    """runs/<id>/<name> of the newest stored call holding a finished run called ``name``, or None."""
+    done = [d for d in sorted(RESULTS.glob(f"runs/*/{name}"))
+            if (d / "results.json").is_file() and (d / "analysis.json").is_file()]
+    return done[-1].relative_to(RESULTS).as_posix() if done else None
+
+
+def job_record(job, metrics: tuple) -> dict:
+    """Our cell of one job: its newest stored runs (one per seed) and their metrics, or no numbers."""
+    runs = [r for r in (newest_run(n) for n in job.runs()) if r]
+    out = {**job_record_empty(), "job": job.name, "runs": runs}
+    if not runs:
+        return out
+    per_seed, inputs = [], set()
+    for run in runs:
+        results, analysis = read(RESULTS / run / "results.json"), read(RESULTS / run / "analysis.json")
+        per_seed.append({k: analysis["main"][src] * scale for k, src, scale in metrics})
+        out["seeds"].append(results["config"]["seed"])
+        inputs.add(analysis["test_instances"])
+        temp = analysis.get("main_temperature", "1")
+        out["sampling"].append(f"{analysis['main']['samples']} samples, temperature {temp}")
+        call = RESULTS / run.rsplit("/", 1)[0] / "call.json"
+        out["jobs_per_gpu"].append(str(read(call).get("jobs_per_gpu", "?")) if call.is_file() else "?")
+    if len(inputs) != 1:
+        raise ValueError(f"job {job.name}: its runs were scored on different test inputs {sorted(inputs)}")
+    first = read(RESULTS / runs[0] / "results.json")
+    out.update(metrics={k: spread([v[k] for v in per_seed]) for k, _, _ in metrics}, params=first["params"],
+               gpu_minutes=spread([lineage_minutes(r) for r in runs]), device=first["device"],
+               sampling=sorted(set(out["sampling"])), test_inputs=inputs.pop(),
+               jobs_per_gpu=sorted(set(out["jobs_per_gpu"])))
+    return out
+
+
+def build_tables() -> dict:
+    """Paper Table 1 (every model, every task) and Table 3 (NQ8 variants) beside our stored runs."""
+    from experiments.jobs import JOBS, TABLE3_CONFIGS, TABLE3_VARIANTS, TASKS
+
+    jobs = {j.name: j for j in JOBS}
+    table1 = []
+    for key, label, params, model in TABLE1_ROWS:
+        for task, tk in TASK_KEYS.items():
+            metrics = GC_METRICS if task.startswith("GC") else NQ_METRICS
+            name = None if model is None else f"{tk}-{model}" + ("-t1" if model in ("gram", "trm") else "")
+            ours = job_record(jobs[name], metrics) if name else job_record_empty()
+            table1.append({"row": key, "label": label, "task": task, "env_id": TASKS[tk],
+                           "paper_params": params, "paper": table1_paper(key, task), **ours})
+    table3 = []
+    t3_metrics = (("accuracy", "accuracy", 100.0), ("vote_accuracy", "vote_accuracy", 100.0))
+    for variant, label in TABLE3_VARIANTS.items():
+        sudoku, nq = PAPER_T3[variant]
+        paper = {"Sudoku": {"accuracy": {"mean": sudoku, "std": None}},
+                 "NQ8": {"accuracy": {"mean": nq, "std": None}}}
+        table3.append({"row": variant, "label": label, "config": TABLE3_CONFIGS[variant], "paper": paper,
+                       "sudoku": job_record_empty(),
+                       "nq8": job_record(jobs[f"nq8-t3-{variant}"], t3_metrics)})
+    return {"table1": table1, "table3": table3}
+
+
+def job_record_empty() -> dict:
+    """A cell with no job and no runs."""
+    return {"job": None, "runs": [], "seeds": [], "metrics": None, "params": None, "gpu_minutes": None,
+            "jobs_per_gpu": [], "device": None, "sampling": [], "test_inputs": None}
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--check", action="store_true", help="compare the stored headline.json with a fresh build")
+    p.add_argument("--check", action="store_true",
+                   help="compare the stored headline.json and paper_tables.json with a fresh build")
     p.add_argument("--out", type=Path, default=HEADLINE)
+    p.add_argument("--tables", type=Path, default=PAPER_TABLES, help="where the paper tables' records go")
     args = p.parse_args(argv)
-    text = dumps(build())
+    outputs = {args.out: dumps(build()), args.tables: dumps(build_tables())}
     if args.check:
-        same = args.out.is_file() and args.out.read_text() == text
-        print(f"{args.out}: {'up to date' if same else 'differs from the stored runs; run python -m experiments.headline'}")
-        return 0 if same else 1
-    args.out.write_text(text)
-    print(f"wrote {args.out}")
+        stale = [path for path, text in outputs.items() if not (path.is_file() and path.read_text() == text)]
+        for path in outputs:
+            print(f"{path}: {'differs from the stored runs; run python -m experiments.headline' if path in stale else 'up to date'}")
+        return 1 if stale else 0
+    for path, text in outputs.items():
+        path.write_text(text)
+        print(f"wrote {path}")
     return 0
 
 

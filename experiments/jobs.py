@@ -1,5 +1,10 @@
 """The training jobs of the multi-solution table (``python -m experiments.run_table1 --jobs NAME ...``).
 
+``SUITES`` names the runs of one paper table that share one GPU call: ``table1-<task>`` (paper Table 1:
+GRAM, TRM and the five baselines, two seeds each) and ``table3-nq8`` (Table 3, the architecture
+ablation on N-Queens 8x8); ``python -m experiments.run_table1 --suite NAME --out OUT`` runs one at
+its budget ``TABLE_MINUTES``. The section "Paper tables" below says how each model is sized.
+
 One ``Job`` per trained configuration, as run and stored under benchmarks/results/runs/. A job with
 several seeds expands to NAME (seed 0) and NAME-s1, NAME-s2. ``init_from`` names the stored run whose
 checkpoint the job continues (checkpoints are not tracked: restore one from git history, or train the
@@ -13,6 +18,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from gram_agent.config import MODELS, RECURSIVE
+from gram_agent.recipes import RECIPES, format_temperature
 
 #: task key -> env id
 TASKS: dict[str, str] = {
@@ -40,12 +48,21 @@ class Job:
     init_from: str | None = None  #: runs/<id>/<job> whose ckpt/ this job starts from
     preset: str | None = None  #: overrides run_table1's --preset
     ptrm: bool = False  #: also analyse with test-time noise (PTRM)
-    paper_temperature_only: bool = False  #: analyse at temperature 1.0 only (long test splits)
+    #: no sweep of extra constant prior temperatures (long test splits; the paper tables)
+    paper_temperature_only: bool = False
+    samples: int = 20  #: samples per test input in the analysis
+    #: the main analysis's temperature (CLI form, e.g. "3x2,0.5x14"); other than 1, 1.0 is analysed too
+    temperature: str = "1"
 
     def runs(self) -> dict[str, list[str]]:
         """Run name -> benchmarks.train_gpu arguments, one per seed."""
-        if self.task not in TASKS or self.model not in ("gram", "trm"):
-            raise ValueError(f"job {self.name}: task must be one of {sorted(TASKS)} and model gram or trm")
+        if self.task not in TASKS or self.model not in MODELS:
+            raise ValueError(f"job {self.name}: task must be one of {sorted(TASKS)} and model one of {MODELS}")
+        if self.ptrm and self.model not in RECURSIVE:
+            raise ValueError(f"job {self.name}: PTRM needs a recursive model {RECURSIVE}, not {self.model!r}")
+        if self.temperature != "1" and not self.paper_temperature_only:
+            raise ValueError(f"job {self.name}: a main temperature other than 1 analyses 1.0 beside it; set "
+                             "paper_temperature_only so run_table1's sweep does not replace that")
         out = {}
         for seed in self.seeds:
             name = self.name if len(self.seeds) == 1 or seed == 0 else f"{self.name}-s{seed}"
@@ -61,7 +78,13 @@ class Job:
         return out
 
     def analysis_args(self) -> list[str]:
-        return [*(["--ptrm-sigma", *PTRM_SIGMAS] if self.ptrm else []), *ANALYSIS_ARGS.get(self.task, [])]
+        """experiments.multi_solution arguments of every run of this job."""
+        out = ["--ptrm-sigma", *PTRM_SIGMAS] if self.ptrm else []
+        if self.samples != 20:
+            out += ["--samples", str(self.samples)]
+        if self.temperature != "1":
+            out += ["--temperature", self.temperature, "--temperatures", "1.0"]
+        return out + ANALYSIS_ARGS.get(self.task, [])
 
 
 #: settings many jobs share: prior-sample training (no posterior, no KL) on canonical colourings
@@ -662,3 +685,70 @@ JOBS: list[Job] = [
     Job("gc10-trm", "gc10", "trm", {}, seeds=(0, 1)),
     Job("gc10-trm-nearest", "gc10", "trm", {"target": "nearest"}, seeds=(0, 1)),
 ]
+
+
+# ---------------------------------------------------------------------- paper tables
+# Table 1 (multi-solution tasks) and Table 3 (architecture ablation) at ONE budget per table: every
+# run of a suite trains for TABLE_MINUTES (wall clock, compile included) on one shared GPU.
+# Sizes: the baselines are at the paper's parameter scale (width 512 and each baseline's preset depth:
+# Direct Pred 8 layers 25.7M vs the paper's 27M, Looped TF 6.4M vs 7M, HRM 25.7M vs 27M, AR 9.6M vs
+# 10.6M, MDLM 12.9M vs 12.6M), with the 'small' preset's optimiser and batch (256), as GRAM and TRM.
+# GRAM and TRM keep their headline recipes (gram_agent/recipes.py) and so their width 256: about a
+# quarter of the paper's 10M and 7M, the size those recipes were tuned at on this budget; the
+# asymmetry gives the baselines the larger networks.
+
+#: training minutes of every run of a paper-table suite (one GPU call holds a suite)
+TABLE_MINUTES = 5.5
+#: the baselines' common settings: paper width on the 'small' preset (its batch, lr and schedule)
+PAPER_WIDTH: dict[str, Any] = {"d_model": 512, "n_heads": 8}
+TABLE1_BASELINES = ("direct", "looped", "hrm", "ar", "mdlm")
+TABLE_SEEDS = (0, 1)
+
+
+def recipe_job(name: str, recipe_name: str, task: str, *, sampling: bool = True, **sets: Any) -> Job:
+    """A job training recipe ``recipe_name``'s settings (plus ``sets``); analysed at the recipe's own
+    temperature (and 1.0) when ``sampling``, else at 1.0 only."""
+    r = RECIPES[recipe_name]
+    temperature = format_temperature(r.temperature) if sampling else "1"
+    return Job(name, task, r.model, {**r.overrides, **sets}, seeds=TABLE_SEEDS, preset=r.preset,
+               paper_temperature_only=True, temperature=temperature, samples=r.samples if sampling else 5)
+
+
+TABLE1_JOBS: list[Job] = []
+for _task in TASKS:
+    TABLE1_JOBS += [Job(f"{_task}-{m}", _task, m, dict(PAPER_WIDTH), seeds=TABLE_SEEDS, preset="small")
+                    for m in TABLE1_BASELINES]
+    TABLE1_JOBS += [recipe_job(f"{_task}-{m}-t1", f"{_task}-{m}", _task) for m in ("gram", "trm")]
+
+#: Table 3 rows (5 samples, temperature 1.0) -> job; each variant changes one thing from its neighbour:
+#: looped: Looped TF as in Table 1.  hrm / trm: +deep supervision +hierarchical recursion (HRM as in
+#: Table 1, TRM on its recipe).  sg: +stochastic guidance on a Looped-TF-like core: GRAM's recipe with
+#: one supervision step (n_sup=1: no deep supervision) and one low-level step per transition (K=1: no
+#: hierarchical recursion).  ds-sg: the same with the recipe's 16 supervision steps.  gram: the recipe.
+#: Approximate: K=1 keeps the two latents h and l (updated at one rate, not one state), and only the
+#: last of T transitions carries gradients where Looped TF backpropagates through every loop.
+TABLE3_VARIANTS: dict[str, str] = {
+    "looped": "Looped TF", "hrm": "+DS+HR: HRM", "trm": "+DS+HR: TRM", "sg": "+SG", "ds-sg": "+DS+SG",
+    "gram": "+DS+HR+SG (GRAM)",
+}
+#: variant -> its configuration in words (docs/results.md prints it)
+TABLE3_CONFIGS: dict[str, str] = {
+    "looped": "`model=looped`, as Table 1", "hrm": "`model=hrm`, as Table 1", "trm": "recipe `nq8-trm`",
+    "sg": "recipe `nq8-gram` with `n_sup=1`, `K=1`", "ds-sg": "recipe `nq8-gram` with `K=1`",
+    "gram": "recipe `nq8-gram`",
+}
+TABLE3_JOBS: list[Job] = [
+    Job("nq8-t3-looped", "nq8", "looped", dict(PAPER_WIDTH), seeds=TABLE_SEEDS, preset="small", samples=5),
+    Job("nq8-t3-hrm", "nq8", "hrm", dict(PAPER_WIDTH), seeds=TABLE_SEEDS, preset="small", samples=5),
+    recipe_job("nq8-t3-trm", "nq8-trm", "nq8", sampling=False),
+    recipe_job("nq8-t3-sg", "nq8-gram", "nq8", sampling=False, K=1, n_sup=1),
+    recipe_job("nq8-t3-ds-sg", "nq8-gram", "nq8", sampling=False, K=1),
+    recipe_job("nq8-t3-gram", "nq8-gram", "nq8", sampling=False),
+]
+JOBS += TABLE1_JOBS + TABLE3_JOBS
+
+#: suite -> the run names one GPU call trains (all seeds), at TABLE_MINUTES each
+SUITES: dict[str, list[str]] = {
+    **{f"table1-{t}": [n for j in TABLE1_JOBS if j.task == t for n in j.runs()] for t in TASKS},
+    "table3-nq8": [n for j in TABLE3_JOBS for n in j.runs()],
+}

@@ -17,7 +17,13 @@ RUN_DIR/analysis.json with:
   distinct valid completions found per input and the coverage, grouped the same way (do
   the samples miss completions because there are too few samples, or never reach them?);
 - ``ptrm``: the same metrics for test-time noise on the checkpoint (PTRM), per sigma;
-- ``temperature``: the same metrics with the prior's sigma scaled (GRAM), per temperature.
+- ``temperature``: the same metrics at other constant temperatures, per temperature.
+
+Every model of ``gram_agent.config.MODELS`` is analysed. ``--temperature`` (the main analysis) and
+``--temperatures`` scale GRAM's prior sigma, or the softmax of each draw of AR, MDLM and D3PM.
+A deterministic model (TRM, HRM, Direct Pred, Looped TF) computes one answer per input and repeats it
+N times, so its coverage counts at most one completion per input; it refuses temperatures, and the
+one-shot baselines (no recursive latent) refuse ``--ptrm-sigma``. ``sampling`` in the output says which.
 """
 
 from __future__ import annotations
@@ -29,7 +35,9 @@ import sys
 import time
 
 from benchmarks.common import env_kwargs_arg
+from gram_agent.cli import parse_temperature
 from gram_agent.evaluation import analyse
+from gram_agent.recipes import format_temperature
 from gram_envs.core.metrics import provenance
 
 
@@ -40,8 +48,11 @@ def main() -> int:
     p.add_argument("--ptrm-sigma", type=float, nargs="*", default=[])
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--instances", type=int, default=0, help="analyse the first M test instances (0: all)")
+    p.add_argument("--temperature", type=parse_temperature, default=1.0,
+                   help="temperature of the main analysis: one number, or one per supervision step as "
+                        "VALUExCOUNT parts (GRAM), e.g. 3x2,0.5x14; 1.0 is the paper's sampling")
     p.add_argument("--temperatures", type=float, nargs="*", default=[],
-                   help="also sample the prior with sigma scaled by each (GRAM only; 1.0 is the main run)")
+                   help="also sample at each of these constant temperatures (stochastic models only)")
     p.add_argument("--out", default=None, help="where to write the analysis (default: RUN_DIR/analysis.json)")
     p.add_argument("--env-kwargs", type=env_kwargs_arg, default={},
                    help='score on other data of the same env, e.g. \'{"p": 0.5}\' (denser graphs); needs --out')
@@ -52,9 +63,17 @@ def main() -> int:
     prov = provenance()  # the code the analysis starts from (commits made while it runs do not count)
 
     from gram_agent.infer import Agent, make_env
+    from gram_agent.model.baselines import OneShotModel
 
     ckpt = os.path.join(args.run_dir, "ckpt")
     agent = Agent.load(ckpt)
+    kind = agent.config.model
+    if args.ptrm_sigma and isinstance(agent.model, OneShotModel):
+        p.error(f"--ptrm-sigma perturbs a recursive latent; model {kind!r} makes one pass and has none")
+    if not agent.stochastic and (args.temperatures or args.temperature != 1.0):
+        p.error(f"--temperature(s) scale the sampling of gram, ar, mdlm or d3pm; model {kind!r} is deterministic")
+    if isinstance(args.temperature, list) and not agent.config.guided:
+        p.error(f"a temperature per supervision step needs model 'gram'; model {kind!r} takes one number")
     if args.env_kwargs:  # the same env on other data: the tokens must be the ones the model was trained on
         agent = Agent.load(ckpt, env=make_env(agent.spec.env_id, **{**agent.spec.env_kwargs, **args.env_kwargs}))
     env = agent.env
@@ -65,9 +84,12 @@ def main() -> int:
     ids, inputs = ds.instance_ids, ds.instance_inputs
     if args.instances:
         ids, inputs = ids[:args.instances], inputs[:args.instances]
-    roll = agent.rollout(inputs, samples=args.samples, seed=args.seed)
+    roll = agent.rollout(inputs, samples=args.samples, seed=args.seed, temperature=args.temperature)
     cands = env.unwrapped.detokenize(roll["tokens"].cpu().numpy())
-    out = {"model": agent.config.model, "guidance_mode": agent.config.guidance_mode,
+    sampling = (f"{args.samples} draws per input" if agent.stochastic
+                else f"deterministic: one answer per input, repeated {args.samples} times")
+    out = {"model": kind, "guidance_mode": agent.config.guidance_mode, "sampling": sampling,
+           "main_temperature": format_temperature(args.temperature),
            "test_instances": int(len(ids)), "test_instances_total": int(len(ds.instance_ids)),
            "main": analyse(env, ids, cands, roll, agent)}
     out["ptrm"] = {}
@@ -76,7 +98,7 @@ def main() -> int:
         c = env.unwrapped.detokenize(r["tokens"].cpu().numpy())
         out["ptrm"][str(sigma)] = analyse(env, ids, c, r, agent)
     out["temperature"] = {}
-    for temp in args.temperatures if agent.config.guided else []:
+    for temp in args.temperatures:
         r = agent.rollout(inputs, samples=args.samples, seed=args.seed, temperature=temp)
         c = env.unwrapped.detokenize(r["tokens"].cpu().numpy())
         out["temperature"][str(temp)] = analyse(env, ids, c, r, agent)

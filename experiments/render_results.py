@@ -1,4 +1,5 @@
-"""Render docs/results.md from benchmarks/results/headline.json: the headline table and its definitions.
+"""Render docs/results.md from benchmarks/results/headline.json (the headline table) and
+benchmarks/results/paper_tables.json (the paper's Tables 1 and 3 beside ours), and the definitions.
 
     python -m experiments.render_results [--check]
 
@@ -13,8 +14,11 @@ import json
 import sys
 from pathlib import Path
 
+from experiments.headline import GC_DATA_PAGE
+
 ROOT = Path(__file__).resolve().parents[1]
 HEADLINE = ROOT / "benchmarks" / "results" / "headline.json"
+PAPER_TABLES = ROOT / "benchmarks" / "results" / "paper_tables.json"
 OUT = ROOT / "docs" / "results.md"
 README = ROOT / "README.md"
 #: the README's short headline table sits between these two lines
@@ -29,6 +33,11 @@ MODELS = ("gram", "trm", "baseline")
 METRIC_LABELS = {"accuracy": ("acc", 1), "conflicts": ("conflicts", 1), "coverage": ("cov@20", 1),
                  "pass@2": ("pass@2", 1)}
 MAX_ROWS = 15
+#: fields of every cell of ours in paper_tables.json
+CELL = ("job", "runs", "seeds", "metrics", "params", "gpu_minutes", "jobs_per_gpu", "device", "sampling",
+        "test_inputs")
+NOT_RUN = "not run yet"
+TABLE_LABELS = {**METRIC_LABELS, "vote_accuracy": ("vote@5", 1)}
 
 
 def check_record(record: dict) -> None:
@@ -97,8 +106,118 @@ def paper(record: dict, model: str) -> str:
                       for k, v in cells.items())
 
 
-def render(records: list[dict]) -> str:
-    """docs/results.md: one row per task, paper against ours, then the definitions."""
+def check_cell(cell: dict, where: str) -> None:
+    """Refuse a cell of ours that lacks a field, or holds numbers without runs (or runs without numbers)."""
+    missing = [k for k in CELL if k not in cell]
+    if missing:
+        raise ValueError(f"paper-table cell {where} lacks {missing}")
+    if bool(cell["runs"]) != (cell["metrics"] is not None):
+        raise ValueError(f"paper-table cell {where}: metrics must come with the runs they are read from")
+
+
+def load_tables(path: Path = PAPER_TABLES) -> dict:
+    tables = json.loads(path.read_text())
+    if not isinstance(tables, dict) or set(tables) != {"table1", "table3"}:
+        raise ValueError(f"{path} must hold an object with table1 and table3")
+    for r in tables["table1"]:
+        check_cell(r, f"Table 1 {r.get('label')} / {r.get('task')}")
+    for r in tables["table3"]:
+        check_cell(r["nq8"], f"Table 3 {r.get('label')} / NQ8")
+        check_cell(r["sudoku"], f"Table 3 {r.get('label')} / Sudoku")
+    return tables
+
+
+def _value(value: dict, key: str, with_std: bool) -> str:
+    return fmt(value, TABLE_LABELS[key][1], with_std)
+
+
+def _ours(cell: dict, key: str) -> str:
+    if cell["metrics"] is None:
+        return NOT_RUN
+    return _value(cell["metrics"][key], key, len(cell["seeds"]) > 1)
+
+
+def _params(n: int | None) -> str:
+    return NOT_RUN if n is None else f"{n / 1e6:.1f}M"
+
+
+def _run_line(label: str, cell: dict) -> str:
+    """One bullet: what a cell of ours was read from and how it ran."""
+    n = len(cell["seeds"])
+    jobs = "/".join(cell["jobs_per_gpu"])
+    return (f"- {label}: job `{cell['job']}`, seed{'s' if n > 1 else ''} {', '.join(map(str, cell['seeds']))}, "
+            f"{cell['gpu_minutes']['mean']:.1f} GPU-min ({gpu_kind(cell['device'])}, {jobs} jobs per GPU), "
+            f"{'; '.join(cell['sampling'])}, {cell['test_inputs']} test inputs; "
+            + ", ".join(f"`{r}`" for r in cell["runs"]))
+
+
+def table1_lines(records: list[dict]) -> list[str]:
+    """Paper Table 1 row by row, each cell the paper's value over ours."""
+    tasks = list(dict.fromkeys(r["task"] for r in records))
+    rows: dict[str, list[dict]] = {}
+    for r in records:
+        rows.setdefault(r["label"], []).append(r)
+    head, rule = "| Method | Params: paper / ours |", "|---|---|"
+    for t in tasks:
+        first = "conflicts" if t.startswith("GC") else "acc"
+        head += f" {t} {first} | {t} cov@20 |"
+        rule += "---|---|"
+    lines = ["## Table 1: multi-solution tasks", "",
+             "Each cell: the paper's mean±std, then ours (mean±std over our seeds) or *not run yet*. "
+             "Reproduce one task's column: `python -m experiments.run_table1 --suite table1-nq8 --out OUT` "
+             "(every model, two seeds, `TABLE_MINUTES` of training each on one shared GPU; "
+             "experiments/jobs.py says how each model is sized).", "", head, rule]
+    runs = []
+    for label, cells in rows.items():
+        ours = next((c["params"] for c in cells if c["params"] is not None), None)
+        line = f"| {label} | {cells[0]['paper_params']} / {_params(ours)} |"
+        for c in cells:
+            for key, paper in c["paper"].items():
+                line += f" {_value(paper, key, True)}<br>ours: {_ours(c, key)} |"
+            if c["runs"]:
+                runs.append(_run_line(f"{label}, {c['task']}", c))
+        lines.append(line)
+    lines += ["", "Our runs:" if runs else "No Table 1 run is stored yet.", *runs]
+    lines += ["", "- GRAM and TRM train on their headline recipes (width 256, about a quarter of the paper's "
+              "parameters); the baselines at the paper's width and depth. GRAM is sampled at its recipe's "
+              "prior temperature (analysis.json also holds temperature 1.0); AR and MDLM draw at "
+              "temperature 1.0.",
+              "- Deterministic models (Direct Pred, Looped TF, HRM, TRM) give one answer per input, repeated "
+              "20 times: their coverage counts at most one completion per input.",
+              "- Direct Pred (32L) has no job here (`--set n_layers=32` trains it).",
+              "- NQ10: the first 2,000 of 6,513 test inputs. GC8: our p = 0.4 graphs differ from the paper's "
+              f"([why]({Path(GC_DATA_PAGE).relative_to('docs').as_posix()})).", ""]
+    return lines
+
+
+def table3_lines(records: list[dict]) -> list[str]:
+    """Paper Table 3 (architecture ablation): the paper's accuracy on Sudoku-Extreme and NQ8, then ours."""
+    lines = ["## Table 3: architecture ablation", "",
+             "Accuracy (%) with 5 samples per input. Paper values: a secondary transcription of its Table 3 "
+             "(no spread given). Ours: per-sample accuracy, mean±std over seeds, and the majority-vote "
+             "accuracy over the 5 samples. Reproduce the NQ8 column: "
+             "`python -m experiments.run_table1 --suite table3-nq8 --out OUT`.", "",
+             "| Variant | Paper Sudoku | Paper NQ8 | Our Sudoku | Our NQ8: acc / vote@5 | Our configuration |",
+             "|---|---|---|---|---|---|"]
+    runs = []
+    for r in records:
+        nq = r["nq8"]
+        ours = NOT_RUN if nq["metrics"] is None else f"{_ours(nq, 'accuracy')} / {_ours(nq, 'vote_accuracy')}"
+        sudoku = NOT_RUN if r["sudoku"]["metrics"] is None else _ours(r["sudoku"], "accuracy")
+        paper = [f"{r['paper'][t]['accuracy']['mean']:.2f}" for t in ("Sudoku", "NQ8")]  # as transcribed
+        lines.append(f"| {r['label']} | {paper[0]} | {paper[1]} | {sudoku} | {ours} | {r['config']} |")
+        if nq["runs"]:
+            runs.append(_run_line(f"{r['label']}, NQ8", nq))
+    lines += ["", "Our runs:" if runs else "No Table 3 run is stored yet.", *runs]
+    lines += ["", "- DS: deep supervision (16 supervision steps); HR: hierarchical recursion (K low-level steps "
+              "per transition); SG: stochastic guidance. Approximate: *+SG* and *+DS+SG* keep the two latents "
+              "h and l with one low-level step per transition (`K=1`) rather than one state, and only the last "
+              "of T transitions carries gradients where Looped TF backpropagates through every loop.", ""]
+    return lines
+
+
+def render(records: list[dict], tables: dict | None = None) -> str:
+    """docs/results.md: one row per task, paper against ours, then the paper tables and the definitions."""
     tasks: dict[str, dict[str, dict]] = {}
     for r in records:
         by_model = tasks.setdefault(r["task"], {})
@@ -130,8 +249,10 @@ def render(records: list[dict]) -> str:
         label = f"{task}<br>`{first['env_id']}`" + (f" ({kwargs})" if kwargs else "")
         lines.append(f"| {label} | {paper(first, 'gram')} | {paper(first, 'trm')} | {ours(gram)} | "
                      f"{ours(by_model.get('trm'))} | {comparable}{'; '.join(notes)} |")
+    lines.append("")
+    if tables is not None:
+        lines += table1_lines(tables["table1"]) + table3_lines(tables["table3"])
     lines += [
-        "",
         "## Definitions",
         "",
         "- *acc*: share of all 20 samples per test input that are valid (per-sample accuracy).",
@@ -188,11 +309,13 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--check", action="store_true", help="exit 1 when docs/results.md differs from a fresh render")
     p.add_argument("--headline", type=Path, default=HEADLINE)
+    p.add_argument("--tables", type=Path, default=PAPER_TABLES, help="the paper tables' records")
     p.add_argument("--out", type=Path, default=OUT)
     p.add_argument("--readme", type=Path, default=README, help="README whose headline block is refreshed")
     args = p.parse_args(argv)
     records = load(args.headline)
-    outputs = {args.out: render(records), args.readme: with_readme_table(args.readme.read_text(), records)}
+    outputs = {args.out: render(records, load_tables(args.tables)),
+               args.readme: with_readme_table(args.readme.read_text(), records)}
     if args.check:
         stale = [str(path) for path, text in outputs.items() if not (path.is_file() and path.read_text() == text)]
         print("out of date (run python -m experiments.render_results): " + ", ".join(stale) if stale else "up to date")

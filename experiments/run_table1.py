@@ -1,6 +1,10 @@
 """Run the multi-solution table (paper Table 1 + ablations) as parallel jobs on the GPUs.
 
     python -m experiments.run_table1 --jobs nq8-gram-nearest nq8-trm ... --minutes 6.5 --out OUT/table
+    python -m experiments.run_table1 --suite table1-nq8 --out OUT/table   # a paper table's suite
+
+A ``--suite`` (experiments.jobs.SUITES) runs the runs of one paper table for one task at the table's
+budget ``TABLE_MINUTES`` (``--jobs`` and ``--minutes`` override it).
 
 Each job (experiments/jobs.py) is one ``benchmarks.train_gpu`` run (time-budgeted, own process,
 own GPU slot assigned round-robin over the visible GPUs) followed by ``experiments.multi_solution``
@@ -8,6 +12,9 @@ on its checkpoint; a run that kept snapshots (config ``snapshot_every``) first a
 ``experiments.select_snapshot`` chooses on training inputs. The JSON results of every job are
 gathered under --out (checkpoints stay in --work unless --keep-ckpt names the jobs whose bf16
 checkpoint should be copied too), so one command returns the whole table in a few small files.
+
+Jobs sharing the host split its CPU cores: each process gets OMP/MKL threads and torch.compile
+worker processes of cores // jobs (at least 1) unless the environment already sets them.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import time
 from pathlib import Path
 
 from experiments.jobs import JOBS as JOB_TABLE
+from experiments.jobs import SUITES, TABLE_MINUTES
 
 ROOT = Path(__file__).resolve().parents[1]  #: the subprocesses run as python -m from here
 
@@ -35,6 +43,18 @@ RUNS: dict[str, tuple[str, list[str], list[str], bool]] = {
 TEMPERATURES = ["0.5", "1.5", "2.0"]
 #: the files a run leaves that the results keep (training logs and histories are not kept)
 RUN_FILES = ("results.json", "analysis.json", "schedules.json", "snapshot_selection.json")
+#: per-process thread settings, split over the jobs of one call
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "TORCHINDUCTOR_COMPILE_THREADS")
+
+
+def thread_env(jobs: int, cores: int | None = None, environ: dict[str, str] | None = None) -> dict[str, str]:
+    """Thread settings for each of ``jobs`` processes on ``cores`` CPU cores: cores // jobs (at least 1)
+    for every variable of THREAD_VARS that ``environ`` does not already set. 14 jobs each starting a
+    torch.compile pool of all cores would start hundreds of worker processes."""
+    environ = os.environ if environ is None else environ
+    cores = cores or os.cpu_count() or 1
+    share = str(max(1, cores // max(jobs, 1)))
+    return {v: share for v in THREAD_VARS if v not in environ}
 
 
 def store_run_files(run_dir: Path, dest: Path, keep_ckpt: bool) -> None:
@@ -65,9 +85,12 @@ def gpu_count() -> int:
 
 def main() -> int:
     p = argparse.ArgumentParser()
-    p.add_argument("--jobs", nargs="+", required=True,
+    p.add_argument("--suite", choices=sorted(SUITES), default=None,
+                   help=f"a paper table's runs (experiments.jobs.SUITES), at {TABLE_MINUTES} minutes each")
+    p.add_argument("--jobs", nargs="+", default=None,
                    help="run names of experiments/jobs.py (NAME, NAME-s1, ...); 'name@g' pins one to GPU g")
-    p.add_argument("--minutes", type=float, default=6.5, help="training budget per job (wall clock)")
+    p.add_argument("--minutes", type=float, default=None,
+                   help=f"training budget per job (wall clock; default 6.5, a suite's {TABLE_MINUTES})")
     p.add_argument("--preset", default="fast")
     p.add_argument("--work", default=None,
                    help="folder for the jobs' run directories and checkpoints (default: a fresh temporary one)")
@@ -83,6 +106,11 @@ def main() -> int:
                    help="with --schedules: sweep only these schedules (and temperature 1.0), passed as --only")
     p.add_argument("--train-args", nargs=argparse.REMAINDER, default=[], help="passed to every benchmarks.train_gpu run")
     args = p.parse_args()
+    if args.jobs is None and args.suite is None:
+        p.error("name the runs: --jobs NAME ... or --suite NAME")
+    args.jobs = args.jobs or list(SUITES[args.suite])
+    if args.minutes is None:
+        args.minutes = TABLE_MINUTES if args.suite else 6.5
     pinned = {j.split("@")[0]: int(j.split("@")[1]) for j in args.jobs if "@" in j}
     args.jobs = [j.split("@")[0] for j in args.jobs]
     unknown = [j for j in args.jobs if j not in RUNS]
@@ -101,9 +129,12 @@ def main() -> int:
     def stamp(msg: str) -> None:
         print(f"[{time.monotonic() - t0:6.1f}s] {msg}", flush=True)
 
+    threads = thread_env(len(args.jobs))  # every job of the call shares the host's cores
+    stamp(f"{len(args.jobs)} jobs on {gpus} GPU(s), {args.minutes} min each; per process {threads or 'as set'}")
+
     def launch(cmd: list[str], gpu: int, log_path: Path) -> tuple[subprocess.Popen, object]:
         log = open(log_path, "w")  # noqa: SIM115  (lives as long as the process)
-        env = {**os.environ, "CUDA_VISIBLE_DEVICES": str(gpu)}
+        env = {**os.environ, **threads, "CUDA_VISIBLE_DEVICES": str(gpu)}
         return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT), log
 
     def collect(name: str) -> None:

@@ -123,6 +123,13 @@ class Agent:
     def device(self) -> torch.device:
         return self.model.z0.device
 
+    @property
+    def stochastic(self) -> bool:
+        """Whether N samples of one input can differ: GRAM's prior, or a sampling baseline (AR, MDLM,
+        D3PM). The deterministic models (TRM, HRM, Direct Pred, Looped TF) compute one answer per
+        input and repeat it N times (``rollout``), unless PTRM noise is asked for."""
+        return self.config.guided or bool(getattr(self.model, "stochastic", False))
+
     def to(self, device: str | torch.device) -> Agent:
         self.model.to(device)
         return self

@@ -183,7 +183,8 @@ class Trainer:
 
         new_row = per_slot(torch.randint(self.data.rows, (B // m,), generator=self.gen, device=dev))
         explore = per_slot(torch.rand(B // m, generator=self.gen, device=dev) < cfg.halt_explore_prob)
-        rnd_min = per_slot(torch.randint(2, cfg.n_sup + 1, (B // m,), generator=self.gen, device=dev))
+        # n_sup = 1: every slot halts after its one step anyway (the draw only keeps randint's range valid)
+        rnd_min = per_slot(torch.randint(2, max(cfg.n_sup, 2) + 1, (B // m,), generator=self.gen, device=dev))
         hz = self.halted
         self.row = torch.where(hz, new_row, self.row)
         self.min_steps = torch.where(hz, torch.where(explore, rnd_min, 1), self.min_steps)

@@ -406,3 +406,15 @@ def test_best_checkpoint_is_chosen_on_training_inputs_never_on_test(tmp_path):
     assert best in [h["eval"] for h in evals[:2]]
     with pytest.raises(ValueError, match="select_instances"):
         tiny(select_instances=0)
+
+
+def test_one_supervision_step_trains_and_samples():
+    """n_sup = 1 (no deep supervision, the Table 3 "+SG" variant): every slot halts after one step and
+    the agent samples one step deep."""
+    cfg = tiny(n_sup=1, K=1, max_steps=4)
+    agent = train(env4(), cfg, device="cpu", progress=False, eval_at_end=False)
+    assert agent.meta["train"]["steps"] == 4
+    hist = [h for h in agent.meta["train"]["history"] if "refills_per_step" in h]
+    assert hist and all(h["refills_per_step"] == cfg.batch_size for h in hist)
+    obs, _ = env4().reset(seed=0, options={"split": "test"})
+    assert agent.solve(obs, samples=3, select="all").shape == (3, 4, 4)

@@ -78,3 +78,59 @@ def test_run_files_are_stored_without_history_or_logs(tmp_path):
     assert (tmp_path / "a" / "analysis.json").read_text() == '{"coverage": 0.5}'
     store(run, tmp_path / "b", keep_ckpt=True)
     assert (tmp_path / "b" / "ckpt" / "config.json").exists()
+
+
+def test_paper_table_suites_hold_every_model_at_one_budget():
+    """Table 1: the five baselines and GRAM/TRM, two seeds each, per task; Table 3: six NQ8 variants.
+    The baselines sit at the paper's width, GRAM and TRM on their headline recipes."""
+    from experiments.jobs import SUITES, TABLE1_BASELINES, TABLE3_VARIANTS
+    from gram_agent.recipes import RECIPES
+
+    by_run = {n: job for job in JOBS for n in job.runs()}
+    for task in TASKS:
+        runs = SUITES[f"table1-{task}"]
+        assert len(runs) == 14 and all(r in by_run for r in runs)
+        models = sorted({by_run[r].model for r in runs})
+        assert models == sorted((*TABLE1_BASELINES, "gram", "trm"))
+        for m in TABLE1_BASELINES:
+            job = by_run[f"{task}-{m}"]
+            assert job.seeds == (0, 1) and job.sets["d_model"] == 512 and job.preset == "small"
+        for m in ("gram", "trm"):
+            job, recipe = by_run[f"{task}-{m}-t1"], RECIPES[f"{task}-{m}"]
+            assert job.sets == recipe.overrides and job.preset == recipe.preset and job.seeds == (0, 1)
+    gram = by_run["nq8-gram-t1"]
+    assert gram.analysis_args() == ["--temperature", "3x2,0.5x14", "--temperatures", "1.0"]
+    assert by_run["nq10-gram-t1"].analysis_args() == ["--instances", "2000"]  # its recipe samples at 1.0
+    t3 = SUITES["table3-nq8"]
+    assert {r.removesuffix("-s1") for r in t3} == {f"nq8-t3-{v}" for v in TABLE3_VARIANTS}
+    assert all(by_run[r].analysis_args() == ["--samples", "5"] for r in t3)
+    sg, ds_sg = by_run["nq8-t3-sg"].sets, by_run["nq8-t3-ds-sg"].sets
+    assert (sg["n_sup"], sg["K"]) == (1, 1) and ds_sg["K"] == 1 and "n_sup" not in ds_sg
+
+
+def test_job_checks_its_model_and_analysis_options():
+    assert Job("x", "nq8", "ar").runs()["x"][:4] == ["--env", "GRAM/NQueens-8", "--model", "ar"]
+    with pytest.raises(ValueError, match="model one of"):
+        Job("x", "nq8", "gpt").runs()
+    with pytest.raises(ValueError, match="PTRM needs a recursive model"):
+        Job("x", "nq8", "mdlm", ptrm=True).runs()
+    with pytest.raises(ValueError, match="paper_temperature_only"):
+        Job("x", "nq8", "gram", temperature="2").runs()
+
+
+def test_jobs_of_one_call_split_the_cores():
+    thread_env = pytest.importorskip("experiments.run_table1").thread_env
+    assert thread_env(14, cores=16, environ={}) == {v: "1" for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                                                                      "TORCHINDUCTOR_COMPILE_THREADS")}
+    assert thread_env(4, cores=16, environ={"OMP_NUM_THREADS": "2"}) == {"MKL_NUM_THREADS": "4",
+                                                                          "TORCHINDUCTOR_COMPILE_THREADS": "4"}
+
+
+def test_agent_docs_name_the_table_budget_and_command():
+    from pathlib import Path
+
+    from experiments.jobs import TABLE_MINUTES
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "agent.md").read_text()
+    assert f"`TABLE_MINUTES` ({TABLE_MINUTES:g})" in text
+    assert "python -m experiments.run_table1 --suite table1-nq8" in text

@@ -14,10 +14,11 @@ from experiments import headline, render_results
 from gram_agent.recipes import RECIPES
 
 RECORDS = render_results.load()
+TABLES = render_results.load_tables()
 
 
 def test_docs_results_md_is_the_render_of_headline_json():
-    assert render_results.OUT.read_text() == render_results.render(RECORDS), (
+    assert render_results.OUT.read_text() == render_results.render(RECORDS, TABLES), (
         "docs/results.md is out of date: run python -m experiments.render_results")
     assert render_results.main(["--check"]) == 0
 
@@ -26,6 +27,58 @@ def test_headline_json_is_what_the_stored_runs_hold():
     """Every number of headline.json is read from the result files named in experiments/headline.py."""
     assert headline.HEADLINE.read_text() == headline.dumps(headline.build()), (
         "headline.json differs from the stored runs: run python -m experiments.headline")
+    assert headline.PAPER_TABLES.read_text() == headline.dumps(headline.build_tables()), (
+        "paper_tables.json differs from the stored runs: run python -m experiments.headline")
+    assert headline.main(["--check"]) == 0
+
+
+def test_paper_tables_hold_every_model_and_variant_with_the_papers_values():
+    table1 = {(r["row"], r["task"]): r for r in TABLES["table1"]}
+    rows = ("direct", "direct-32l", "looped", "hrm", "trm", "ar", "mdlm", "gram")
+    assert set(table1) == {(m, t) for m in rows for t in ("NQ8", "NQ10", "GC8", "GC10")}
+    assert table1[("mdlm", "GC8")]["paper"] == {"conflicts": {"mean": 2.7, "std": 0.6},
+                                                "coverage": {"mean": 84.5, "std": 4.0}}
+    assert table1[("gram", "NQ10")]["job"] == "nq10-gram-t1" and table1[("direct-32l", "NQ8")]["job"] is None
+    assert [r["row"] for r in TABLES["table3"]] == ["looped", "hrm", "trm", "sg", "ds-sg", "gram"]
+    for r in TABLES["table1"]:  # a cell without stored runs has no numbers
+        assert (r["metrics"] is None) == (not r["runs"])
+
+
+def _store_run(root, run: str, seed: int, analysis: dict, call: dict | None = None) -> None:
+    d = root / "runs" / run
+    d.mkdir(parents=True)
+    (d / "results.json").write_text(json.dumps({
+        "config": {"seed": seed, "init_from": ""}, "params": 25_690_000, "device": "NVIDIA H100 80GB HBM3",
+        "train": {"train_time_s": 300.0, "steps": 1000}}))
+    (d / "analysis.json").write_text(json.dumps(analysis))
+    if call is not None:
+        (d.parent / "call.json").write_text(json.dumps(call))
+
+
+def test_paper_table_cells_read_the_newest_stored_runs(tmp_path, monkeypatch):
+    """Our Table 1 cell of a job holds exactly what its stored runs say (the newest call per run name);
+    the rest stay "not run yet"."""
+    monkeypatch.setattr(headline, "RESULTS", tmp_path)
+    main = {"accuracy": 0.4, "coverage": 0.1, "samples": 20, "conflicts_sum_per_sample": 0.0}
+    _store_run(tmp_path, "2026-01-01-01/nq8-direct", 0, {"test_instances": 773, "main": {**main, "accuracy": 0.9}})
+    _store_run(tmp_path, "2026-01-02-01/nq8-direct", 0, {"test_instances": 773, "main": main},
+               call={"jobs_per_gpu": "14"})
+    second = {**main, "accuracy": 0.5, "coverage": 0.2}
+    _store_run(tmp_path, "2026-01-02-01/nq8-direct-s1", 1, {"test_instances": 773, "main": second})
+    tables = headline.build_tables()
+    cell = next(r for r in tables["table1"] if (r["row"], r["task"]) == ("direct", "NQ8"))
+    assert cell["runs"] == ["runs/2026-01-02-01/nq8-direct", "runs/2026-01-02-01/nq8-direct-s1"]
+    assert cell["metrics"]["accuracy"] == {"mean": 45.0, "std": 5.0, "per_seed": [40.0, 50.0]}
+    assert cell["metrics"]["coverage"]["mean"] == pytest.approx(15.0) and cell["jobs_per_gpu"] == ["14"]
+    assert cell["sampling"] == ["20 samples, temperature 1"] and cell["gpu_minutes"]["mean"] == 5.0
+    text = "\n".join(render_results.table1_lines(json.loads(headline.dumps(tables))["table1"]))
+    row = next(line for line in text.splitlines() if line.startswith("| Direct Pred (8L)"))
+    assert "27M / 25.7M" in row and "40.4±1.1<br>ours: 45.0±5.0" in row and "ours: not run yet" in row
+    assert "job `nq8-direct`, seeds 0, 1, 5.0 GPU-min (H100, 14 jobs per GPU)" in text
+    assert "ours: 45.0" not in next(line for line in text.splitlines() if line.startswith("| AR"))
+    bad = {**cell, "runs": []}
+    with pytest.raises(ValueError, match="metrics must come with the runs"):
+        render_results.check_cell(bad, "x")
 
 
 def test_every_record_has_the_required_fields_and_consistent_values():

@@ -60,3 +60,38 @@ def test_env_kwargs_reach_results_and_checkpoint(tmp_path, monkeypatch):
     refused = subprocess.run([*ms, "--env-kwargs", '{"p": 0.6}'], capture_output=True, text=True, env=env, cwd=ROOT,
                              timeout=300)
     assert refused.returncode != 0 and "--out" in refused.stderr
+
+
+def test_a_baseline_trains_and_is_analysed(tmp_path):
+    """train_gpu -> multi_solution for a one-shot baseline: a deterministic model is sampled once and
+    its answer repeated (the analysis says so), and PTRM noise, which needs a recursive latent, is refused."""
+    env = {**os.environ, "GRAM_CACHE_DIR": str(tmp_path / "cache"), "OMP_NUM_THREADS": "1"}
+    cmd = [sys.executable, "-m", "benchmarks.train_gpu", "--env", "GRAM/NQueens-v0", "--env-kwargs", '{"n": 5}',
+           "--model", "direct", "--preset", "tiny", "--minutes", "1", "--eval-reserve-s", "1", "--samples", "0",
+           "--no-compile", "--set", "max_steps=3", "--set", "d_model=32", "--out-dir", str(tmp_path)]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["model"] == "direct" and results["train"]["steps"] == 3
+    assert results["throughput"]["flops_per_sample_step"] > 0
+    ms = [sys.executable, "-m", "experiments.multi_solution", str(tmp_path), "--samples", "3", "--instances", "4"]
+    done = subprocess.run(ms, capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    analysis = json.loads((tmp_path / "analysis.json").read_text())
+    assert analysis["model"] == "direct" and analysis["sampling"].startswith("deterministic")
+    assert analysis["test_instances"] == 4 and len(analysis["main"]["coverage_at"]) == 3
+    assert 0.0 <= analysis["main"]["accuracy"] <= 1.0
+    # one answer repeated: coverage cannot grow after the first sample
+    assert analysis["main"]["coverage_at"][0] == analysis["main"]["coverage_at"][-1]
+    refused = subprocess.run([*ms, "--ptrm-sigma", "0.3"], capture_output=True, text=True, env=env, cwd=ROOT,
+                             timeout=300)
+    assert refused.returncode != 0 and "recursive latent" in refused.stderr
+
+
+def test_network_calls_follow_the_model_kind():
+    from gram_agent.config import preset
+
+    assert train_gpu.network_calls(preset("tiny", model="trm")) == (2 * 3, 3)  # tiny: T=2, K=2
+    assert train_gpu.network_calls(preset("tiny", model="hrm")) == (2 * 2 * 3, 2)
+    assert train_gpu.network_calls(preset("tiny", model="looped")) == (3, 3)  # tiny: 3 loops
+    assert train_gpu.network_calls(preset("tiny", model="direct")) == (1, 1)
