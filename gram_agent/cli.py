@@ -35,10 +35,12 @@ def _train_epilog() -> str:
 
     lines = ["presets (--preset NAME; GRAM on the fast and small presets scores the nearest valid completion):"]
     lines += [f"  {name:8} {text}" for name, text in PRESET_HELP.items()]
-    lines += ["", "recipes (--recipe NAME: the settings behind a published result; --set/--minutes override):"]
+    lines += ["", "recipes (--recipe NAME: the settings behind a published result, or a planned long run; "
+                  "--set/--minutes override):"]
     for r in RECIPES.values():
         lines.append(f"  {r.name:14} {r.env_id}, {r.model}, preset {r.preset}, {r.train_minutes:g} GPU min, "
-                     f"sampled at temperature {format_temperature(r.temperature)}")
+                     f"sampled at temperature {format_temperature(r.temperature)}"
+                     + ("" if r.published else " (no published result yet)"))
         if r.description:
             lines.append(f"  {'':14} {r.description}")
     lines += ["", "config fields (--set NAME=VALUE, repeatable; defaults are the paper's unless the preset sets them):"]

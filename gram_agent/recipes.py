@@ -25,6 +25,7 @@ class Recipe:
     temperature: float | tuple[float, ...] = 1.0
     samples: int = 20
     description: str = ""
+    published: bool = True  #: False: no headline row yet (a long run that has not been made)
 
 
 #: the prior-sample colouring objective (no posterior, no KL): canonical colourings, random starts of std 1
@@ -32,7 +33,7 @@ _PRIOR_GC = {"kl_reduce": "elbo", "train_rollout": "prior", "target_permutations
 _CUDA_GRAPHS = {"compile_mode": "reduce-overhead"}
 #: TRM's own objective: the row's stored label as the target
 _TRM = {"target": "label"}
-#: ARC-AGI-1 at two GPU-hours (``python -m experiments.arc_run``): TRM's data (training tasks plus the
+#: ARC-AGI-1 at two GPU-hours (``python -m experiments.chain``): TRM's data (training tasks plus the
 #: evaluation tasks' demonstrations), 4 dihedral x colour variants per task, each with its own puzzle id,
 #: all voted over at test; TRM's ARC optimiser settings; the paper's architecture at width 256, batch 384,
 #: so training fits one H100 and a resumable checkpoint packs under 44 MiB (a test checks it)
@@ -103,17 +104,43 @@ RECIPES: dict[str, Recipe] = {
                         "(the leg's start and end) are sampled as one gram_agent.Ensemble, 10 samples each",
         ),
         Recipe(
+            name="sx-gram", env_id="GRAM/Sudoku-Extreme", model="gram", preset="paper", train_minutes=120.0,
+            description="GRAM at the paper's Sudoku settings (D=512, MLP mixer, T=3, K=6, batch 768) on the 1,000 "
+                        "training puzzles with on-the-fly augmentation; 20 samples. Run as resumable chunks "
+                        "(python -m experiments.chain)",
+            published=False,
+        ),
+        Recipe(
+            name="sx-trm", env_id="GRAM/Sudoku-Extreme", model="trm", preset="paper",
+            overrides={**_TRM, "ema": 0.999}, train_minutes=120.0, samples=1,
+            description="TRM's Sudoku recipe (its objective, EMA 0.999) at the same width and data; 1 sample "
+                        "(PTRM: 20 noisy rollouts of this checkpoint)",
+            published=False,
+        ),
+        Recipe(
+            name="sudokugen-gram", env_id="GRAM/SudokuGen-9", model="gram", preset="paper", train_minutes=60.0,
+            description="GRAM generating 9x9 grids from the blank board (every valid grid is an answer)",
+            published=False,
+        ),
+        Recipe(
+            name="sudokugen-trm", env_id="GRAM/SudokuGen-9", model="trm", preset="paper", overrides=dict(_TRM),
+            train_minutes=30.0, samples=1, description="TRM from the blank board: one grid, the collapse reference",
+            published=False,
+        ),
+        Recipe(
             name="arc1-gram", env_id="GRAM/ARC-AGI-1", model="gram", preset="paper",
             overrides={**_ARC1, "eval_samples": 4}, train_minutes=108.0, samples=4,
             description="GRAM on ARC-AGI-1 (paper beta 0.04, ELBO KL), TRM's data and augmentation at 4 variants "
                         "per task; pass@2 of the votes of 4 views x 4 samples. Run as resumable chunks "
-                        "(python -m experiments.arc_run)",
+                        "(python -m experiments.chain)",
+            published=False,
         ),
         Recipe(
             name="arc1-trm", env_id="GRAM/ARC-AGI-1", model="trm", preset="paper",
             overrides={**_ARC1, "eval_samples": 1}, train_minutes=108.0, samples=1,
             description="TRM on ARC-AGI-1 with its own objective, data and augmentation at 4 variants per task; "
-                        "pass@2 of the votes of 4 views. Run as resumable chunks (python -m experiments.arc_run)",
+                        "pass@2 of the votes of 4 views. Run as resumable chunks (python -m experiments.chain)",
+            published=False,
         ),
     ]
 }

@@ -1,6 +1,6 @@
 """ARC end to end: what the training split holds (no evaluation test output), slots that keep their
 view while the rows re-augment, voting over augmented views mapped back by their inverses, the
-arc1 recipes, and the chunked runner (experiments.arc_run)."""
+arc1 recipes, and the chunked runner (experiments.chain)."""
 
 from __future__ import annotations
 
@@ -191,7 +191,7 @@ def test_arc1_recipes_fit_the_transfer() -> None:
 
 
 def test_chunked_runner_trains_resumes_packs_and_scores(tmp_path) -> None:
-    from experiments import arc_run
+    from experiments import chain as arc_run
 
     run, parts = tmp_path / "run", tmp_path / "parts"
     common = ["--recipe", "arc1-trm", "--run-dir", str(run), "--device", "cpu", "--env-kwargs",

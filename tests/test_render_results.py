@@ -134,7 +134,7 @@ def test_each_recipe_is_what_its_row_ran():
             continue
         run = r["sources"][0]["run"].split("+")[-1]  # an ensemble: its later member (the last leg)
         sources[r["recipe"]] = json.loads((headline.RESULTS / run / "results.json").read_text())["command"]
-    assert set(sources) == set(RECIPES)
+    assert set(sources) == {name for name, r in RECIPES.items() if r.published}
     for name, command in sources.items():
         recipe = RECIPES[name]
         sets, opts = _sets(command)

@@ -1,18 +1,20 @@
-"""One ARC recipe (``arc1-gram``, ``arc1-trm``) trained as a chain of short resumable chunks, then scored.
+"""One recipe trained as a chain of short resumable chunks, then scored: long runs on machines lent
+for minutes (Sudoku ``sx-gram``, ARC ``arc1-gram``, any recipe in gram_agent.recipes).
 
 Each invocation does one chunk of at most ``--chunk-minutes`` and exits:
 
 - while the recipe's training minutes are not used up, it trains from ``RUN/last`` (resuming) for
   the smaller of the chunk and the minutes left, and adds the chunk's wall time to ``RUN/chain.json``;
-- once they are, it scores ``RUN/last`` on the 400 evaluation tasks by voting over the recipe's
-  augmented views (``gram_agent.arc.vote_evaluate``) and writes ``--out`` (pass@1 / pass@2 through
-  the env, next to the copy baselines and the papers' numbers); a later call only prints it.
+- once they are, it scores ``RUN/last`` on the test split with the recipe's samples and temperature
+  (ARC: the 400 evaluation tasks by voting over the recipe's augmented views,
+  ``gram_agent.arc.vote_evaluate``, next to the copy baselines and the papers' pass@2) and writes
+  ``--out``; a later call only prints it.
 
 Moving between machines: ``--pack DIR`` writes ``RUN/last`` (with the ledger) as parts of at most
-15 MiB plus a manifest (``gram_agent.checkpoint.pack_parts``); ``--unpack DIR`` rebuilds ``RUN/last``
+15 MiB plus a manifest, shrunk to ``--max-mib`` (``gram_agent.checkpoint.pack_parts``); ``--unpack DIR`` rebuilds ``RUN/last``
 from them before the chunk when ``RUN`` holds no checkpoint. The same command runs every chunk:
 
-    python -m experiments.arc_run --recipe arc1-gram --run-dir runs/arc1-gram --chunk-minutes 9 --pack parts
+    python -m experiments.chain --recipe sx-gram --run-dir runs/sx-gram --chunk-minutes 9 --pack parts
 """
 
 from __future__ import annotations
@@ -99,17 +101,21 @@ def evaluate(args: argparse.Namespace, run_dir: Path, led: dict[str, Any]) -> di
     r = recipe(args.recipe)
     agent = Agent.load(str(run_dir / "last"))
     cfg = agent.config
-    metrics = agent.evaluate("test", samples=cfg.eval_samples, instances=args.instances or None, seed=0,
-                             time_budget_s=args.chunk_minutes * 60.0, progress=False)
+    arc = "ARC" in r.env_id
+    metrics = agent.evaluate("test", samples=cfg.eval_samples if arc else r.samples,
+                             instances=args.instances or None, seed=0, time_budget_s=args.chunk_minutes * 60.0,
+                             progress=False, **({} if arc else {"temperature": r.temperature}))
+    scoring = ("the top two of the votes over eval_views augmented views x eval_samples samples, each answer "
+               "mapped back by its view's inverse transform; ARC Prize's task pass@k through env.evaluate" if arc
+               else f"{r.samples} samples per test input at the recipe's temperature, through env.evaluate")
     out = {
-        "recipe": r.name, "env_id": r.env_id, "model": r.model, "split": "evaluation",
+        "recipe": r.name, "env_id": r.env_id, "model": r.model, "split": "evaluation" if arc else "test",
         "steps": led.get("steps"), "train_minutes": round(float(led.get("train_s", 0.0)) / 60.0, 2),
         "chunks": len(led.get("chunks", [])),
-        "scoring": "the top two of the votes over eval_views augmented views x eval_samples samples, each "
-                   "answer mapped back by its view's inverse transform; ARC Prize's task pass@k through env.evaluate",
+        "scoring": scoring,
         "metrics": metrics,
-        "paper_pass@2_percent": PAPER_PASS2.get(r.model),
-        "copy_baselines": copy_baselines(r.env_id),
+        **({"paper_pass@2_percent": PAPER_PASS2.get(r.model), "copy_baselines": copy_baselines(r.env_id)}
+           if arc else {}),
         "config": cfg.to_dict(),
         "ledger": led,
         **provenance(),
@@ -126,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     from gram_agent.recipes import recipe
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--recipe", required=True, help="arc1-gram or arc1-trm (any recipe with an ARC env)")
+    p.add_argument("--recipe", required=True, help="a recipe name (gram train --help lists them)")
     p.add_argument("--run-dir", required=True, help="checkpoint folder of the run (RUN/last, RUN/chain.json)")
     p.add_argument("--chunk-minutes", type=float, default=9.0, help="wall-clock budget of this invocation")
     p.add_argument("--total-minutes", type=float, default=None, help="training minutes of the whole chain "
@@ -137,11 +143,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--instances", type=int, default=0, help="score the first N evaluation inputs (0: all)")
     p.add_argument("--unpack", default=None, metavar="DIR", help="rebuild RUN/last from pack_parts output first")
     p.add_argument("--pack", default=None, metavar="DIR", help="after the chunk, write RUN/last as <=15 MiB parts")
+    p.add_argument("--max-mib", type=float, default=48.0,
+                   help="shrink the packed state to this size (gram_agent.checkpoint.TRANSFER_LEVELS)")
     p.add_argument("--out", default=None, help="results JSON (default RUN/results.json)")
     args = p.parse_args(argv)
     r = recipe(args.recipe)
-    if "ARC" not in r.env_id:
-        p.error(f"recipe {r.name!r} trains {r.env_id}; this runner is for the ARC recipes")
     if not args.chunk_minutes > 0:
         p.error("--chunk-minutes must be > 0")
     run_dir = Path(args.run_dir)
@@ -166,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({k: out[k] for k in ("recipe", "steps", "train_minutes", "metrics")}, indent=1))
     if args.pack:
         shutil.rmtree(args.pack, ignore_errors=True)
-        parts = pack_parts(str(run_dir / "last"), args.pack, 15.0)
+        parts = pack_parts(str(run_dir / "last"), args.pack, 15.0, max_mib=args.max_mib)
         print(f"packed {run_dir / 'last'} into {len(parts)} parts under {args.pack}", flush=True)
     return 0
 
