@@ -24,6 +24,13 @@ from gram_agent.checkpoint import TRANSFER_LEVELS, pack_parts, read_json, read_w
 from gram_envs.core.metrics import provenance
 
 
+def device_name(device: str | None) -> str:
+    import torch
+
+    dev = torch.device(device) if device else torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu"
+
+
 def first_leg(env_id: str, cfg, device: str | None, steps: int, ckpt_dir: str) -> None:
     """Train ``steps`` steps under ``cfg``'s whole schedule (its max_steps) and write ``last``."""
     import torch
@@ -115,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
                                  | {"accuracy": metrics.get("accuracy"), "coverage": metrics.get("coverage")}),
                       flush=True)
                 with open(args.out, "w") as f:  # after every leg: a cut-off run keeps what it measured
-                    json.dump({**provenance(), "env": args.env, "preset": args.preset, "model": args.model,
+                    json.dump({**provenance(), "device": device_name(args.device), "env": args.env, "preset": args.preset, "model": args.model,
                                "steps": args.steps, "sets": args.set, "rows": rows}, f, indent=1)
     return 0
 

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch._dynamo.exc import BackendCompilerFailed
 
 from gram_agent import distributed as D
 from gram_agent.checkpoint import (
@@ -127,7 +128,7 @@ class Trainer:
         self.carry_keys = CARRY + (HELD if self.data.augments else ())
         self._init_carry()
         # several ranks: DistributedDataParallel averages gradients during backward
-        self._step_fn = D.wrap(self.model, dist, device)
+        self._step_fn = self._eager_fn = D.wrap(self.model, dist, device)
         if cfg.compile and device.type == "cuda":
             self._step_fn = torch.compile(self._step_fn, dynamic=False, mode=cfg.compile_mode)
         self._acc = torch.zeros(len(STAT_NAMES), device=device)
@@ -216,8 +217,17 @@ class Trainer:
             gr["lr"] = lr
         self.model.train()
         with torch.autocast("cuda", dtype=getattr(torch, cfg.dtype), enabled=dev.type == "cuda"):
-            loss, stats, h, l, q_halt, correct = self._step_fn(self.h, self.l, x, y_cls, y_tok, sols, noise, pids,
-                                                               match_u, self.nstep)
+            args = (self.h, self.l, x, y_cls, y_tok, sols, noise, pids, match_u, self.nstep)
+            try:
+                loss, stats, h, l, q_halt, correct = self._step_fn(*args)
+            except BackendCompilerFailed as e:  # compilation fails before the step runs: nothing changed yet
+                if self._step_fn is self._eager_fn:
+                    raise
+                first = str(e).strip().splitlines()[-1][:200] if str(e).strip() else type(e).__name__
+                warnings.warn(f"torch.compile could not compile this model's training step ({first}); "
+                              "training without it, as with compile=false", stacklevel=2)
+                self._step_fn = self._eager_fn
+                loss, stats, h, l, q_halt, correct = self._step_fn(*args)
         # DDP averages over ranks; each rank's loss is the mean over its slice, so the result
         # is the global-batch mean gradient (equal slices)
         loss.backward()

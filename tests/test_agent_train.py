@@ -92,6 +92,32 @@ def test_killed_and_resumed_run_matches_uninterrupted(tmp_path):
     assert a.meta["train"]["steps"] == 12
 
 
+def test_a_step_that_fails_to_compile_trains_eagerly():
+    """A backend compile failure (a Triton error on some GPUs) falls back to the eager step with a
+    warning, and the step's result is the eager one; an eager failure is raised."""
+    from torch._dynamo.exc import BackendCompilerFailed
+
+    from gram_agent import distributed as D
+    from gram_agent.train import Trainer
+
+    def failing(*args):
+        e = BackendCompilerFailed.__new__(BackendCompilerFailed)
+        Exception.__init__(e, "backend='inductor' raised:\nRuntimeError: PassManager::run failed")
+        raise e
+
+    tr = Trainer(env4(), tiny(), torch.device("cpu"), D.setup(torch.device("cpu")))
+    ref = Trainer(env4(), tiny(), torch.device("cpu"), D.setup(torch.device("cpu")))
+    tr._step_fn = failing
+    with pytest.warns(UserWarning, match="PassManager::run failed"):
+        tr.train_step()
+    ref.train_step()
+    assert tr._step_fn is tr._eager_fn and tr.step == 1
+    assert all(torch.equal(a, b) for a, b in zip(tr.model.parameters(), ref.model.parameters(), strict=True))
+    tr._eager_fn = tr._step_fn = failing
+    with pytest.raises(BackendCompilerFailed):
+        tr.train_step()
+
+
 def test_eval_samples_zero_means_no_evaluation_in_train():
     agent = train(env4(), tiny(max_steps=2, eval_samples=0, eval_every=1), device="cpu", progress=False)
     assert agent.meta["train"]["metrics"] == {}
