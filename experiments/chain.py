@@ -79,8 +79,11 @@ def train_chunk(args: argparse.Namespace, run_dir: Path, led: dict[str, Any], le
     from gram_agent.recipes import recipe
 
     cfg = build_config(args)
-    env = gym.make(recipe(args.recipe).env_id, **args.env_kwargs)
-    budget = min(args.chunk_minutes * 60.0, left_s)
+    r = recipe(args.recipe)
+    env = gym.make(r.env_id, **args.env_kwargs)
+    chunk_s = args.chunk_minutes * 60.0
+    curve_s = min(args.curve_seconds, 0.25 * chunk_s) if args.curve_instances else 0.0
+    budget = min(chunk_s - curve_s, left_s)
     agent = train(env, cfg, device=args.device, time_budget_s=budget, checkpoint_dir=str(run_dir),
                   eval_at_end=False, progress=False, reserve_s=min(20.0, 0.05 * budget),
                   log=lambda s: print(s, flush=True))
@@ -89,6 +92,14 @@ def train_chunk(args: argparse.Namespace, run_dir: Path, led: dict[str, Any], le
     led["chunks"].append({k: run[k] for k in ("steps", "steps_this_run", "train_time_s", "wall_time_s",
                                               "sample_steps_per_s", "median_step_s", "interrupted")})
     led.update(recipe=args.recipe, steps=int(run["steps"]))
+    if args.curve_instances and run["interrupted"] is None:
+        # the learning curve: one sample on the first test inputs after each chunk (reported, chooses nothing)
+        m = agent.evaluate("test", samples=1, instances=args.curve_instances, seed=0, time_budget_s=curve_s,
+                           progress=False, **({} if "ARC" in r.env_id else {"temperature": r.temperature}))
+        led.setdefault("curve", []).append({"steps": int(run["steps"]), "train_minutes": led["train_s"] / 60.0,
+                                            "instances": m.get("instances"), "accuracy": m.get("accuracy")})
+        print(f"curve: step {run['steps']}, accuracy {m.get('accuracy')} on {m.get('instances')} test inputs",
+              flush=True)
     write_ledger(run_dir, led)
 
 
@@ -141,6 +152,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--env-kwargs", type=json.loads, default={}, help="JSON keyword arguments of gym.make")
     p.add_argument("--device", default=None)
     p.add_argument("--instances", type=int, default=0, help="score the first N evaluation inputs (0: all)")
+    p.add_argument("--curve-instances", type=int, default=0,
+                   help="after each chunk, score 1 sample on the first N test inputs into the ledger's learning "
+                        "curve (python -m experiments.curves plots it; 0: no curve)")
+    p.add_argument("--curve-seconds", type=float, default=60.0, help="time kept in each chunk for the curve point")
     p.add_argument("--unpack", default=None, metavar="DIR", help="rebuild RUN/last from pack_parts output first")
     p.add_argument("--pack", default=None, metavar="DIR", help="after the chunk, write RUN/last as <=15 MiB parts")
     p.add_argument("--max-mib", type=float, default=48.0,

@@ -17,7 +17,7 @@ class Recipe:
 
     name: str
     env_id: str
-    model: str  #: "gram" or "trm"
+    model: str  #: a model kind of gram_agent.config.MODELS
     preset: str  #: base preset in ``gram_agent.config.PRESETS``
     overrides: dict[str, Any] = field(default_factory=dict)  #: GRAMConfig fields set on top of the preset
     train_minutes: float = 0.0  #: wall-clock training budget on one GPU (0 = until max_steps)
@@ -126,6 +126,13 @@ RECIPES: dict[str, Recipe] = {
             name="sudokugen-trm", env_id="GRAM/SudokuGen-9", model="trm", preset="paper", overrides=dict(_TRM),
             train_minutes=30.0, samples=1, description="TRM from the blank board: one grid, the collapse reference",
             published=False,
+        ),
+        Recipe(
+            name="sudokugen-d3pm", env_id="GRAM/SudokuGen-9", model="d3pm", preset="paper",
+            overrides={"d_model": 768, "n_heads": 12, "n_layers": 5, "diffusion_steps": 1000}, train_minutes=60.0,
+            samples=1, published=False,
+            description="the paper's D3PM-Uniform (Big): DiT 768 wide, 5 blocks, 12 heads (54.9M parameters), "
+                        "1,000 diffusion steps; the generation baseline beside sudokugen-gram",
         ),
         Recipe(
             name="arc1-gram", env_id="GRAM/ARC-AGI-1", model="gram", preset="paper",

@@ -1,0 +1,42 @@
+"""experiments.chain on a Sudoku recipe (tiny overrides, CPU): chunks resume, a compact pack moves
+the run, the ledger keeps a learning curve, the end scores the test split, and curves plots it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from experiments import chain, curves
+
+
+def test_sudoku_chain_keeps_a_curve_packs_compactly_and_scores(tmp_path) -> None:
+    run, parts = tmp_path / "run", tmp_path / "parts"
+    common = ["--recipe", "sx-gram", "--run-dir", str(run), "--device", "cpu", "--total-minutes", "0.04",
+              "--chunk-minutes", "0.03", "--curve-instances", "3", "--curve-seconds", "1", "--instances", "3",
+              "--set", "d_model=32", "--set", "n_heads=2", "--set", "T=1", "--set", "K=1", "--set", "n_sup=2",
+              "--set", "batch_size=4", "--set", "log_every=1", "--set", "compile=false",
+              "--set", "guidance_hidden=32", "--max-mib", "1"]
+    chain.main([*common, "--pack", str(parts)])
+    manifest = json.loads((parts / "ckpt.manifest.json").read_text())
+    assert manifest["bytes"] <= 2**20
+    led = json.loads((run / "chain.json").read_text())
+    assert len(led["curve"]) == 1 and led["curve"][0]["instances"] == 3
+    assert 0.0 <= led["curve"][0]["accuracy"] <= 1.0
+    run2 = tmp_path / "run2"
+    common2 = [a if a != str(run) else str(run2) for a in common]
+    for _ in range(4):
+        chain.main([*common2, "--unpack", str(parts)])
+        led2 = json.loads((run2 / "chain.json").read_text())
+        if led2.get("evaluated"):
+            break
+    assert led2["evaluated"] and len(led2["curve"]) >= 2
+    assert [p["steps"] for p in led2["curve"]] == sorted(p["steps"] for p in led2["curve"])
+    res = json.loads((run2 / "results.json").read_text())
+    assert res["split"] == "test" and res["metrics"]["instances"] == 3 and "copy_baselines" not in res
+    png = tmp_path / "curve.png"
+    curves.main([str(run2), "--png", str(png), "--json", str(tmp_path / "curve.json")])
+    assert png.stat().st_size > 0
+    assert json.loads((tmp_path / "curve.json").read_text())["sx-gram"] == led2["curve"]
+    with pytest.raises(ValueError, match="no learning curve"):
+        curves.curves([str(tmp_path / "empty")])
