@@ -46,6 +46,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--batch", type=int, default=None, help="trajectories per forward pass (default: eval_batch)")
     ap.add_argument("--temperature", type=float, default=1.0, help="the prior's temperature, every step")
+    ap.add_argument("--ptrm-sigma", type=float, default=0.0,
+                    help="PTRM: add N(0, sigma^2) to the low-level latent at every supervision step (a TRM "
+                         "checkpoint's noisy rollouts; halt_accuracy is then PTRM's best-Q@N); 0: none")
     ap.add_argument("--rating-buckets", type=int, default=RATING_BUCKETS)
     ap.add_argument("--rating-edges", type=float, nargs="+", default=None)
     ap.add_argument("--device", default=None, help="cuda or cpu (default: cuda when available)")
@@ -57,6 +60,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         if any(v < 1 for v in vals):
             ap.error(f"--{name} must be integers >= 1, got {vals}")
         setattr(args, name, sorted(set(vals)))
+    if not args.ptrm_sigma >= 0:
+        ap.error(f"--ptrm-sigma must be >= 0, got {args.ptrm_sigma}")
     if args.instances < 0 or args.chunk < 1 or args.rating_buckets < 1:
         ap.error("--instances must be >= 0, --chunk and --rating-buckets >= 1")
     return args
@@ -94,13 +99,17 @@ def evaluate_agent(agent, ids: np.ndarray, inputs: np.ndarray, pids: np.ndarray 
     env, ns, n_max = agent.env, args.samples, max(args.samples)
     mode = depth_mode(agent)
     heads = mode == "record"
+    sigma = getattr(args, "ptrm_sigma", 0.0)
+    if sigma and mode != "record":
+        raise SystemExit(f"--ptrm-sigma needs a recursive model's latent; {agent.config.model} has none")
+    noise = {"ptrm_sigma": sigma} if sigma else {}
     parts: dict[str, list[np.ndarray]] = {}
     t0 = time.monotonic()
     starts = range(0, len(ids), args.chunk)
     for c, s in enumerate(tqdm(starts, desc=f"width N<={n_max}", unit="chunk", dynamic_ncols=True)):
         sl = slice(s, s + args.chunk)
         roll = agent.rollout(inputs[sl], samples=n_max, seed=chunk_seed(args.seed, c), batch=args.batch,
-                             puzzle_ids=None if pids is None else pids[sl], temperature=args.temperature)
+                             puzzle_ids=None if pids is None else pids[sl], temperature=args.temperature, **noise)
         valid, toks = score(env, ids[sl], roll)
         sel = prefix_selections(valid, toks, roll["value"].float().cpu().numpy(),
                                 roll["q_halt"].float().cpu().numpy(), ns, heads=heads)
@@ -116,7 +125,7 @@ def evaluate_agent(agent, ids: np.ndarray, inputs: np.ndarray, pids: np.ndarray 
                                    dynamic_ncols=True)):
             sl = slice(s, s + step)
             kw = dict(samples=1, seed=chunk_seed(args.seed + 1, c), batch=args.batch,
-                      puzzle_ids=None if pids is None else pids[sl])
+                      puzzle_ids=None if pids is None else pids[sl], **noise)
             if mode == "record":
                 roll = agent.rollout(inputs[sl], steps=max(args.depths), record_steps=args.depths,
                                      temperature=args.temperature, **kw)
@@ -240,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
             edges = args.rating_edges or quantile_edges(rated[1], args.rating_buckets)
         trained_depth = agent.config.n_sup if depth_mode(agent) == "record" else None
         per = evaluate_agent(agent, ids, inputs, pids, args)
-        row = {"agent": path, "label": agent.config.model, "model": agent.config.model,
+        label = agent.config.model + (f" + PTRM sigma {args.ptrm_sigma:g}" if args.ptrm_sigma else "")
+        row = {"agent": path, "label": label, "model": agent.config.model, "ptrm_sigma": args.ptrm_sigma,
                "trained_steps": agent.meta.get("step"), **summarise(per, ratings, edges, args, trained_depth)}
         if edges is not None:
             row["rating_edges"] = edges

@@ -148,6 +148,20 @@ def test_depth_width_script_on_a_tiny_agent(small_gram_agent_dir, tmp_path) -> N
                                                         "halt_accuracy", "pass_at_n")]
 
 
+def test_depth_width_ptrm_noise_is_the_agents_ptrm(small_gram_agent_dir, tmp_path) -> None:
+    """--ptrm-sigma scores the same draws as Agent.evaluate(ptrm_sigma=...) under the chunk's seed."""
+    out = tmp_path / "ptrm.json"
+    assert depth_width.main(["--agent", str(small_gram_agent_dir), "--samples", "1", "4", "--depths",
+                             "--instances", "5", "--chunk", "5", "--ptrm-sigma", "0.3", "--out", str(out)]) == 0
+    row = json.loads(out.read_text())["agents"][0]
+    assert row["ptrm_sigma"] == 0.3 and "PTRM" in row["label"]
+    agent = Agent.load(str(small_gram_agent_dir), device="cpu")
+    ev = agent.evaluate("test", samples=4, instances=5, seed=depth_width.chunk_seed(0, 0), ptrm_sigma=0.3,
+                        progress=False)
+    assert [row["width"][k][-1] for k in ("sample_accuracy", "halt_accuracy")] == [ev["accuracy"],
+                                                                                   ev["halt_accuracy"]]
+
+
 def test_record_steps_equal_separate_rollouts(small_gram_agent_dir) -> None:
     agent = Agent.load(str(small_gram_agent_dir), device="cpu")
     inputs = agent.env.unwrapped.dataset("test").instance_inputs[:3]
