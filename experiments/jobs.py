@@ -750,5 +750,8 @@ JOBS += TABLE1_JOBS + TABLE3_JOBS
 #: suite -> the run names one GPU call trains (all seeds), at TABLE_MINUTES each
 SUITES: dict[str, list[str]] = {
     **{f"table1-{t}": [n for j in TABLE1_JOBS if j.task == t for n in j.runs()] for t in TASKS},
+    # one seed per call: seven jobs share a GPU, twice the share of the two-seed suite
+    **{f"table1-{t}-seed{k}": [j.name if k == 0 else f"{j.name}-s{k}" for j in TABLE1_JOBS if j.task == t]
+       for t in TASKS for k in TABLE_SEEDS},
     "table3-nq8": [n for j in TABLE3_JOBS for n in j.runs()],
 }

@@ -146,7 +146,8 @@ def _run_line(label: str, cell: dict) -> str:
     n = len(cell["seeds"])
     jobs = "/".join(cell["jobs_per_gpu"])
     return (f"- {label}: job `{cell['job']}`, seed{'s' if n > 1 else ''} {', '.join(map(str, cell['seeds']))}, "
-            f"{cell['gpu_minutes']['mean']:.1f} GPU-min ({gpu_kind(cell['device'])}, {jobs} jobs per GPU), "
+            f"{cell['gpu_minutes']['mean']:.1f} min of training wall clock on one {gpu_kind(cell['device'])} shared by "
+            f"{jobs} jobs, "
             f"{'; '.join(cell['sampling'])}, {cell['test_inputs']} test inputs; "
             + ", ".join(f"`{r}`" for r in cell["runs"]))
 

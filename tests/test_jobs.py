@@ -134,3 +134,13 @@ def test_agent_docs_name_the_table_budget_and_command():
     text = (Path(__file__).resolve().parents[1] / "docs" / "agent.md").read_text()
     assert f"`TABLE_MINUTES` ({TABLE_MINUTES:g})" in text
     assert "python -m experiments.run_table1 --suite table1-nq8" in text
+
+
+def test_one_seed_suites_split_the_two_seed_suite():
+    from experiments.jobs import SUITES, TASKS
+
+    for t in TASKS:
+        halves = [SUITES[f"table1-{t}-seed{k}"] for k in (0, 1)]
+        assert len(halves[0]) == len(halves[1]) == 7
+        assert sorted(halves[0] + halves[1]) == sorted(SUITES[f"table1-{t}"])
+        assert not any(n.endswith("-s1") for n in halves[0]) and all(n.endswith("-s1") for n in halves[1])

@@ -74,7 +74,7 @@ def test_paper_table_cells_read_the_newest_stored_runs(tmp_path, monkeypatch):
     text = "\n".join(render_results.table1_lines(json.loads(headline.dumps(tables))["table1"]))
     row = next(line for line in text.splitlines() if line.startswith("| Direct Pred (8L)"))
     assert "27M / 25.7M" in row and "40.4±1.1<br>ours: 45.0±5.0" in row and "ours: not run yet" in row
-    assert "job `nq8-direct`, seeds 0, 1, 5.0 GPU-min (H100, 14 jobs per GPU)" in text
+    assert "job `nq8-direct`, seeds 0, 1, 5.0 min of training wall clock on one H100 shared by 14 jobs" in text
     assert "ours: 45.0" not in next(line for line in text.splitlines() if line.startswith("| AR"))
     bad = {**cell, "runs": []}
     with pytest.raises(ValueError, match="metrics must come with the runs"):
