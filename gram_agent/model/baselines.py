@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gram_agent.config import GRAMConfig
-from gram_agent.model.core import RecursiveModel, stablemax_log_probs
+from gram_agent.model.core import RecursiveModel, init_inputs, stablemax_log_probs
 from gram_agent.model.heads import Decoder
 from gram_agent.model.layers import Attention, Linear, Reasoner, SwiGLU, rms_norm, swiglu_hidden
 
@@ -43,18 +43,7 @@ class OneShotModel(nn.Module):
 
     def __init__(self, cfg: GRAMConfig, vocab_size: int, seq_len: int, n_answer: int, total_len: int) -> None:
         super().__init__()
-        self.cfg = cfg
-        d = cfg.d_model
-        self.vocab_size, self.seq_len, self.n_answer = vocab_size, seq_len, n_answer
-        self.canonical_labels = False  #: set from TaskSpec by the trainer (colourings)
-        self.prefix = cfg.puzzle_emb_len
-        self.total_len = total_len
-        self.embed = nn.Embedding(vocab_size, d)
-        nn.init.trunc_normal_(self.embed.weight, 0.0, 1.0 / math.sqrt(d), -2.0 / math.sqrt(d), 2.0 / math.sqrt(d))
-        self.embed_scale = math.sqrt(d)
-        self.puzzle_emb = nn.Embedding(cfg.num_puzzle_ids, d) if self.prefix else None
-        if self.puzzle_emb is not None:
-            nn.init.zeros_(self.puzzle_emb.weight)
+        init_inputs(self, cfg, vocab_size, seq_len, n_answer, total_len)
         # the trainer's per-slot carry (h, l): nothing is carried, so one number per position
         self.register_buffer("z0", torch.zeros(2, self.prefix + seq_len, 1), persistent=False)
         self.register_buffer("answer_tok", torch.arange(n_answer), persistent=False)

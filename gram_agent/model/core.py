@@ -50,23 +50,31 @@ def stablemax_log_probs(logits: torch.Tensor) -> torch.Tensor:
     return torch.log(s / s.sum(-1, keepdim=True))
 
 
+def init_inputs(model: nn.Module, cfg: GRAMConfig, vocab_size: int, seq_len: int, n_answer: int,
+                total_len: int) -> None:
+    """What every model kind shares at its input: sizes, the token embedding (truncated normal, scaled
+    by sqrt(D) in ``encode``) and the zero-initialised puzzle-identifier table where there is a prefix."""
+    d = cfg.d_model
+    model.cfg = cfg
+    model.vocab_size, model.seq_len, model.n_answer = vocab_size, seq_len, n_answer
+    model.canonical_labels = False  #: set from TaskSpec by the trainer (colourings)
+    model.prefix = cfg.puzzle_emb_len
+    model.total_len = total_len
+    model.embed = nn.Embedding(vocab_size, d)
+    nn.init.trunc_normal_(model.embed.weight, 0.0, 1.0 / math.sqrt(d), -2.0 / math.sqrt(d), 2.0 / math.sqrt(d))
+    model.embed_scale = math.sqrt(d)
+    model.puzzle_emb = nn.Embedding(cfg.num_puzzle_ids, d) if model.prefix else None
+    if model.puzzle_emb is not None:
+        nn.init.zeros_(model.puzzle_emb.weight)
+
+
 class RecursiveModel(nn.Module):
     """GRAM (``cfg.model == "gram"``) or TRM (``"trm"``): encoder, core, guidance and heads."""
 
     def __init__(self, cfg: GRAMConfig, vocab_size: int, seq_len: int, n_answer: int) -> None:
         super().__init__()
-        self.cfg = cfg
+        init_inputs(self, cfg, vocab_size, seq_len, n_answer, seq_len + cfg.puzzle_emb_len)
         d = cfg.d_model
-        self.vocab_size, self.seq_len, self.n_answer = vocab_size, seq_len, n_answer
-        self.canonical_labels = False  #: set from TaskSpec by the trainer (colourings)
-        self.prefix = cfg.puzzle_emb_len
-        self.total_len = seq_len + self.prefix
-        self.embed = nn.Embedding(vocab_size, d)
-        nn.init.trunc_normal_(self.embed.weight, 0.0, 1.0 / math.sqrt(d), -2.0 / math.sqrt(d), 2.0 / math.sqrt(d))
-        self.embed_scale = math.sqrt(d)
-        self.puzzle_emb = nn.Embedding(cfg.num_puzzle_ids, d) if self.prefix else None
-        if self.puzzle_emb is not None:
-            nn.init.zeros_(self.puzzle_emb.weight)
         args = (d, cfg.n_heads, cfg.n_layers, self.total_len, cfg.mixer, cfg.ffn_expansion, cfg.rope_theta,
                 cfg.norm_eps)
         self.f_L = Reasoner(*args)
