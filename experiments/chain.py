@@ -11,8 +11,9 @@ Each invocation does one chunk of at most ``--chunk-minutes`` and exits:
   ``--out``; a later call only prints it.
 
 Moving between machines: ``--pack DIR`` writes ``RUN/last`` (with the ledger) as parts of at most
-15 MiB plus a manifest, shrunk to ``--max-mib`` (``gram_agent.checkpoint.pack_parts``); ``--unpack DIR`` rebuilds ``RUN/last``
-from them before the chunk when ``RUN`` holds no checkpoint. The same command runs every chunk:
+15 MiB plus a manifest, shrunk to ``--max-mib`` (``gram_agent.checkpoint.pack_parts``); ``--unpack
+DIR`` rebuilds ``RUN/last`` from them before the chunk when ``RUN`` holds no checkpoint. The same
+command runs every chunk:
 
     python -m experiments.chain --recipe sx-gram --run-dir runs/sx-gram --chunk-minutes 9 --pack parts
 """

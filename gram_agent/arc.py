@@ -67,8 +67,8 @@ def vote_evaluate(agent: Any, split: str = "test", views: int = 8, samples: int 
     variants = np.tile(np.arange(V), n)
     x, _, pids = ds.variant_rows(view_rows, variants)  # at the canvas origin (no translation at test)
     deadline = None if time_budget_s is None else t0 + 0.9 * time_budget_s
-    roll = agent.rollout(x, samples, steps, ptrm_sigma=ptrm_sigma, seed=seed, batch=batch, puzzle_ids=pids, temperature=temperature,
-                         deadline=deadline, progress=progress)
+    roll = agent.rollout(x, samples, steps, ptrm_sigma=ptrm_sigma, seed=seed, batch=batch, puzzle_ids=pids,
+                         temperature=temperature, deadline=deadline, progress=progress)
     got = int(roll["tokens"].shape[0]) // V  # whole inputs only
     extra: dict[str, float] = {}
     if got < n:
