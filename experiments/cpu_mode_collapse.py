@@ -71,7 +71,12 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "GRAM (ELBO KL, beta 0.5, spread target, groups of 4)": (
         "gram", {"kl_reduce": "elbo", "beta": 0.5, "target": "matched", "match_group": 4, "match_draw": "spread"}),
 }
-ALL = {**RUNS, **VARIANTS}
+#: the paper's Table 1 baselines at the same CPU scale (D = 64, the tiny preset's depths per model)
+BASELINES: dict[str, tuple[str, dict]] = {
+    "Direct Pred": ("direct", {}), "Looped TF": ("looped", {}), "HRM": ("hrm", {}), "AR": ("ar", {}),
+    "MDLM": ("mdlm", {}),
+}
+ALL = {**RUNS, **VARIANTS, **BASELINES}
 BASE = dict(d_model=64, n_heads=2, guidance_hidden=64, batch_size=64, n_sup=8, T=2, K=2, log_every=50,
             lr=1e-3, lr_warmup_steps=100, ema=0.0, compile=False)
 
