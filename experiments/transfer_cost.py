@@ -50,6 +50,11 @@ def first_leg(env_id: str, cfg, device: str | None, steps: int, ckpt_dir: str) -
     tr.save(ckpt_dir, "last")
 
 
+#: steps before measuring sizes: enough for the moments and the EMA's difference to hold values
+#: (packing compresses, so an untouched state would measure small)
+SIZE_STEPS = 20
+
+
 def sizes_only(args: argparse.Namespace) -> int:
     """Packed MiB of the model's resume state at each transfer level (no training worth the name)."""
     import gram_agent
@@ -57,9 +62,9 @@ def sizes_only(args: argparse.Namespace) -> int:
     out = []
     for model in args.model.split(","):
         cfg = gram_agent.preset(args.preset, args.env, model=model).set(*args.set)
-        cfg = cfg.replace(batch_size=8, max_steps=1, compile=False, eval_every=0)
+        cfg = cfg.replace(batch_size=8, max_steps=SIZE_STEPS, compile=False, eval_every=0)
         with tempfile.TemporaryDirectory() as tmp:
-            first_leg(args.env, cfg, "cpu", 1, os.path.join(tmp, "ckpt"))
+            first_leg(args.env, cfg, "cpu", SIZE_STEPS, os.path.join(tmp, "ckpt"))
             n_params = sum(v.numel() for v in read_weights(
                 os.path.join(tmp, "ckpt", "last", "weights.safetensors")).values())
             for level in args.levels:
@@ -86,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--set", action="append", default=[], help="config override name=value")
     p.add_argument("--device", default=None)
     p.add_argument("--sizes-only", action="store_true",
-                   help="only the packed size at each level, after one step at batch 8 (sizes do not depend on it)")
+                   help=f"only the packed size at each level, after {SIZE_STEPS} steps at batch 8 on the CPU")
     p.add_argument("--out", required=True)
     args = p.parse_args(argv)
     if args.sizes_only:

@@ -27,6 +27,7 @@ import os
 import shutil
 import tarfile
 import warnings
+import zlib
 from typing import Any
 
 import numpy as np
@@ -424,20 +425,23 @@ PART_PREFIX = "ckpt.part"
 
 
 #: what a transfer may shrink, tried in this order until the packed checkpoint fits ``max_mib``:
-#: Adam moments to bf16, then the EMA as a bf16 difference from the weights, then the moments dropped
-#: (the resumed run restarts Adam and re-warms its learning rate). The weights always travel exact.
+#: Adam moments to bf16, the EMA as a bf16 difference from the weights, then only Adam's second
+#: moment as 8-bit logs (the first rebuilds in ~10 steps), then no moments (Adam restarts, the
+#: learning rate re-warms). The weights always travel exact; every level is zlib-compressed.
 TRANSFER_LEVELS: tuple[dict[str, str], ...] = (
     {"moments": "fp32", "ema": "fp32"},
     {"moments": "bf16", "ema": "fp32"},
     {"moments": "bf16", "ema": "bf16-delta"},
+    {"moments": "v-log8", "ema": "bf16-delta"},
     {"moments": "dropped", "ema": "bf16-delta"},
 )
 EMA_DELTA = "ema_delta.safetensors"
 
 
 def _shrink_state(state: dict[str, Any], moments: str) -> dict[str, Any]:
-    """The resume state with Adam's moments cast to bf16 or dropped (the step counts are kept only
-    with the moments: a fresh Adam state restarts its bias correction)."""
+    """The resume state with Adam's moments cast to bf16, reduced to the second moment as 8-bit logs
+    (``_expand_state`` undoes it on unpacking), or dropped (the step counts are kept only with the
+    moments: a fresh Adam state restarts its bias correction)."""
     if moments == "fp32":
         return state
     opt = dict(state["opt"])
@@ -445,9 +449,60 @@ def _shrink_state(state: dict[str, Any], moments: str) -> dict[str, Any]:
         opt["state"] = {}
         counters = {**state["counters"], "rewarm_from": int(state["counters"]["step"])}
         return {**state, "opt": opt, "counters": counters}
+    if moments == "v-log8":
+        opt["state"] = {}
+        for k, v in state["opt"]["state"].items():
+            if set(v) != {"step", "exp_avg", "exp_avg_sq"}:
+                raise ValueError(f"optimizer state {k} holds {sorted(v)}, expected Adam's step, exp_avg, exp_avg_sq")
+            opt["state"][k] = {"step": v["step"], V_LOG8: log8_encode(v["exp_avg_sq"])}
+        return {**state, "opt": opt}
     opt["state"] = {k: {n: t.to(torch.bfloat16) if isinstance(t, torch.Tensor) and n != "step"
                         and t.is_floating_point() else t for n, t in v.items()}
                     for k, v in state["opt"]["state"].items()}
+    return {**state, "opt": opt}
+
+
+V_LOG8 = "exp_avg_sq_log8"
+LOG8_BLOCK = 4096
+
+
+def log8_encode(v: torch.Tensor) -> dict[str, Any]:
+    """A non-negative tensor (Adam's second moment) as uint8 codes of its log, evenly spaced between
+    each block's smallest and largest log (code 0 is an exact 0): relative error <= e^(span/508) - 1."""
+    flat = v.detach().float().reshape(-1).cpu()
+    if bool((flat < 0).any()) or not bool(torch.isfinite(flat).all()):
+        raise ValueError("log8_encode takes finite values >= 0 (Adam's second moment)")
+    n = flat.numel()
+    blocks = torch.cat([flat, flat.new_zeros((-n) % LOG8_BLOCK)]).view(-1, LOG8_BLOCK)
+    pos = blocks > 0
+    logs = blocks.clamp_min(torch.finfo(torch.float32).tiny / 2**23).log()
+    lo = torch.where(pos, logs, torch.inf).amin(1).nan_to_num(0.0, posinf=0.0)
+    hi = torch.where(pos, logs, -torch.inf).amax(1).nan_to_num(0.0, neginf=0.0)
+    span = (hi - lo).clamp_min(1e-12)
+    codes = torch.where(pos, 1 + ((logs - lo[:, None]) / span[:, None] * 254).round(), 0).to(torch.uint8)
+    return {"codes": codes.reshape(-1)[:n].clone(), "lo": lo, "hi": hi, "shape": list(v.shape)}
+
+
+def log8_decode(q: dict[str, Any]) -> torch.Tensor:
+    """The fp32 tensor ``log8_encode`` stored."""
+    codes, lo, hi, shape = q["codes"], q["lo"], q["hi"], q["shape"]
+    n = codes.numel()
+    if math.prod(shape) != n or lo.shape != hi.shape or lo.numel() != -(-n // LOG8_BLOCK):
+        raise ValueError(f"8-bit log tensor: {n} codes, {lo.numel()} block ranges and shape {shape} disagree")
+    c = torch.cat([codes, codes.new_zeros((-n) % LOG8_BLOCK)]).view(-1, LOG8_BLOCK).float()
+    v = torch.exp(lo[:, None] + (c - 1).clamp_min(0) / 254 * (hi - lo)[:, None])
+    return torch.where(c > 0, v, 0.0).reshape(-1)[:n].reshape(shape)
+
+
+def _expand_state(state: dict[str, Any]) -> dict[str, Any]:
+    """A ``v-log8`` state back in Adam's form: the second moment decoded, the first moment zero."""
+    opt = dict(state["opt"])
+    opt["state"] = {}
+    for k, v in state["opt"]["state"].items():
+        if set(v) != {"step", V_LOG8}:
+            raise ValueError(f"optimizer state {k} holds {sorted(v)}, expected step and {V_LOG8}")
+        sq = log8_decode(v[V_LOG8])
+        opt["state"][k] = {"step": v["step"], "exp_avg": torch.zeros_like(sq), "exp_avg_sq": sq}
     return {**state, "opt": opt}
 
 
@@ -468,10 +523,37 @@ def _ema_from_delta(weights: bytes, delta: bytes) -> bytes:
                     for k in sorted(w)})
 
 
-def _tar(files: dict[str, bytes]) -> bytes:
+#: a packed safetensors file is stored zlib-compressed by byte planes under its name + this suffix
+PLANES_SUFFIX = ".z4"
+
+
+def _compress_planes(data: bytes) -> bytes:
+    """zlib of ``data`` regrouped by byte position within 4-byte words (fp32 exponent bytes, and bf16
+    sign/exponent bytes, then sit together and compress well; lossless)."""
+    words = np.frombuffer(data + b"\0" * (-len(data) % 4), np.uint8).reshape(-1, 4)
+    return len(data).to_bytes(8, "little") + zlib.compress(words.T.tobytes(), 6)
+
+
+def _decompress_planes(blob: bytes, name: str) -> bytes:
+    n = int.from_bytes(blob[:8], "little")
+    planes = np.frombuffer(zlib.decompress(blob[8:]), np.uint8)
+    if planes.size != n + (-n % 4):
+        raise ValueError(f"{name}: decompressed to {planes.size} bytes, expected {n} (+ padding)")
+    return planes.reshape(4, -1).T.tobytes()[:n]
+
+
+def _tar(files: dict[str, bytes], compressed: dict[str, bytes] | None = None) -> bytes:
+    """A tar of ``files``, safetensors files byte-plane compressed (``compressed`` memoises them by
+    sha256, as the same weights are packed at each level tried)."""
+    memo = {} if compressed is None else compressed
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
         for name, data in files.items():
+            if name.endswith(".safetensors"):
+                key = sha256_bytes(data)
+                if key not in memo:
+                    memo[key] = _compress_planes(data)
+                name, data = name + PLANES_SUFFIX, memo[key]
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
@@ -508,6 +590,7 @@ def pack_parts(ckpt_dir: str, out_dir: str, part_mib: float = 15.0, keep_carry: 
     if not keep_carry:
         state.pop("carry", None)
     has_ema = "ema.safetensors" in base
+    compressed: dict[str, bytes] = {}
     for step in TRANSFER_LEVELS[level:]:
         files = dict(base)
         if has_ema and step["ema"] == "bf16-delta":
@@ -518,7 +601,7 @@ def pack_parts(ckpt_dir: str, out_dir: str, part_mib: float = 15.0, keep_carry: 
         new_sums = {k: v for k, v in sums.items() if k in files}
         new_sums.update({n: sha256_bytes(files[n]) for n in (*STATE_FILES, EMA_DELTA) if n in files})
         files["task.json"] = json.dumps({**task, "checksums": new_sums, "transfer": transfer}, indent=1).encode()
-        blob = _tar(files)
+        blob = _tar(files, compressed)
         if max_mib is None or len(blob) <= max_mib * 2**20:
             break
     else:
@@ -555,28 +638,38 @@ def unpack_parts(parts_dir: str, ckpt_dir: str) -> str:
         raise ValueError(f"checkpoint parts in {parts_dir} are incomplete or corrupted (size/sha256 mismatch)")
     os.makedirs(ckpt_dir, exist_ok=True)
     with tarfile.open(fileobj=io.BytesIO(blob), mode="r") as tar:
-        for member in tar.getmembers():
+        members = tar.getmembers()
+        for member in members:
             if not member.isfile() or os.path.basename(member.name) != member.name:
                 raise ValueError(f"unexpected entry {member.name!r} in checkpoint parts")
-        tar.extractall(ckpt_dir, filter="data")
+        for member in members:
+            data = tar.extractfile(member).read()
+            name = member.name
+            if name.endswith(PLANES_SUFFIX):
+                name = name[: -len(PLANES_SUFFIX)]
+                data = _decompress_planes(data, name)
+            write_bytes(os.path.join(ckpt_dir, name), data)
+    task_path = os.path.join(ckpt_dir, "task.json")
+    task = read_json(task_path)
+    sums = recorded_checksums(task, task_path)
+    for name in os.listdir(ckpt_dir):
+        if name in sums and sha256_file(os.path.join(ckpt_dir, name)) != sums[name]:
+            raise ValueError(f"{ckpt_dir}/{name}: sha256 differs from the one recorded in task.json")
     delta_path = os.path.join(ckpt_dir, EMA_DELTA)
     if os.path.exists(delta_path):
-        task_path = os.path.join(ckpt_dir, "task.json")
-        task = read_json(task_path)
-        sums = recorded_checksums(task, task_path)
         with open(os.path.join(ckpt_dir, "weights.safetensors"), "rb") as f:
             weights = f.read()
         with open(delta_path, "rb") as f:
-            delta = f.read()
-        for name, data in (("weights.safetensors", weights), (EMA_DELTA, delta)):
-            if name in sums and sha256_bytes(data) != sums[name]:
-                raise ValueError(f"{ckpt_dir}/{name}: sha256 differs from the one recorded in task.json")
-        ema = _ema_from_delta(weights, delta)
+            ema = _ema_from_delta(weights, f.read())
         write_bytes(os.path.join(ckpt_dir, "ema.safetensors"), ema)
         sums = {k: v for k, v in sums.items() if k != EMA_DELTA}
         sums["ema.safetensors"] = sha256_bytes(ema)
-        write_bytes(task_path, json.dumps({**task, "checksums": sums}, indent=1).encode())
         os.remove(delta_path)
+    if (task.get("transfer") or {}).get("moments") == "v-log8":
+        for name, data in state_files(_expand_state(read_state(ckpt_dir))).items():
+            write_bytes(os.path.join(ckpt_dir, name), data)
+            sums[name] = sha256_bytes(data)
+    write_bytes(task_path, json.dumps({**task, "checksums": sums}, indent=1).encode())
     return ckpt_dir
 
 

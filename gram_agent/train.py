@@ -555,6 +555,9 @@ def transfer_losses(transfer: Any, cfg: GRAMConfig) -> str:
         said.append("the batch carry was dropped (every slot reloads a row)")
     if transfer.get("moments") == "bf16":
         said.append("Adam's moments were rounded to bf16")
+    elif transfer.get("moments") == "v-log8":
+        said.append("Adam's first moment was dropped (it rebuilds in about 10 steps) and its second rounded "
+                    "to 8-bit logs")
     elif transfer.get("moments") == "dropped":
         said.append(f"Adam's moments were dropped (Adam restarts; the learning rate re-warms over "
                     f"{cfg.lr_warmup_steps} steps)")

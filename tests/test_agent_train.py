@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 torch = pytest.importorskip("torch")
 gym = pytest.importorskip("gymnasium")
@@ -167,12 +170,13 @@ def test_checkpoint_travels_in_parts_and_resumes(tmp_path):
 
 
 def test_compact_transfer_shrinks_in_order_and_says_so(tmp_path):
-    """max_mib shrinks the state level by level (moments bf16, EMA as a bf16 difference, moments
-    dropped); weights stay exact, the EMA comes back close, and the resumed run re-warms and says so."""
+    """max_mib shrinks the state level by level (moments bf16, EMA as a bf16 difference, second
+    moment only as 8-bit logs, moments dropped); weights stay exact, the EMA comes back close, and
+    the resumed run re-warms and says so."""
     import json
 
     from gram_agent import distributed as D
-    from gram_agent.checkpoint import pack_parts, read_state, unpack_parts
+    from gram_agent.checkpoint import TRANSFER_LEVELS, pack_parts, read_state, unpack_parts
     from gram_agent.train import Trainer, transfer_losses
 
     cfg = tiny(max_steps=4, lr_warmup_steps=3, ema=0.9)
@@ -183,17 +187,20 @@ def test_compact_transfer_shrinks_in_order_and_says_so(tmp_path):
         pack_parts(str(src), str(tmp_path / f"p{mib}"), max_mib=mib)
         sizes[mib] = json.loads((tmp_path / f"p{mib}" / "ckpt.manifest.json").read_text())
     assert sizes[None]["transfer"]["moments"] == "fp32" and sizes[1e9]["transfer"]["moments"] == "fp32"
-    full = sizes[None]["bytes"]
-    params = sum(v.numel() for v in load_weights_dict(src / "weights.safetensors").values())
-    # just under each level's size: the next level is taken
+    # just under each level's packed size: the next level is taken
+    packed = []
+    for level in range(len(TRANSFER_LEVELS)):
+        pack_parts(str(src), str(tmp_path / f"l{level}"), level=level)
+        packed.append(json.loads((tmp_path / f"l{level}" / "ckpt.manifest.json").read_text())["bytes"])
+    assert packed == sorted(packed, reverse=True) and len(set(packed)) == len(packed)
     levels = []
-    for cut in (full - 1, full - 2 * params * 2 - 1, full - 2 * params * 2 - 2 * params - 1):
+    for cut in packed[:-1]:
         out = tmp_path / f"cut{cut}"
-        pack_parts(str(src), str(out), max_mib=cut / 2**20)
+        pack_parts(str(src), str(out), max_mib=(cut - 1) / 2**20)
         m = json.loads((out / "ckpt.manifest.json").read_text())
-        assert m["bytes"] <= cut
+        assert m["bytes"] < cut
         levels.append((m["transfer"]["moments"], m["transfer"]["ema"]))
-    assert levels == [("bf16", "fp32"), ("bf16", "bf16-delta"), ("dropped", "bf16-delta")]
+    assert levels == [("bf16", "fp32"), ("bf16", "bf16-delta"), ("v-log8", "bf16-delta"), ("dropped", "bf16-delta")]
     with pytest.raises(ValueError, match="over max_mib"):
         pack_parts(str(src), str(tmp_path / "tiny"), max_mib=0.001)
     unpack_parts(str(out), str(tmp_path / "b" / "last"))
@@ -216,6 +223,56 @@ def test_compact_transfer_shrinks_in_order_and_says_so(tmp_path):
     with pytest.warns(UserWarning, match="packed transfer"):
         train(env4(), tiny(max_steps=5, lr_warmup_steps=3, ema=0.9), device="cpu", progress=False, eval_at_end=False,
               checkpoint_dir=str(tmp_path / "b"))
+
+
+def test_second_moment_transfer_keeps_adam_going(tmp_path):
+    """Level v-log8: Adam's step count and second moment come back (8-bit logs, within their bound),
+    the first moment restarts at zero, the learning rate does not re-warm, and the run says so."""
+    import json
+
+    from gram_agent import distributed as D
+    from gram_agent.checkpoint import TRANSFER_LEVELS, pack_parts, read_state, unpack_parts
+    from gram_agent.train import Trainer, transfer_losses
+
+    cfg = tiny(max_steps=4, lr_warmup_steps=3, ema=0.9)
+    train(env4(), cfg, device="cpu", progress=False, eval_at_end=False, checkpoint_dir=str(tmp_path / "a"))
+    level = next(i for i, t in enumerate(TRANSFER_LEVELS) if t["moments"] == "v-log8")
+    pack_parts(str(tmp_path / "a" / "last"), str(tmp_path / "p"), level=level)
+    unpack_parts(str(tmp_path / "p"), str(tmp_path / "b" / "last"))
+    ref, got = (read_state(str(tmp_path / d / "last"))["opt"]["state"] for d in ("a", "b"))
+    assert ref.keys() == got.keys()
+    for k in ref:
+        assert torch.equal(got[k]["step"], ref[k]["step"]) and not got[k]["exp_avg"].any()
+        v, w = ref[k]["exp_avg_sq"].float(), got[k]["exp_avg_sq"]
+        assert torch.equal(w == 0, v == 0)
+        assert torch.allclose(w, v, rtol=0.2, atol=0)
+    tr = Trainer(env4(), cfg, torch.device("cpu"), D.setup(torch.device("cpu")))
+    tr.load(str(tmp_path / "b" / "last"))
+    assert tr.rewarm_from is None and tr.rewarm_factor() == 1.0
+    tr.train_step()
+    said = transfer_losses(json.loads((tmp_path / "b" / "last" / "task.json").read_text())["transfer"], cfg)
+    assert "first moment was dropped" in said and "8-bit logs" in said
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(st.just(0.0), st.floats(1e-30, 1e3)), min_size=1, max_size=9000))
+def test_log8_round_trip_within_its_bound(values):
+    """8-bit logs of a non-negative tensor: zeros stay exact, the rest within e^(span/508) - 1 of
+    their block's log span (one range per LOG8_BLOCK values)."""
+    from gram_agent.checkpoint import LOG8_BLOCK, log8_decode, log8_encode
+
+    v = torch.tensor(values, dtype=torch.float32)
+    w = log8_decode(log8_encode(v))
+    assert w.shape == v.shape and torch.equal(w == 0, v == 0)
+    for i in range(0, v.numel(), LOG8_BLOCK):
+        blk, out = v[i:i + LOG8_BLOCK], w[i:i + LOG8_BLOCK]
+        pos = blk > 0
+        if pos.any():
+            span = float(blk[pos].log().max() - blk[pos].log().min())
+            bound = math.expm1(span / 508) * 1.001 + 1e-5
+            assert float(((out[pos] - blk[pos]).abs() / blk[pos]).max()) <= bound
+    with pytest.raises(ValueError, match=">= 0"):
+        log8_encode(torch.tensor([1.0, -1.0]))
 
 
 def load_weights_dict(path) -> dict:
