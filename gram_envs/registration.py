@@ -19,6 +19,7 @@ ENV_TABLE: dict[str, tuple[str, dict]] = {
     "GRAM/Sudoku-Extreme": ("gram_envs.sudoku.env:SudokuExtremeEnv", {}),
     "GRAM/Sudoku-v0": ("gram_envs.sudoku.env:SudokuEnv", {}),
     "GRAM/SudokuGen-9": ("gram_envs.sudoku.env:SudokuGenEnv", {}),
+    "GRAM/SudokuGen-4": ("gram_envs.sudoku.env:SudokuGen4Env", {}),
     "GRAM/ARC-AGI-1": ("gram_envs.arc.env:ArcEnv", {"version": "arc-agi-1"}),
     "GRAM/ARC-AGI-2": ("gram_envs.arc.env:ArcEnv", {"version": "arc-agi-2"}),
 }

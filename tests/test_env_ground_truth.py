@@ -26,7 +26,7 @@ from gram_envs.testing import (
 
 SMALL = {"GRAM/Sudoku-v0": {"n_train": 20, "n_test": 5}, "GRAM/SudokuGen-9": {"n_grids": 50, "n_test_grids": 5}}
 FAST_IDS = ["GRAM/NQueens-8", "GRAM/NQueens-v0", "GRAM/GraphColoring-8", "GRAM/Sudoku-Extreme", "GRAM/Sudoku-v0",
-            "GRAM/ARC-AGI-1"]
+            "GRAM/SudokuGen-4", "GRAM/ARC-AGI-1"]
 
 
 @settings(max_examples=40)

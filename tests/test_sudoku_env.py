@@ -1,4 +1,4 @@
-"""GRAM/Sudoku-Extreme, GRAM/Sudoku-v0 and GRAM/SudokuGen-9: the shared env contract."""
+"""GRAM/Sudoku-Extreme, GRAM/Sudoku-v0, GRAM/SudokuGen-9 and -4: the shared env contract."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ SMALL = {
     "GRAM/Sudoku-Extreme": {},
     "GRAM/Sudoku-v0": {"n_train": 30, "n_test": 10},
     "GRAM/SudokuGen-9": {"n_grids": 200, "n_test_grids": 20},
+    "GRAM/SudokuGen-4": {},
 }
 
 
@@ -38,7 +39,7 @@ def test_check_env(env_id: str) -> None:
         env.reset(seed=0)
         out = env.render()
         assert isinstance(out, str) if mode == "ansi" else (out.dtype == np.uint8 and out.ndim == 3)
-        env.step(np.full((9, 9), 5))
+        env.step(np.full(env.action_space.shape, env.side // 2 + 1))
         assert env.render() is not None
 
 
@@ -216,3 +217,34 @@ def test_parametric_puzzles_are_distinct_and_in_range() -> None:
     env = make("GRAM/Sudoku-v0", difficulty=(3, 40), n_train=4, n_test=2)
     assert np.all((env.puzzle_set.extras["rating"] >= 3) & (env.puzzle_set.extras["rating"] <= 40))
     assert all(difficulty(p) == r for p, r in zip(env.puzzle_set.puzzles, env.puzzle_set.extras["rating"], strict=True))
+
+
+def test_sudokugen4_holds_every_4x4_grid_and_splits_them() -> None:
+    """The 288 grids equal a brute-force enumeration (rows as permutations, units checked); the
+    training and test targets are disjoint seeded draws; nothing is augmented."""
+    import itertools
+
+    perms = np.array(list(itertools.permutations(range(1, 5))), dtype=np.int8)
+    rows = np.stack(np.meshgrid(*[np.arange(24)] * 4, indexing="ij"), -1).reshape(-1, 4)
+    boards = perms[rows]  # (24^4, 4, 4): every board whose rows are permutations
+    cols_ok = np.all(np.sort(boards, axis=1) == np.arange(1, 5)[None, :, None], axis=(1, 2))
+    boxes = boards.reshape(-1, 2, 2, 2, 2).transpose(0, 1, 3, 2, 4).reshape(-1, 4, 4)
+    boxes_ok = np.all(np.sort(boxes, axis=2) == np.arange(1, 5), axis=(1, 2))
+    brute = {b.tobytes() for b in boards[cols_ok & boxes_ok]}
+    env = make("GRAM/SudokuGen-4")
+    every = env.solutions(0)
+    assert len(brute) == 288 and {b.astype(np.int8).tobytes() for b in every} == brute
+    assert env.num_solutions(np.array([0, 1])).tolist() == [288, 288]
+    ps = env.puzzle_set
+    train, test = (ps.targets[ps.target_owner == i] for i in (0, 1))
+    assert len(train) == len(test) == 144
+    assert not {b.tobytes() for b in train} & {b.tobytes() for b in test}
+    assert np.array_equal(make("GRAM/SudokuGen-4").puzzle_set.targets, ps.targets)
+    assert not np.array_equal(make("GRAM/SudokuGen-4", seed=1).puzzle_set.targets, ps.targets)
+    assert env.dataset("train").augment is None
+    res = env.evaluate([1], every[None, :10])
+    assert res["valid"].all() and res["metrics"]["coverage"] == pytest.approx(10 / 288)
+    _, info = env.reset(seed=0)
+    assert info["num_grids"] == 288 and info["num_solutions"] == 288
+    with pytest.raises(ValueError, match="at most the 288"):
+        make("GRAM/SudokuGen-4", n_grids=200, n_test_grids=100)

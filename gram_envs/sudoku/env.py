@@ -1,4 +1,4 @@
-"""``GRAM/Sudoku-Extreme``, ``GRAM/Sudoku-v0`` and ``GRAM/SudokuGen-9``.
+"""``GRAM/Sudoku-Extreme``, ``GRAM/Sudoku-v0``, ``GRAM/SudokuGen-9`` and ``GRAM/SudokuGen-4``.
 
 Observation: int8 (N^2, N^2) board, 0 = blank, 1..N^2 = givens (``Box(0, N^2)``).
 Action: int (N^2, N^2) board of digits 1..N^2 (``MultiDiscrete`` with ``start=1``); it must
@@ -10,7 +10,9 @@ one board (coverage and ``solution_index`` work unchanged); ``info["rating"]`` i
 solver's difficulty (branch points, ``solvers.sudoku``). SudokuGen-9 serves the blank board:
 every valid grid is a solution, solution sets are not enumerable (``num_solutions`` -1,
 ``info["num_grids"]`` the exact count as a Python int) and ``metrics()`` reports validity,
-``distinct_valid``, ``distinct_rate`` and ``duplicate_rate``.
+``distinct_valid``, ``distinct_rate`` and ``duplicate_rate``. SudokuGen-4 is its small sibling:
+the blank 4x4 board, whose 288 grids are all enumerated (coverage is exact), half of them the
+training targets, served without augmentation (which would map them onto the held-out half).
 
 Agent tokens (``dataset``, TRM's encoding): PAD 0, blank 1, digit d -> d + 1 (vocab N^2 + 2);
 sequence = cells row-major; labels = the full solution (givens included). The train split
@@ -37,14 +39,17 @@ from gram_envs.core.cache import cached_arrays
 from gram_envs.core.checks import check_int, check_int_pair, check_split, integer_array, is_int
 from gram_envs.core.dataset import PuzzleSet
 from gram_envs.core.env import PuzzleEnv
+from gram_envs.core.solution_sets import SolutionSets
 from gram_envs.sudoku.augment import token_augmenter
 from gram_envs.sudoku.csv_format import BadRow, load_sudoku_csv
 from gram_envs.sudoku.generator import build_parametric, random_grids, unique_puzzle_set
 from gram_envs.sudoku.logic import check_boards
 from gram_envs.sudoku.render import board_ansi, board_rgb
-from solvers.sudoku import NUM_GRIDS_9X9
+from solvers.sudoku import NUM_GRIDS_9X9, search
 
 PAD, BLANK = 0, 1
+#: number of valid complete 4x4 grids
+NUM_GRIDS_4X4 = 288
 DATA_FILE = Path(__file__).parent / "data" / "sudoku_extreme.txt.gz"
 
 
@@ -246,13 +251,55 @@ class SudokuGenEnv(_SudokuBase):
             target_owner=np.repeat([0, 1], [n_grids, n_test_grids]).astype(np.int64),
         )
         super().__init__(ps, 3, split, render_mode)
+        self.num_grids = NUM_GRIDS_9X9
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         obs, info = super().reset(seed=seed, options=options)
-        info["num_grids"] = NUM_GRIDS_9X9
+        info["num_grids"] = self.num_grids
         return obs, info
 
     def step(self, action: Any):
         obs, reward, term, trunc, info = super().step(action)
-        info["num_grids"] = NUM_GRIDS_9X9
+        info["num_grids"] = self.num_grids
         return obs, reward, term, trunc, info
+
+
+class SudokuGen4Env(SudokuGenEnv):
+    """Generation of 4x4 grids: all 288 enumerated (the blank board's solution set, so coverage and
+    ``solution_index`` work), ``n_grids`` of them (a seeded draw) the training targets and the next
+    ``n_test_grids`` the test instance's; no augmentation, so a held-out grid is never trained on."""
+
+    def __init__(
+        self, n_grids: int = 144, n_test_grids: int = 144, seed: int = 0,
+        split: str = "train", render_mode: str | None = None,
+    ) -> None:
+        n_grids, n_test_grids = check_int("n_grids", n_grids, 1), check_int("n_test_grids", n_test_grids, 1)
+        seed = check_int("seed", seed, 0)
+        grids = all_grids_4x4()
+        if n_grids + n_test_grids > len(grids):
+            raise ValueError(f"n_grids + n_test_grids must be at most the {len(grids)} 4x4 grids, "
+                             f"got {n_grids} + {n_test_grids}")
+        order = np.random.default_rng(seed).permutation(len(grids))[: n_grids + n_test_grids]
+        ps = PuzzleSet(
+            puzzles=np.zeros((2, 4, 4), dtype=np.int8),
+            splits={"train": np.array([0]), "test": np.array([1])},
+            solutions=SolutionSets([grids, grids], answer_ndim=2),
+            targets=grids[order],
+            target_owner=np.repeat([0, 1], [n_grids, n_test_grids]).astype(np.int64),
+        )
+        _SudokuBase.__init__(self, ps, 2, split, render_mode)
+        self.num_grids = len(grids)
+
+    def _augmenter(self, split: str):
+        return None
+
+
+@lru_cache(maxsize=1)
+def all_grids_4x4() -> np.ndarray:
+    """The 288 valid 4x4 grids, in the solver's order (read-only)."""
+    count, _, boards = search(np.zeros((4, 4), dtype=np.int8), limit=1000, max_store=1000)
+    if count != NUM_GRIDS_4X4 or len(boards) != NUM_GRIDS_4X4:
+        raise RuntimeError(f"the solver found {count} 4x4 grids, expected {NUM_GRIDS_4X4}")
+    boards = np.asarray(boards, dtype=np.int8)
+    boards.setflags(write=False)
+    return boards
