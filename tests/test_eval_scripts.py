@@ -192,3 +192,17 @@ def test_generation_eval_script(tmp_path) -> None:
     for k in ("valid_rate", "distinct_rate", "copied_rate"):
         assert 0.0 <= res[k] <= 1.0
     assert res["samples_per_s"] > 0 and 0 < png.stat().st_size < 200_000
+
+
+def test_sudokugen4_scores_by_hand() -> None:
+    """experiments.cpu_sudokugen4.score on a training grid (twice), a held-out grid and a broken grid."""
+    from experiments.cpu_sudokugen4 import score
+
+    env = gym.make("GRAM/SudokuGen-4")
+    ps = env.unwrapped.puzzle_set
+    train, test = ps.targets[ps.target_owner == 0], ps.targets[ps.target_owner == 1]
+    broken = train[0].copy()
+    broken[0, :2] = broken[0, 1::-1]  # swap two cells of a row: a column now repeats
+    got = score(env, np.stack([train[0], train[0], test[0], broken]).astype(np.int64))
+    assert got["valid"] == 0.75 and got["distinct_valid"] == 2 and got["copied"] == 0.5
+    assert got["coverage_all"] == 2 / 288 and got["coverage_held_out"] == 1 / 144 and got["valid_new"] == 0.25
