@@ -30,7 +30,7 @@ def main() -> int:
     a.add_argument("--keep-carry", action="store_true")
     a.add_argument("--max-mib", type=float, default=None,
                    help="shrink the state until the whole fits (moments to bf16, EMA as a bf16 difference, "
-                        "moments dropped); the resumed run says what was shrunk")
+                        "second moment only as 8-bit logs, moments dropped); the resumed run says what was shrunk")
     b = sub.add_parser("unpack")
     b.add_argument("parts_dir")
     b.add_argument("ckpt_dir")
