@@ -43,24 +43,25 @@ ENV_ID = "GRAM/SudokuGen-4"
 
 def score(env, grids: np.ndarray) -> dict[str, float]:
     """Validity, coverage (all grids, held-out grids), copies and new valid grids among ``grids``."""
+    from experiments.generation_eval import training_grids
+    from gram_envs.core.metrics import generation_counts
+
     u = env.unwrapped
     res = u.evaluate([1], grids[None], record=False)
     valid, index = res["valid"][0], res["solution_index"][0]
-    every = u.solutions(1)
-    keys = {g.astype(np.int8).tobytes(): i for i, g in enumerate(every)}
     ps = u.puzzle_set
-    train_ix = {keys[g.astype(np.int8).tobytes()] for g in ps.targets[ps.target_owner == 0]}
-    test_ix = {keys[g.astype(np.int8).tobytes()] for g in ps.targets[ps.target_owner == 1]}
+    held_out = ps.targets[ps.target_owner == 1]
+    held_ix = set(u.evaluate([1], held_out[None], record=False)["solution_index"][0].tolist())
+    counts = generation_counts(grids, valid, training_grids(env), u.answer_ndim)
     drawn = set(index[valid].tolist())
-    copied = np.array([int(i) in train_ix for i in index]) & valid
     return {
         "samples": len(grids),
-        "valid": float(valid.mean()),
-        "distinct_valid": len(drawn),
-        "coverage_all": len(drawn) / len(every),
-        "coverage_held_out": len(drawn & test_ix) / len(test_ix),
-        "copied": float(copied.mean()),
-        "valid_new": float((valid & ~copied).mean()),
+        "valid": counts["valid_rate"],
+        "distinct_valid": counts["distinct_valid"],
+        "coverage_all": len(drawn) / int(u.num_solutions(np.array([1]))[0]),
+        "coverage_held_out": len(drawn & held_ix) / len(held_ix),
+        "copied": counts["copied_rate"],  # training grids are valid: a copy is a valid sample
+        "valid_new": counts["valid_rate"] - counts["copied_rate"],
     }
 
 
