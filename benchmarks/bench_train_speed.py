@@ -6,6 +6,9 @@ For each shape and model it trains a fixed number of optimiser steps and reports
 over the second half of the log intervals), MFU by ``benchmarks.train_gpu.flops_per_sample_step``
 (matmul FLOPs only) over a bf16 peak of 790 TFLOP/s, the warm-up to the first logged step (compile
 included) and peak GPU memory; results go to benchmarks/results/train_speed_bench.json (or --out).
+``--compile-cache FILE`` loads torch.compile's caches from FILE first (when it exists) and writes
+them there at the end: run twice with fresh TORCHINDUCTOR_CACHE_DIR and TRITON_CACHE_DIR to see the
+warm-up a chain's chunk on a fresh machine pays with the packed caches.
 """
 
 from __future__ import annotations
@@ -92,17 +95,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=None, help="results file (default benchmarks/results/train_speed_bench.json)")
     p.add_argument("--profile", default=None, metavar="PREFIX",
                    help="also write PREFIX_<shape>_<model>.txt: torch.profiler's kernel table over one log interval")
+    p.add_argument("--compile-cache", default=None, metavar="FILE",
+                   help="load torch.compile's caches from FILE first (if it exists), save them there at the end")
     args = p.parse_args(argv)
 
     from benchmarks.common import RESULTS
+    from gram_agent import compile_cache
     from gram_envs.core.metrics import provenance
 
+    cache_loaded = bool(args.compile_cache) and compile_cache.load(args.compile_cache)
     runs = []
     for shape in args.shapes:
         env_id, preset_name, overrides, steps = SHAPES[shape]
         for model in args.models:
             prof = f"{args.profile}_{shape}_{model}.txt" if args.profile else None
-            rec = {"shape": shape, **measure(env_id, preset_name, model, overrides, args.steps or steps, prof)}
+            rec = {"shape": shape, "compile_cache_loaded": cache_loaded, **measure(env_id, preset_name, model, overrides, args.steps or steps, prof)}
             runs.append(rec)
             print(f"{shape:8} {model:4} {rec['sample_steps_per_s']:9.0f} sample-steps/s  MFU {rec['mfu']:.3f}  "
                   f"warm-up {rec['warmup_s'] or 0:.0f} s  peak {rec['peak_memory_gib'] or 0:.1f} GiB", flush=True)
@@ -111,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
         if {"gram", "trm"} <= set(by):
             print(f"{shape}: GRAM costs {by['trm']['sample_steps_per_s'] / by['gram']['sample_steps_per_s'] - 1:+.1%} "
                   "time per sample-step over TRM")
+    if args.compile_cache:
+        size = compile_cache.save(args.compile_cache)
+        print(f"compile cache: {'loaded, ' if cache_loaded else ''}{size or 0:,} bytes written", flush=True)
     out = args.out or str(RESULTS / "train_speed_bench.json")
     with open(out, "w") as f:
         json.dump({**provenance(), "runs": runs}, f, indent=1)

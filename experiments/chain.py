@@ -12,7 +12,9 @@ Each invocation does one chunk of at most ``--chunk-minutes`` and exits:
 
 Moving between machines: ``--pack DIR`` writes ``RUN/last`` (with the ledger) as parts of at most
 15 MiB plus a manifest, shrunk to ``--max-mib`` (``gram_agent.checkpoint.pack_parts``); ``--unpack
-DIR`` rebuilds ``RUN/last`` from them before the chunk when ``RUN`` holds no checkpoint. The same
+DIR`` rebuilds ``RUN/last`` from them before the chunk when ``RUN`` holds no checkpoint. The packed
+folder also holds torch.compile's caches (``COMPILE_CACHE``, ``gram_agent.compile_cache``), which
+the next chunk loads before compiling, so a fresh machine skips most of the warm-up. The same
 command runs every chunk:
 
     python -m experiments.chain --recipe sx-gram --run-dir runs/sx-gram --chunk-minutes 9 --pack parts
@@ -29,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 LEDGER = "chain.json"
+#: torch.compile's caches inside the --pack / --unpack folder
+COMPILE_CACHE = "compile_cache.bin"
 #: the papers' ARC-AGI-1 pass@2 (per cent): TRM (arXiv 2510.04871) and GRAM's Table 8
 PAPER_PASS2 = {"trm": 44.6, "gram": 52.0}
 COPY_BASELINE = Path("benchmarks/results/arc_copy_baseline.json")
@@ -161,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pack", default=None, metavar="DIR", help="after the chunk, write RUN/last as <=15 MiB parts")
     p.add_argument("--max-mib", type=float, default=48.0,
                    help="shrink the packed state to this size (gram_agent.checkpoint.TRANSFER_LEVELS)")
+    p.add_argument("--no-compile-cache", action="store_true",
+                   help=f"neither load nor pack torch.compile's caches ({COMPILE_CACHE})")
     p.add_argument("--out", default=None, help="results JSON (default RUN/results.json)")
     args = p.parse_args(argv)
     r = recipe(args.recipe)
@@ -168,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--chunk-minutes must be > 0")
     run_dir = Path(args.run_dir)
     args.out = args.out or str(run_dir / "results.json")
+    from gram_agent import compile_cache
     from gram_agent.checkpoint import find_resume, pack_parts, unpack_parts
 
     if args.unpack and (not run_dir.exists() or find_resume(str(run_dir)) is None):
@@ -177,6 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     total_s = 60.0 * (r.train_minutes if args.total_minutes is None else args.total_minutes)
     left_s = total_s - float(led.get("train_s", 0.0))
     if left_s > 1.0:
+        cache = os.path.join(args.unpack, COMPILE_CACHE) if args.unpack else None
+        if cache and not args.no_compile_cache and compile_cache.load(cache):
+            print(f"loaded torch.compile caches from {cache}", flush=True)
         train_chunk(args, run_dir, led, left_s)
         done = float(led["train_s"])
         print(f"chunk {len(led['chunks'])}: step {led['steps']}, {done / 60:.1f} of {total_s / 60:g} training "
@@ -190,6 +200,9 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(args.pack, ignore_errors=True)
         parts = pack_parts(str(run_dir / "last"), args.pack, 15.0, max_mib=args.max_mib)
         print(f"packed {run_dir / 'last'} into {len(parts)} parts under {args.pack}", flush=True)
+        size = None if args.no_compile_cache else compile_cache.save(os.path.join(args.pack, COMPILE_CACHE))
+        if size:
+            print(f"packed torch.compile caches ({size / 2**20:.1f} MiB) as {COMPILE_CACHE}", flush=True)
     return 0
 
 
