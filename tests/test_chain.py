@@ -20,6 +20,7 @@ def test_sudoku_chain_keeps_a_curve_packs_compactly_and_scores(tmp_path) -> None
     chain.main([*common, "--pack", str(parts)])
     manifest = json.loads((parts / "ckpt.manifest.json").read_text())
     assert manifest["bytes"] <= 4 * 2**20 and manifest["transfer"]["carry"] == "dropped"
+    assert not (parts / chain.COMPILE_CACHE).exists()  # nothing compiled on CPU: no cache file
     led = json.loads((run / "chain.json").read_text())
     assert len(led["curve"]) == 1 and led["curve"][0]["instances"] == 3
     assert 0.0 <= led["curve"][0]["accuracy"] <= 1.0
