@@ -109,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         env_id, preset_name, overrides, steps = SHAPES[shape]
         for model in args.models:
             prof = f"{args.profile}_{shape}_{model}.txt" if args.profile else None
-            rec = {"shape": shape, "compile_cache_loaded": cache_loaded, **measure(env_id, preset_name, model, overrides, args.steps or steps, prof)}
+            rec = {"shape": shape, "compile_cache_loaded": cache_loaded,
+                   **measure(env_id, preset_name, model, overrides, args.steps or steps, prof)}
             runs.append(rec)
             print(f"{shape:8} {model:4} {rec['sample_steps_per_s']:9.0f} sample-steps/s  MFU {rec['mfu']:.3f}  "
                   f"warm-up {rec['warmup_s'] or 0:.0f} s  peak {rec['peak_memory_gib'] or 0:.1f} GiB", flush=True)

@@ -14,7 +14,7 @@ Moving between machines: ``--pack DIR`` writes ``RUN/last`` (with the ledger) as
 15 MiB plus a manifest, shrunk to ``--max-mib`` (``gram_agent.checkpoint.pack_parts``); ``--unpack
 DIR`` rebuilds ``RUN/last`` from them before the chunk when ``RUN`` holds no checkpoint. The packed
 folder also holds torch.compile's caches (``COMPILE_CACHE``, ``gram_agent.compile_cache``), which
-the next chunk loads before compiling, so a fresh machine skips most of the warm-up. The same
+the next chunk loads before compiling, so a fresh machine need not compile them again. The same
 command runs every chunk:
 
     python -m experiments.chain --recipe sx-gram --run-dir runs/sx-gram --chunk-minutes 9 --pack parts

@@ -1,5 +1,5 @@
-"""torch.compile's caches as one portable file, so that a chain's chunk on a fresh machine skips most
-of the compile warm-up its predecessor paid (``torch.compiler.save_cache_artifacts``).
+"""torch.compile's caches as one portable file, so that a chain's chunk on a fresh machine can skip much
+of the compilation its predecessor paid for (``torch.compiler.save_cache_artifacts``).
 
 The file is zlib-compressed and refused above ``MAX_MIB`` when written: it travels beside the
 checkpoint parts inside the same carry limit. Loading never fails a run: a cache from another torch
