@@ -243,14 +243,7 @@ class SudokuGenEnv(_SudokuBase):
         key = f"sudokugen-v2-{n_grids}-{n_test_grids}-seed{seed}"
         build = lambda: {"grids": random_grids(seed, n_grids + n_test_grids)}  # noqa: E731
         grids = cached_arrays(key, build, {"grids": ("int8", 3)})["grids"]
-        ps = PuzzleSet(
-            puzzles=np.zeros((2, 9, 9), dtype=np.int8),
-            splits={"train": np.array([0]), "test": np.array([1])},
-            solutions=None,
-            targets=grids.astype(np.int8),
-            target_owner=np.repeat([0, 1], [n_grids, n_test_grids]).astype(np.int64),
-        )
-        super().__init__(ps, 3, split, render_mode)
+        super().__init__(blank_board_set(grids.astype(np.int8), n_grids, n_test_grids), 3, split, render_mode)
         self.num_grids = NUM_GRIDS_9X9
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
@@ -280,18 +273,26 @@ class SudokuGen4Env(SudokuGenEnv):
             raise ValueError(f"n_grids + n_test_grids must be at most the {len(grids)} 4x4 grids, "
                              f"got {n_grids} + {n_test_grids}")
         order = np.random.default_rng(seed).permutation(len(grids))[: n_grids + n_test_grids]
-        ps = PuzzleSet(
-            puzzles=np.zeros((2, 4, 4), dtype=np.int8),
-            splits={"train": np.array([0]), "test": np.array([1])},
-            solutions=SolutionSets([grids, grids], answer_ndim=2),
-            targets=grids[order],
-            target_owner=np.repeat([0, 1], [n_grids, n_test_grids]).astype(np.int64),
-        )
+        ps = blank_board_set(grids[order], n_grids, n_test_grids, SolutionSets([grids, grids], answer_ndim=2))
         _SudokuBase.__init__(self, ps, 2, split, render_mode)
         self.num_grids = len(grids)
 
     def _augmenter(self, split: str):
         return None
+
+
+def blank_board_set(targets: np.ndarray, n_grids: int, n_test_grids: int,
+                    solutions: SolutionSets | None = None) -> PuzzleSet:
+    """Two blank boards, train (instance 0) and test (instance 1), owning the first ``n_grids`` and
+    the next ``n_test_grids`` of ``targets`` (complete grids) as their targets."""
+    side = targets.shape[-1]
+    return PuzzleSet(
+        puzzles=np.zeros((2, side, side), dtype=np.int8),
+        splits={"train": np.array([0]), "test": np.array([1])},
+        solutions=solutions,
+        targets=targets,
+        target_owner=np.repeat([0, 1], [n_grids, n_test_grids]).astype(np.int64),
+    )
 
 
 @lru_cache(maxsize=1)
