@@ -1,6 +1,6 @@
 """Training-step speed of GRAM and TRM at the Sudoku and N-Queens shapes, on one GPU.
 
-    python -m benchmarks.bench_train_speed [--steps N] [--shapes sudoku nqueens] [--out FILE] [--profile PREFIX]
+    python -m benchmarks.bench_train_speed [--steps N] [--shapes sudoku nqueens] [--set NAME=VALUE] [--out FILE]
 
 For each shape and model it trains a fixed number of optimiser steps and reports steady sample-steps/s (median
 over the second half of the log intervals), MFU by ``benchmarks.train_gpu.flops_per_sample_step``
@@ -28,7 +28,7 @@ SHAPES: dict[str, tuple[str, str, dict, int]] = {
 
 
 def measure(env_id: str, preset_name: str, model: str, overrides: dict, steps: int,
-            profile: str | None = None) -> dict:
+            profile: str | None = None, assignments: tuple[str, ...] = ()) -> dict:
     """Train ``steps`` optimiser steps; return the speed record of one shape and model. With
     ``profile``, the steps between the second and third log are profiled (torch.profiler) and the
     kernels' table, by device time, is written to that file."""
@@ -38,6 +38,7 @@ def measure(env_id: str, preset_name: str, model: str, overrides: dict, steps: i
     from benchmarks.train_gpu import PEAK_BF16, flops_per_sample_step
 
     cfg = gram_agent.preset(preset_name, env_id, model=model).replace(log_every=10, eval_every=0, **overrides)
+    cfg = cfg.set(*assignments)
     dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if dev.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
@@ -75,7 +76,7 @@ def measure(env_id: str, preset_name: str, model: str, overrides: dict, steps: i
     flops = flops_per_sample_step(cfg, agent.spec.seq_len, agent.spec.n_answer)
     step_s = cfg.batch_size / steady
     return {
-        "env": env_id, "preset": preset_name, "model": model, "overrides": overrides,
+        "env": env_id, "preset": preset_name, "model": model, "overrides": overrides, "set": list(assignments),
         "d_model": cfg.d_model, "mixer": cfg.mixer, "T": cfg.T, "K": cfg.K, "batch_size": cfg.batch_size,
         "params": sum(p.numel() for p in agent.model.parameters()),
         "steps": tr["steps"], "sample_steps_per_s": steady,
@@ -97,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="also write PREFIX_<shape>_<model>.txt: torch.profiler's kernel table over one log interval")
     p.add_argument("--compile-cache", default=None, metavar="FILE",
                    help="load torch.compile's caches from FILE first (if it exists), save them there at the end")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="config override on top of each shape's (repeatable), e.g. compile_mode=max-autotune")
     args = p.parse_args(argv)
 
     from benchmarks.common import RESULTS
@@ -110,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         for model in args.models:
             prof = f"{args.profile}_{shape}_{model}.txt" if args.profile else None
             rec = {"shape": shape, "compile_cache_loaded": cache_loaded,
-                   **measure(env_id, preset_name, model, overrides, args.steps or steps, prof)}
+                   **measure(env_id, preset_name, model, overrides, args.steps or steps, prof, tuple(args.set))}
             runs.append(rec)
             print(f"{shape:8} {model:4} {rec['sample_steps_per_s']:9.0f} sample-steps/s  MFU {rec['mfu']:.3f}  "
                   f"warm-up {rec['warmup_s'] or 0:.0f} s  peak {rec['peak_memory_gib'] or 0:.1f} GiB", flush=True)
