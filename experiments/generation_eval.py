@@ -22,6 +22,8 @@ import time
 
 import numpy as np
 
+from gram_agent.cli import parse_temperature
+
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m experiments.generation_eval", description=__doc__.split("\n")[0])
@@ -31,6 +33,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--chunk", type=int, default=8192, help="samples per generate call")
     ap.add_argument("--steps", type=int, default=None, help="supervision (or diffusion) steps; default: trained")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--temperature", type=parse_temperature, default=1.0,
+                    help="prior temperature: one value, or one per step as 3x2,0.5x14 (default 1.0)")
     ap.add_argument("--device", default=None, help="cuda or cpu (default: cuda when available)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--grid-png", default=None)
@@ -118,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         for c, s in enumerate(range(0, args.samples, args.chunk)):
             n = min(args.chunk, args.samples - s)
             t0 = time.monotonic()
-            g = agent.generate(n, steps=args.steps, seed=args.seed * 1_000_003 + c)
+            g = agent.generate(n, steps=args.steps, seed=args.seed * 1_000_003 + c, temperature=args.temperature)
             t1 = time.monotonic()
             valid.append(np.asarray(u.evaluate(inst, g[None], record=False)["valid"][0], dtype=bool))
             score_s += time.monotonic() - t1
@@ -129,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     counts = generation_counts(grids_a, valid_a, training_grids(env), getattr(u, "answer_ndim", 2))
     result = {**prov, "agent": args.agent, "env": agent.spec.env_id, "env_kwargs": dict(agent.spec.env_kwargs),
               "model": agent.config.model, "trained_steps": agent.meta.get("step"), "seed": args.seed,
-              "chunk": args.chunk, "steps": args.steps, **counts,
+              "chunk": args.chunk, "steps": args.steps, "temperature": args.temperature, **counts,
               "samples_per_s": args.samples / max(gen_s, 1e-9),
               "samples_per_s_with_scoring": args.samples / max(gen_s + score_s, 1e-9),
               "seconds": {"generate": gen_s, "score": score_s}}

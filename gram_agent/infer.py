@@ -441,13 +441,15 @@ class Agent:
         """One action for a Gymnasium loop: the majority vote of the config's eval sample count."""
         return self.solve(obs, samples=self.config.eval_samples, select="vote", puzzle_ids=puzzle_ids)
 
-    def generate(self, n: int, steps: int | None = None, seed: int | None = None) -> np.ndarray:
-        """n samples for an unconditional task: n trajectories from the blank input."""
+    def generate(self, n: int, steps: int | None = None, seed: int | None = None,
+                 temperature: Temperature = 1.0) -> np.ndarray:
+        """n samples for an unconditional task: n trajectories from the blank input, at the prior
+        ``temperature`` (one value or one per supervision step, as ``rollout``)."""
         u = self.env.unwrapped
         blank = u.dataset("test", **self.config.dataset_kwargs).instance_inputs[:1] if hasattr(u, "dataset") else None
         if blank is None:
             raise ValueError("generate needs an env with a blank-board test split")
-        roll = self.rollout(blank, samples=n, steps=steps, seed=seed)
+        roll = self.rollout(blank, samples=n, steps=steps, seed=seed, temperature=temperature)
         return u.detokenize(roll["tokens"][0].cpu().numpy())
 
     def evaluate(self, split: str = "test", samples: int = 20, steps: int | None = None,

@@ -186,12 +186,31 @@ def test_generation_eval_script(tmp_path) -> None:
     train(env, cfg, device="cpu", max_steps=2, progress=False, eval_at_end=False).save(str(folder))
     out, png = tmp_path / "gen.json", tmp_path / "gen.png"
     assert generation_eval.main(["--agent", str(folder), "--env", "GRAM/SudokuGen-9", "--samples", "10", "--chunk",
-                                 "4", "--out", str(out), "--grid-png", str(png), "--grid-count", "4"]) == 0
+                                 "4", "--out", str(out), "--grid-png", str(png), "--grid-count", "4",
+                                 "--temperature", "0.5"]) == 0
     res = json.loads(out.read_text())
     assert res["samples"] == 10 and res["reference_rows"] == 30 and res["model"] == "d3pm"
+    assert res["temperature"] == 0.5
     for k in ("valid_rate", "distinct_rate", "copied_rate"):
         assert 0.0 <= res[k] <= 1.0
     assert res["samples_per_s"] > 0 and 0 < png.stat().st_size < 200_000
+
+
+def test_generate_takes_a_prior_temperature() -> None:
+    """GRAM's generate: temperature 0 is the prior's mean path (one grid n times), a constant schedule
+    equals its number, and a schedule of the wrong length is refused."""
+    from gram_agent import preset, train
+
+    torch.manual_seed(0)
+    env = gym.make("GRAM/SudokuGen-4")
+    cfg = preset("tiny", "GRAM/SudokuGen-4", model="gram", d_model=32, n_heads=2, batch_size=8)
+    agent = train(env, cfg, device="cpu", max_steps=3, progress=False, eval_at_end=False)
+    mean_path = agent.generate(5, seed=3, temperature=0.0)
+    assert mean_path.shape == (5, 4, 4) and (mean_path == mean_path[:1]).all()
+    assert len({g.tobytes() for g in agent.generate(5, seed=3, temperature=1.0)}) > 1  # noise reaches the grid
+    assert np.array_equal(agent.generate(5, seed=3, temperature=[1.0] * cfg.n_sup), agent.generate(5, seed=3))
+    with pytest.raises(ValueError, match="one value per supervision step"):
+        agent.generate(2, temperature=[1.0, 0.5])
 
 
 def test_sudokugen4_scores_by_hand() -> None:
