@@ -282,8 +282,9 @@ class D3PMModel(OneShotModel):
     """Discrete diffusion with uniform transitions (``model="d3pm"``; Austin et al. 2021) on a DiT
     backbone, conditioned on the puzzle (blank for unconditional generation).
 
-    ``diffusion_steps`` = T discrete times, alpha_bar_t = 1 - t/T: x_t keeps x_0 with probability
-    alpha_bar_t, else takes a uniform class. The net predicts p(x_0 | x_t, t); the reverse step is
+    ``diffusion_steps`` = T discrete times on the cosine schedule D3PM uses for uniform transitions
+    (alpha_bar_0 = 1, alpha_bar_T = 0): x_t keeps x_0 with probability alpha_bar_t, else takes a
+    uniform class. The net predicts p(x_0 | x_t, t); the reverse step is
     p(x_{t-1} | x_t) proportional to q(x_t | x_{t-1}) * sum_x0 p(x_0 | x_t) q(x_{t-1} | x_0). Loss:
     the variational bound's KL term plus ``D3PM_CE`` times the cross-entropy on x_0 (the hybrid loss)."""
 
@@ -302,7 +303,10 @@ class D3PMModel(OneShotModel):
                              persistent=False)
 
     def alpha_bar(self, t: torch.Tensor) -> torch.Tensor:
-        return 1.0 - t.float() / self.cfg.diffusion_steps
+        """Cosine schedule (Nichol and Dhariwal's offset 0.008), exactly 0 at t = T (the uniform start)."""
+        big_t = self.cfg.diffusion_steps
+        f = torch.cos((t.double() / big_t + 0.008) / 1.008 * (math.pi / 2)).square()
+        return torch.where(t >= big_t, 0.0, f / math.cos(0.008 / 1.008 * math.pi / 2) ** 2).float()
 
     def logits(self, ex: torch.Tensor, xt: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         """Logits of p(x_0 | x_t, t): ex (B, Lt, D) encoded puzzle, xt (B, L) classes, t (B,) integer times."""
