@@ -1,6 +1,7 @@
 """Training-step speed of GRAM and TRM at the Sudoku and N-Queens shapes, on one GPU.
 
     python -m benchmarks.bench_train_speed [--steps N] [--shapes sudoku nqueens] [--set NAME=VALUE] [--out FILE]
+        [--profile PREFIX] [--compile-cache FILE]
 
 For each shape and model it trains a fixed number of optimiser steps and reports steady sample-steps/s (median
 over the second half of the log intervals), MFU by ``benchmarks.train_gpu.flops_per_sample_step``
