@@ -45,6 +45,8 @@ MODELS: dict[str, tuple[str, dict]] = {
 PRIOR_HOLE_VARIANTS: dict[str, tuple[str, dict]] = {
     "GRAM (beta 0.05, posterior on every transition)": (
         "gram", {"kl_reduce": "elbo", "beta": 0.05, "posterior_transitions": "all"}),
+    "GRAM (beta 0.5, posterior on every transition)": (
+        "gram", {"kl_reduce": "elbo", "beta": 0.5, "posterior_transitions": "all"}),
     "GRAM (beta 0.05, KL balance 0.5)": ("gram", {"kl_reduce": "elbo", "beta": 0.05, "kl_balance": 0.5}),
     "GRAM (beta 0.05, sigma init 1.0)": ("gram", {"kl_reduce": "elbo", "beta": 0.05, "sigma_init": 1.0}),
     "GRAM (beta 0.01)": ("gram", {"kl_reduce": "elbo", "beta": 0.01}),
