@@ -147,6 +147,14 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.steps < 1 or args.samples < 1 or args.workers < 1:
         p.error("--steps, --samples and --workers must be >= 1")
+    from gram_agent.cli import parse_temperature
+    from gram_agent.infer import temperature_schedule
+
+    for t in args.temperatures:  # refuse a bad value before minutes of training, not after
+        try:
+            temperature_schedule(parse_temperature(t), BASE["n_sup"])
+        except (ValueError, argparse.ArgumentTypeError) as e:
+            p.error(f"--temperatures {t}: {e}")
     jobs = [(name, seed, args.steps, args.samples, tuple(args.temperatures)) for name in args.models
             for seed in args.seeds]
     prov = provenance()
