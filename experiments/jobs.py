@@ -754,4 +754,5 @@ SUITES: dict[str, list[str]] = {
     **{f"table1-{t}-seed{k}": [j.name if k == 0 else f"{j.name}-s{k}" for j in TABLE1_JOBS if j.task == t]
        for t in TASKS for k in TABLE_SEEDS},
     "table3-nq8": [n for j in TABLE3_JOBS for n in j.runs()],
+    **{f"table3-nq8-seed{k}": [j.name if k == 0 else f"{j.name}-s{k}" for j in TABLE3_JOBS] for k in TABLE_SEEDS},
 }

@@ -104,6 +104,7 @@ def test_paper_table_suites_hold_every_model_at_one_budget():
     t3 = SUITES["table3-nq8"]
     assert {r.removesuffix("-s1") for r in t3} == {f"nq8-t3-{v}" for v in TABLE3_VARIANTS}
     assert all(by_run[r].analysis_args() == ["--samples", "5"] for r in t3)
+    assert sorted(SUITES["table3-nq8-seed0"] + SUITES["table3-nq8-seed1"]) == sorted(t3)
     sg, ds_sg = by_run["nq8-t3-sg"].sets, by_run["nq8-t3-ds-sg"].sets
     assert (sg["n_sup"], sg["K"]) == (1, 1) and ds_sg["K"] == 1 and "n_sup" not in ds_sg
 
