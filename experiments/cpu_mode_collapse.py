@@ -72,6 +72,11 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     # also help a conditional task?
     "GRAM (ELBO KL, beta 0.5, posterior on every transition)": (
         "gram", {"kl_reduce": "elbo", "beta": 0.5, "posterior_transitions": "all"}),
+    # Table 3's guidance-only rows (paper's ablation): one transition of one low-level step per supervision
+    # step (K = 1), with one supervision step (+SG) or the usual 8 (+DS+SG)
+    "GRAM (ELBO KL, beta 0.5, +SG: K 1, 1 supervision step)": (
+        "gram", {"kl_reduce": "elbo", "beta": 0.5, "K": 1, "n_sup": 1}),
+    "GRAM (ELBO KL, beta 0.5, +DS+SG: K 1)": ("gram", {"kl_reduce": "elbo", "beta": 0.5, "K": 1}),
     "GRAM (ELBO KL, beta 0.5, spread target, groups of 4)": (
         "gram", {"kl_reduce": "elbo", "beta": 0.5, "target": "matched", "match_group": 4, "match_draw": "spread"}),
 }
