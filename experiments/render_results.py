@@ -197,7 +197,9 @@ def table3_lines(records: list[dict]) -> list[str]:
              "Accuracy (%) with 5 samples per input. Paper values: a secondary transcription of its Table 3 "
              "(no spread given). Ours: per-sample accuracy, mean±std over seeds, and the majority-vote "
              "accuracy over the 5 samples. Reproduce the NQ8 column: "
-             "`python -m experiments.run_table1 --suite table3-nq8 --out OUT`.", "",
+             "`python -m experiments.run_table1 --suite table3-nq8-seed0 --out OUT` (and `-seed1`: six jobs "
+             "per call); what the column shows: [experiments/table3-ablation.md](experiments/table3-ablation.md).",
+             "",
              "| Variant | Paper Sudoku | Paper NQ8 | Our Sudoku | Our NQ8: acc / vote@5 | Our configuration |",
              "|---|---|---|---|---|---|"]
     runs = []

@@ -129,6 +129,7 @@ class Trainer:
         self._init_carry()
         # several ranks: DistributedDataParallel averages gradients during backward
         self._step_fn = self._eager_fn = D.wrap(self.model, dist, device)
+        self.compile_failure: str | None = None  #: why torch.compile was dropped, if it was
         if cfg.compile and device.type == "cuda":
             self._step_fn = torch.compile(self._step_fn, dynamic=False, mode=cfg.compile_mode)
         self._acc = torch.zeros(len(STAT_NAMES), device=device)
@@ -227,6 +228,7 @@ class Trainer:
                 warnings.warn(f"torch.compile could not compile this model's training step ({first}); "
                               "training without it, as with compile=false", stacklevel=2)
                 self._step_fn = self._eager_fn
+                self.compile_failure = first
                 loss, stats, h, l, q_halt, correct = self._step_fn(*args)
         # DDP averages over ranks; each rank's loss is the mean over its slice, so the result
         # is the global-batch mean gradient (equal slices)
@@ -542,6 +544,7 @@ def train(
         "metrics": metrics,
         "world": dist.world,
         "interrupted": None if interrupted is None else signal.Signals(interrupted).name,
+        "compile_failure": tr.compile_failure,  # a run that fell back to eager says so in its results
     }
     return agent
 
@@ -763,7 +766,7 @@ def write_results(agent: Agent, path: str, extra: dict[str, Any] | None = None) 
         "env_kwargs": agent.spec.env_kwargs,
         "model": agent.config.model,
         **{k: run.get(k) for k in ("steps", "steps_this_run", "train_time_s", "wall_time_s", "sample_steps_per_s",
-                                   "median_step_s", "world", "interrupted")},
+                                   "median_step_s", "world", "interrupted", "compile_failure")},
         "metrics": run.get("metrics", {}),
         "config": agent.config.to_dict(),
         "history": run.get("history", []),

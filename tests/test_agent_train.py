@@ -115,6 +115,7 @@ def test_a_step_that_fails_to_compile_trains_eagerly():
         tr.train_step()
     ref.train_step()
     assert tr._step_fn is tr._eager_fn and tr.step == 1
+    assert tr.compile_failure == "RuntimeError: PassManager::run failed" and ref.compile_failure is None
     assert all(torch.equal(a, b) for a, b in zip(tr.model.parameters(), ref.model.parameters(), strict=True))
     tr._eager_fn = tr._step_fn = failing
     with pytest.raises(BackendCompilerFailed):
