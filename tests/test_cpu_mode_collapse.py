@@ -47,3 +47,12 @@ def test_sweep_only_runs_the_named_schedules_beside_temperature_one():
     assert rows[1]["temperatures"][:3] == [20.0, 20.0, 0.5]
     with pytest.raises(ValueError, match="unknown schedules"):
         sweep(agent, splits, samples=2, seed=0, progress=False, only=["T 7"])
+
+
+def test_sudoku_kl_check_trains_each_reading_and_logs_where_the_answer_lives(monkeypatch):
+    kl = pytest.importorskip("experiments.cpu_sudoku_kl")
+    monkeypatch.setitem(kl.BASE, "log_every", 2)
+    r = kl.run_one(("sum", 0, 4))
+    assert r["config"]["kl_reduce"] == "sum" and r["config"]["beta"] == 0.1 and r["config"]["target"] == "label"
+    assert r["steps"] == 4 and 0.0 <= r["test_accuracy"] <= 1.0 and r["test_conflicts_per_instance"] > 0
+    assert [row["step"] for row in r["log"]] == [2, 4] and set(kl.LOGGED) <= set(r["log"][-1])
