@@ -748,7 +748,6 @@ TABLE3_JOBS: list[Job] = [
 JOBS += TABLE1_JOBS + TABLE3_JOBS
 
 
-
 def seed_runs(jobs: list[Job], seed: int) -> list[str]:
     """Each job's run name for one of its seeds (NAME for seed 0, NAME-s1, ...)."""
     return [list(j.runs())[j.seeds.index(seed)] for j in jobs]
