@@ -44,12 +44,26 @@ def test_padded_token_mixer_equals_the_unpadded_swiglu(seq_len):
 
 
 def test_mixer_block_in_float32_matches_the_reference_block():
+    """TRM's mlp_t block: transpose to (B, D, L), SwiGLU over L, add, RMSNorm over L (the last axis
+    of the transposed tensor), transpose back; then the channel SwiGLU with RMSNorm over D."""
     torch.manual_seed(1)
     blk = Block(32, 2, 81, "mlp", 4.0, 10000.0, 1e-5)
     x = torch.randn(4, 81, 32)
-    mid = rms_norm(x + reference_mixer(blk.mix, x), blk.eps)  # the block as defined, unpadded mixer
+    xt = x.transpose(1, 2)
+    mid = rms_norm(xt + blk.mix.mlp(xt), blk.eps).transpose(1, 2)  # unpadded mixer
     ref = rms_norm(mid + blk.mlp(mid), blk.eps)
     torch.testing.assert_close(blk(x), ref, rtol=1e-5, atol=1e-5)
+    # every channel has unit RMS over the sequence after the mixer's norm, not every position over D
+    mixed = rms_norm(x + blk.mix(x), blk.eps, dim=1)
+    torch.testing.assert_close(mixed.pow(2).mean(1), torch.ones(4, 32), rtol=1e-4, atol=1e-4)
+
+
+def test_attention_block_normalises_over_channels():
+    torch.manual_seed(2)
+    blk = Block(32, 2, 16, "attn", 4.0, 10000.0, 1e-5)
+    x = torch.randn(3, 16, 32)
+    mid = rms_norm(x + blk.mix(x), blk.eps)
+    torch.testing.assert_close(blk(x), rms_norm(mid + blk.mlp(mid), blk.eps), rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("model", ["gram", "trm"])

@@ -36,10 +36,10 @@ class Linear(nn.Module):
         return F.linear(x, self.weight, self.bias)
 
 
-def rms_norm(x: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
-    """Parameter-free RMSNorm computed in fp32 (bf16 squares lose too much), cast back."""
+def rms_norm(x: torch.Tensor, eps: float = 1e-5, dim: int = -1) -> torch.Tensor:
+    """Parameter-free RMSNorm over ``dim``, computed in fp32 (bf16 squares lose too much), cast back."""
     xf = x.float()
-    return (xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + eps)).to(x.dtype)
+    return (xf * torch.rsqrt(xf.pow(2).mean(dim, keepdim=True) + eps)).to(x.dtype)
 
 
 def swiglu_hidden(d: int, expansion: float) -> int:
@@ -126,16 +126,18 @@ class TokenMixer(nn.Module):
 
 class Block(nn.Module):
     """Post-norm block: x = norm(x + mix(x)); x = norm(x + SwiGLU(x)). Ends in a norm, so the
-    residual stream stays at unit RMS however often the block is applied."""
+    residual stream stays at unit RMS however often the block is applied. After the MLP mixer the
+    norm runs over the sequence axis, as in TRM's mlp_t (over channels, deep stacks do not train)."""
 
     def __init__(self, d: int, n_heads: int, seq_len: int, mixer: str, expansion: float, theta: float, eps: float):
         super().__init__()
         self.mix = Attention(d, n_heads, seq_len, theta) if mixer == "attn" else TokenMixer(seq_len, expansion)
         self.mlp = SwiGLU(d, swiglu_hidden(d, expansion))
         self.eps = eps
+        self.mix_norm_dim = -1 if mixer == "attn" else 1
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = rms_norm(x + self.mix(x), self.eps)
+        x = rms_norm(x + self.mix(x), self.eps, self.mix_norm_dim)
         return rms_norm(x + self.mlp(x), self.eps)
 
 
