@@ -100,6 +100,9 @@ class Attention(nn.Module):
 
 #: the mixer pads the sequence axis to a multiple of this (16 bf16 = 32 bytes: aligned GEMM operands)
 MIX_ALIGN = 16
+#: the axis the norm after the MLP mixer runs over: 1, the sequence (TRM's mlp_t); -1, the channels,
+#: which experiments.cpu_mixer_norm sets to measure what the sequence axis buys
+MLP_MIX_NORM_DIM = 1
 
 
 class TokenMixer(nn.Module):
@@ -134,7 +137,7 @@ class Block(nn.Module):
         self.mix = Attention(d, n_heads, seq_len, theta) if mixer == "attn" else TokenMixer(seq_len, expansion)
         self.mlp = SwiGLU(d, swiglu_hidden(d, expansion))
         self.eps = eps
-        self.mix_norm_dim = -1 if mixer == "attn" else 1
+        self.mix_norm_dim = -1 if mixer == "attn" else MLP_MIX_NORM_DIM
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = rms_norm(x + self.mix(x), self.eps, self.mix_norm_dim)
