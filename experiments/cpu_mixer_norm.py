@@ -12,13 +12,10 @@ test puzzle through the env. Writes benchmarks/results/cpu_mixer_norm.json (``--
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
-from gram_envs.core.metrics import provenance
+from experiments.cpu_pool import run_jobs
 
 ENV_ID = "GRAM/Sudoku-v0"
 ENV_KWARGS = {"size": 4, "n_train": 1000, "n_test": 300}
@@ -73,13 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.steps < 1 or args.workers < 1:
         p.error("--steps and --workers must be >= 1")
     jobs = [(a, s, args.steps) for a in args.arms for s in args.seeds]
-    prov = provenance()
-    t0 = time.monotonic()
-    with ProcessPoolExecutor(max_workers=args.workers) as pool:
-        runs = list(pool.map(run_one, jobs))
-    out = {**prov, "device": "cpu", "env": ENV_ID, "env_kwargs": ENV_KWARGS, "preset": "tiny",
-           "wall_s": time.monotonic() - t0, "runs": runs}
-    Path(args.out).write_text(json.dumps(out, indent=1, default=float) + "\n")
+    runs = run_jobs(run_one, jobs, args.workers, args.out, env=ENV_ID, env_kwargs=ENV_KWARGS, preset="tiny")
     for r in runs:
         last = r["log"][-1] if r["log"] else {}
         print(f"{r['arm']:18s} seed {r['seed']}: test accuracy {r['test_accuracy']:.3f}; last log: "

@@ -13,13 +13,11 @@ benchmarks/results/cpu_gc6_mode_collapse.json (``--out``) and the coverage plot 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from gram_envs.core.metrics import provenance
+from experiments.cpu_pool import run_jobs
 
 #: name -> (model, config overrides); the GRAM rows differ only in how the KL is priced
 RUNS: dict[str, tuple[str, dict]] = {
@@ -169,12 +167,7 @@ def main() -> int:
     args = p.parse_args()
     jobs = [(name, seed, args.steps, args.schedule_graphs, args.schedules_only)
             for name in args.runs for seed in args.seeds]
-    prov = provenance()  # the commit the runs start from (commits made while they run do not count)
-    t0 = time.monotonic()
-    with ProcessPoolExecutor(max_workers=args.workers) as pool:
-        runs = list(pool.map(run_one, jobs))
-    out = {**prov, "device": "cpu", "wall_s": time.monotonic() - t0, "runs": runs}
-    Path(args.out).write_text(json.dumps(out, indent=1, default=float))
+    runs = run_jobs(run_one, jobs, args.workers, args.out)
     plot(runs, Path(args.out).with_suffix(".png"))
     for r in runs:
         m = r["main"]

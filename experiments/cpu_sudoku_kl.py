@@ -12,14 +12,11 @@ that solve their puzzle. Writes benchmarks/results/cpu_sudoku_kl.json (``--out``
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
 from experiments.cpu_mode_collapse import BASE
-from gram_envs.core.metrics import provenance
+from experiments.cpu_pool import run_jobs
 
 ENV_ID = "GRAM/Sudoku-v0"
 ENV_KWARGS = {"size": 9, "n_train": 1000, "n_test": 200}
@@ -64,13 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.steps < 1 or args.workers < 1:
         p.error("--steps and --workers must be >= 1")
     jobs = [(r, s, args.steps) for r in args.readings for s in args.seeds]
-    prov = provenance()
-    t0 = time.monotonic()
-    with ProcessPoolExecutor(max_workers=args.workers) as pool:
-        runs = list(pool.map(run_one, jobs))
-    out = {**prov, "device": "cpu", "env": ENV_ID, "env_kwargs": ENV_KWARGS, "wall_s": time.monotonic() - t0,
-           "runs": runs}
-    Path(args.out).write_text(json.dumps(out, indent=1, default=float) + "\n")
+    runs = run_jobs(run_one, jobs, args.workers, args.out, env=ENV_ID, env_kwargs=ENV_KWARGS)
     for r in runs:
         last = r["log"][-1] if r["log"] else {}
         print(f"{r['reading']:5s} seed {r['seed']}: test accuracy {r['test_accuracy']:.3f}; last log: "

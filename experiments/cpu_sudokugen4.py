@@ -16,16 +16,14 @@ benchmarks/results/cpu_sudokugen4.json (``--out``) and a bar chart beside it (sa
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 from experiments.cpu_mode_collapse import BASE
-from gram_envs.core.metrics import provenance
+from experiments.cpu_pool import run_jobs
 
 #: name -> (model, config overrides): the two recursive models of the GC6 study and the generative baselines
 MODELS: dict[str, tuple[str, dict]] = {
@@ -157,12 +155,7 @@ def main(argv: list[str] | None = None) -> int:
             p.error(f"--temperatures {t}: {e}")
     jobs = [(name, seed, args.steps, args.samples, tuple(args.temperatures)) for name in args.models
             for seed in args.seeds]
-    prov = provenance()
-    t0 = time.monotonic()
-    with ProcessPoolExecutor(max_workers=args.workers) as pool:
-        runs = list(pool.map(run_one, jobs))
-    out = {**prov, "device": "cpu", "env": ENV_ID, "wall_s": time.monotonic() - t0, "runs": runs}
-    Path(args.out).write_text(json.dumps(out, indent=1, default=float) + "\n")
+    runs = run_jobs(run_one, jobs, args.workers, args.out, env=ENV_ID)
     plot(runs, Path(args.out).with_suffix(".png"))
     for r in runs:
         print(f"{r['name']:26s} seed {r['seed']}: valid {r['valid']:.3f}  coverage {r['coverage_all']:.3f} "

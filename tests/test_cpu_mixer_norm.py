@@ -1,4 +1,4 @@
-"""The mixer-norm study: each arm trains its model at its depth with the norm axis it names."""
+"""CPU studies: the mixer-norm arms (model, depth, norm axis) and the shared job runner."""
 
 from __future__ import annotations
 
@@ -33,3 +33,15 @@ def test_block_reads_the_axis_when_built():
     chan.load_state_dict(seq.state_dict())
     chan.mix_norm_dim = -1
     assert not torch.allclose(seq(x), chan(x))
+
+
+def test_run_jobs_keeps_job_order_fields_and_provenance(tmp_path):
+    import json
+
+    from experiments.cpu_pool import run_jobs
+
+    out = tmp_path / "study.json"
+    assert run_jobs(abs, [-3, 2, -1], 2, out, env="E") == [3, 2, 1]
+    record = json.loads(out.read_text())
+    assert record["runs"] == [3, 2, 1] and record["env"] == "E" and record["device"] == "cpu"
+    assert {"commit", "date", "command", "wall_s"} <= set(record)

@@ -1,0 +1,25 @@
+"""Run a CPU study's jobs in worker processes and store the runs with their provenance."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from gram_envs.core.metrics import provenance
+
+
+def run_jobs(run_one: Callable[[Any], dict], jobs: Iterable[Any], workers: int, out: str | Path,
+             **fields: Any) -> list[dict]:
+    """``run_one`` over ``jobs`` in ``workers`` processes; writes provenance, ``fields``, the wall
+    time and the runs as JSON to ``out`` and returns the runs."""
+    prov = provenance()  # the code the runs start from (commits made while they run do not count)
+    t0 = time.monotonic()
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        runs = list(pool.map(run_one, jobs))
+    record = {**prov, "device": "cpu", **fields, "wall_s": time.monotonic() - t0, "runs": runs}
+    Path(out).write_text(json.dumps(record, indent=1, default=float) + "\n")
+    return runs
