@@ -21,5 +21,6 @@ def run_jobs(run_one: Callable[[Any], dict], jobs: Iterable[Any], workers: int, 
     with ProcessPoolExecutor(max_workers=workers) as pool:
         runs = list(pool.map(run_one, jobs))
     record = {**prov, "device": "cpu", **fields, "wall_s": time.monotonic() - t0, "runs": runs}
-    Path(out).write_text(json.dumps(record, indent=1, default=float) + "\n")
+    # compact: the per-step logs of many runs would be mostly indentation (the tree stays small)
+    Path(out).write_text(json.dumps(record, separators=(",", ":"), default=float) + "\n")
     return runs
