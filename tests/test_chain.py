@@ -41,3 +41,17 @@ def test_sudoku_chain_keeps_a_curve_packs_compactly_and_scores(tmp_path) -> None
     assert json.loads((tmp_path / "curve.json").read_text())["sx-gram"] == led2["curve"]
     with pytest.raises(ValueError, match="no learning curve"):
         curves.curves([str(tmp_path / "empty")])
+
+
+def test_curves_reads_kept_ledger_files_and_labels(tmp_path):
+    pts = [{"steps": 10, "train_minutes": 0.5, "instances": 4.0, "accuracy": 0.25}]
+    kept = tmp_path / "chain_sx-demo.json"
+    kept.write_text(json.dumps({"what": "a kept ledger", "ledger": {"chunks": [], "curve": pts}}))
+    assert curves.curves([str(kept)]) == {"sx-demo": pts}
+    assert curves.curves([str(kept)], ["ELBO"]) == {"ELBO": pts}
+    with pytest.raises(ValueError, match="one per source"):
+        curves.curves([str(kept)], ["a", "b"])
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"chunks": []}))
+    with pytest.raises(ValueError, match="'ledger' object"):
+        curves.curves([str(bad)])
