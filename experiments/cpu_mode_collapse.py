@@ -66,10 +66,6 @@ VARIANTS: dict[str, tuple[str, dict]] = {
                  "sigma_init": 0.5}),
     "GRAM (ELBO KL, beta 0.5, matched target, groups of 4)": (
         "gram", {"kl_reduce": "elbo", "beta": 0.5, "target": "matched", "match_group": 4}),
-    # the SudokuGen-4 finding (cpu_sudokugen4.py): does drawing every training transition from the posterior
-    # also help a conditional task?
-    "GRAM (ELBO KL, beta 0.5, posterior on every transition)": (
-        "gram", {"kl_reduce": "elbo", "beta": 0.5, "posterior_transitions": "all"}),
     # Table 3's guidance-only rows (paper's ablation): one transition of one low-level step per supervision
     # step (K = 1), with one supervision step (+SG) or the usual 8 (+DS+SG)
     "GRAM (ELBO KL, beta 0.5, +SG: K 1, 1 supervision step)": (

@@ -11,12 +11,18 @@ draws ``--samples`` grids with ``Agent.generate``. Scored through the env: the s
 coverage of all 288 and of the 144 held-out grids (distinct valid grids drawn), the share of samples
 copied from a training grid, and the share valid and new. Writes
 benchmarks/results/cpu_sudokugen4.json (``--out``) and a bar chart beside it (same name, .png).
+
+    python -m experiments.cpu_sudokugen4 --plot-only PNG FILE [FILE ...]
+
+draws one chart from several result files; a model in a later file replaces its rows of earlier ones
+(so reruns of some models can be shown beside the rest of an older run).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -41,10 +47,6 @@ MODELS: dict[str, tuple[str, dict]] = {
 }
 #: objective variants of GRAM at the paper's generation KL weight, run only when named (``--models``)
 PRIOR_HOLE_VARIANTS: dict[str, tuple[str, dict]] = {
-    "GRAM (beta 0.05, posterior on every transition)": (
-        "gram", {"kl_reduce": "elbo", "beta": 0.05, "posterior_transitions": "all"}),
-    "GRAM (beta 0.5, posterior on every transition)": (
-        "gram", {"kl_reduce": "elbo", "beta": 0.5, "posterior_transitions": "all"}),
     "GRAM (beta 0.05, KL balance 0.5)": ("gram", {"kl_reduce": "elbo", "beta": 0.05, "kl_balance": 0.5}),
     "GRAM (beta 0.05, sigma init 1.0)": ("gram", {"kl_reduce": "elbo", "beta": 0.05, "sigma_init": 1.0}),
     "GRAM (beta 0.01)": ("gram", {"kl_reduce": "elbo", "beta": 0.01}),
@@ -117,18 +119,27 @@ def plot(runs: list[dict], path: Path) -> None:
     names = list(dict.fromkeys(r["name"] for r in runs))
     keys = [("valid", "valid"), ("coverage_all", "coverage of all 288"),
             ("coverage_held_out", "coverage of the 144 held out"), ("copied", "copied from training")]
-    fig, ax = plt.subplots(figsize=(7.5, 3.6))
+    fig, ax = plt.subplots(figsize=(8.5, 4.0))
     width = 0.8 / len(keys)
     for k, (key, label) in enumerate(keys):
         means = [100 * np.mean([r[key] for r in runs if r["name"] == n]) for n in names]
         ax.bar(np.arange(len(names)) + (k - (len(keys) - 1) / 2) * width, means, width, label=label)
-    ax.set_xticks(np.arange(len(names)), [n.replace(" (", "\n(") for n in names], fontsize=7)
+    ax.set_xticks(np.arange(len(names)), [textwrap.fill(n, 18) for n in names], fontsize=6.5)
     ax.set_ylabel("% (mean over seeds)")
     ax.set_title("SudokuGen-4 (CPU): what each model draws from the blank board", fontsize=9)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=7)
     fig.tight_layout()
     save_png(fig, str(path))
+
+
+def merge_runs(results: list[dict]) -> list[dict]:
+    """The runs of several result files, a model's rows from the last file that has it."""
+    by_name: dict[str, list[dict]] = {}
+    for res in results:
+        for name in dict.fromkeys(r["name"] for r in res["runs"]):
+            by_name[name] = [r for r in res["runs"] if r["name"] == name]
+    return [r for rows in by_name.values() for r in rows]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -142,7 +153,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--temperatures", nargs="*", default=[], metavar="T",
                    help="extra prior temperatures the recursive models are also scored at (e.g. 0.5 3x2,0.5x6)")
     p.add_argument("--out", default="benchmarks/results/cpu_sudokugen4.json")
+    p.add_argument("--plot-only", nargs="+", default=None, metavar=("PNG", "FILE"),
+                   help="no training: chart the runs of result FILEs (later files replace a model's rows) into PNG")
     args = p.parse_args(argv)
+    if args.plot_only is not None:
+        if len(args.plot_only) < 2:
+            p.error("--plot-only: expected a PNG path and at least one result file")
+        import json
+
+        plot(merge_runs([json.loads(Path(f).read_text()) for f in args.plot_only[1:]]), Path(args.plot_only[0]))
+        print(f"wrote {args.plot_only[0]}")
+        return 0
     if args.steps < 1 or args.samples < 1 or args.workers < 1:
         p.error("--steps, --samples and --workers must be >= 1")
     from gram_agent.cli import parse_temperature

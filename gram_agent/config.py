@@ -34,8 +34,8 @@ PAPER_BETA: dict[str, float] = {
     "GRAM/ARC-AGI-2": 0.1,
 }
 
-#: options removed in the cleanup (git tag ``pre-cleanup`` keeps them) -> the default they had; a
-#: stored config holding one at that default still loads (the field is dropped)
+#: removed options -> the default they had; a stored config holding one at that default still loads (the
+#: field is dropped). REMOVED_AT names the commit that still has an option's code.
 REMOVED: dict[str, Any] = {
     "prior_ce_weight": 0.0,
     "beta_start": 0.0,
@@ -47,7 +47,9 @@ REMOVED: dict[str, Any] = {
     "match_ramp_steps": 0,
     "match_ramp_start": 0,
     "extra": {},
+    "posterior_transitions": "last",
 }
+REMOVED_AT: dict[str, str] = {"posterior_transitions": "commit 76b2cf0"}
 
 #: model kinds: the recursive core (gram, trm, and hrm in gram_agent.model.hrm) and the one-pass baselines of
 #: gram_agent.model.baselines
@@ -121,8 +123,6 @@ class GRAMConfig:
     kl_reduce: str = _f("elbo", "objective", "KL reduction next to the token-mean CE: elbo (the paper's ELBO per "
                         "token), sum, token_mean or mean", choices=("elbo", "sum", "token_mean", "mean"))
     free_bits: float = _f(0.0, "objective", "per-token KL floor in nats (0 = none, as the paper)", lo=0.0, hi=1e3)
-    posterior_transitions: str = _f("last", "objective", "transitions sampled from the posterior in training: "
-                                    "last (the one whose KL is paid) or all", choices=("last", "all"))
     train_rollout: str = _f("posterior", "objective", "sample the CE trains: posterior (the paper) or prior "
                             "(the prior sample itself, no KL)", choices=("posterior", "prior"))
     target: str = _f("label", "objective", "answer a row is scored against: label, nearest (the closest valid "
@@ -331,8 +331,8 @@ def _check_names(kw: dict[str, Any]) -> None:
         if name in FIELDS:
             continue
         if name in REMOVED:
-            raise ValueError(f"config field {name!r} (={kw[name]!r}) was removed; the git tag pre-cleanup (commit 34a71a7) "
-                             "keeps the code that used it")
+            kept_at = REMOVED_AT.get(name, "the git tag pre-cleanup (commit 34a71a7)")
+            raise ValueError(f"config field {name!r} (={kw[name]!r}) was removed; {kept_at} keeps the code that used it")
         near = difflib.get_close_matches(name, FIELDS, n=1)
         raise ValueError(f"unknown config field {name!r}" + (f"; did you mean {near[0]!r}?" if near else ""))
 

@@ -124,8 +124,8 @@ RECIPES: dict[str, Recipe] = {
         Recipe(
             name="sudokugen-gram", env_id="GRAM/SudokuGen-9", model="gram", preset="paper", train_minutes=60.0,
             description="GRAM generating 9x9 grids from the blank board (every valid grid is an answer), on the "
-                        "paper's objective: on 4x4 it drew 43-66% valid grids covering 72% of all grids, where "
-                        "sampling every training transition from the posterior collapsed to 8-24 grids "
+                        "paper's objective and generation KL weight (ELBO, beta 0.05): on 4x4 it drew 94-96% valid "
+                        "grids covering 88-97% of all grids, ahead of MDLM, AR and D3PM "
                         "(docs/experiments/cpu-sudokugen4.md)",
             published=False,
         ),

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gram_agent.config import FIELDS, GROUPS, PRESETS, REMOVED, GRAMConfig, fields_by_group, preset
+from gram_agent.config import FIELDS, GROUPS, PRESETS, REMOVED, REMOVED_AT, GRAMConfig, fields_by_group, preset
 from gram_agent.recipes import RECIPES, format_temperature, recipe
 
 
@@ -35,8 +35,9 @@ def test_removed_options_are_gone_and_old_configs_still_load():
     old = {**GRAMConfig().to_dict(), **REMOVED}  # a stored config from before the cleanup
     assert GRAMConfig.from_dict(json.loads(json.dumps(old))) == GRAMConfig()
     for name, default in REMOVED.items():
-        changed = {**old, name: {"x": 1} if isinstance(default, dict) else default + 1}
-        with pytest.raises(ValueError, match=f"'{name}'.*was removed.*pre-cleanup"):
+        changed = {**old, name: {"x": 1} if isinstance(default, dict) else "all" if isinstance(default, str)
+                   else default + 1}
+        with pytest.raises(ValueError, match=f"'{name}'.*was removed.*(pre-cleanup|{REMOVED_AT.get(name)})"):
             GRAMConfig.from_dict(changed)
         with pytest.raises(ValueError, match="was removed"):
             preset("tiny", **{name: changed[name]})

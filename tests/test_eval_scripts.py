@@ -225,3 +225,24 @@ def test_sudokugen4_scores_by_hand() -> None:
     got = score(env, np.stack([train[0], train[0], test[0], broken]).astype(np.int64))
     assert got["valid"] == 0.75 and got["distinct_valid"] == 2 and got["copied"] == 0.5
     assert got["coverage_all"] == 2 / 288 and got["coverage_held_out"] == 1 / 144 and got["valid_new"] == 0.25
+
+
+def test_sudokugen4_plot_only_merges_result_files(tmp_path) -> None:
+    """--plot-only charts several result files; a model rerun in a later file replaces its old rows."""
+    import json
+
+    from experiments.cpu_sudokugen4 import main, merge_runs
+
+    row = {"valid": 0.5, "coverage_all": 0.5, "coverage_held_out": 0.5, "copied": 0.5}
+    old = {"runs": [{"name": n, "seed": s, **row} for n in ("TRM", "AR") for s in (0, 1)]}
+    new = {"runs": [{"name": "TRM", "seed": 0, **row, "valid": 1.0}]}
+    merged = merge_runs([old, new])
+    assert [(r["name"], r["seed"], r["valid"]) for r in merged] == [("TRM", 0, 1.0), ("AR", 0, 0.5), ("AR", 1, 0.5)]
+    files = []
+    for i, res in enumerate((old, new)):
+        files.append(tmp_path / f"r{i}.json")
+        files[-1].write_text(json.dumps(res))
+    png = tmp_path / "chart.png"
+    assert main(["--plot-only", str(png), *map(str, files)]) == 0 and png.stat().st_size > 0
+    with pytest.raises(SystemExit):
+        main(["--plot-only", str(png)])

@@ -150,11 +150,9 @@ class RecursiveModel(nn.Module):
             for t in range(cfg.T - 1):
                 u, l = self.latent(h, l, ex)
                 if g is not None:
-                    # default: earlier transitions from the prior (see config.posterior_transitions)
-                    if cfg.posterior_transitions == "all":
-                        m_t, s_t = g.posterior_params(u, yt)
-                    else:
-                        m_t, s_t = g.prior_params(u)
+                    # earlier transitions from the prior: from the posterior (the KL paid on the last
+                    # only) they collapsed generation to a few grids (docs/experiments/cpu-sudokugen4.md)
+                    m_t, s_t = g.prior_params(u)
                     h = u + m_t + s_t * noise[t]
                 else:
                     h = u
