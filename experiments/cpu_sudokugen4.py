@@ -45,13 +45,13 @@ MODELS: dict[str, tuple[str, dict]] = {
     "MDLM": ("mdlm", {}),
     "D3PM": ("d3pm", {"diffusion_steps": 50}),
 }
-#: objective variants of GRAM at the paper's generation KL weight, run only when named (``--models``)
-PRIOR_HOLE_VARIANTS: dict[str, tuple[str, dict]] = {
+#: KL variants of GRAM around the paper's generation weight, run only when named (``--models``)
+KL_VARIANTS: dict[str, tuple[str, dict]] = {
     "GRAM (beta 0.05, KL balance 0.5)": ("gram", {"kl_reduce": "elbo", "beta": 0.05, "kl_balance": 0.5}),
     "GRAM (beta 0.05, sigma init 1.0)": ("gram", {"kl_reduce": "elbo", "beta": 0.05, "sigma_init": 1.0}),
     "GRAM (beta 0.01)": ("gram", {"kl_reduce": "elbo", "beta": 0.01}),
 }
-ALL_MODELS = {**MODELS, **PRIOR_HOLE_VARIANTS}
+ALL_MODELS = {**MODELS, **KL_VARIANTS}
 ENV_ID = "GRAM/SudokuGen-4"
 
 
@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--samples", type=int, default=2000)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--models", nargs="+", default=list(MODELS), choices=list(ALL_MODELS), metavar="NAME",
-                   help="default: the study's rows; also: " + "; ".join(PRIOR_HOLE_VARIANTS))
+                   help="default: the study's rows; also: " + "; ".join(KL_VARIANTS))
     p.add_argument("--temperatures", nargs="*", default=[], metavar="T",
                    help="extra prior temperatures the recursive models are also scored at (e.g. 0.5 3x2,0.5x6)")
     p.add_argument("--out", default="benchmarks/results/cpu_sudokugen4.json")
