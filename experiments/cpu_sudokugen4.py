@@ -21,6 +21,7 @@ draws one chart from several result files; a model in a later file replaces its 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import textwrap
 import time
@@ -159,8 +160,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.plot_only is not None:
         if len(args.plot_only) < 2:
             p.error("--plot-only: expected a PNG path and at least one result file")
-        import json
-
         plot(merge_runs([json.loads(Path(f).read_text()) for f in args.plot_only[1:]]), Path(args.plot_only[0]))
         print(f"wrote {args.plot_only[0]}")
         return 0
