@@ -15,7 +15,7 @@ import argparse
 import sys
 import time
 
-from experiments.cpu_pool import run_jobs
+from experiments.cpu_pool import print_runs, run_jobs
 
 ENV_ID = "GRAM/Sudoku-v0"
 ENV_KWARGS = {"size": 4, "n_train": 1000, "n_test": 300}
@@ -71,10 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--steps and --workers must be >= 1")
     jobs = [(a, s, args.steps) for a in args.arms for s in args.seeds]
     runs = run_jobs(run_one, jobs, args.workers, args.out, env=ENV_ID, env_kwargs=ENV_KWARGS, preset="tiny")
-    for r in runs:
-        last = r["log"][-1] if r["log"] else {}
-        print(f"{r['arm']:18s} seed {r['seed']}: test accuracy {r['test_accuracy']:.3f}; last log: "
-              + ", ".join(f"{k} {last.get(k, float('nan')):.3f}" for k in LOGGED) + f"  ({r['train_s']:.0f} s)")
+    print_runs(runs, "arm", LOGGED)
     return 0
 
 

@@ -24,3 +24,13 @@ def run_jobs(run_one: Callable[[Any], dict], jobs: Iterable[Any], workers: int, 
     # compact: the per-step logs of many runs would be mostly indentation (the tree stays small)
     Path(out).write_text(json.dumps(record, separators=(",", ":"), default=float) + "\n")
     return runs
+
+
+def print_runs(runs: list[dict], name_key: str, logged: Iterable[str]) -> None:
+    """One line per run: its name, seed, test accuracy and the ``logged`` values of its last log row."""
+    logged = tuple(logged)
+    width = max((len(str(r[name_key])) for r in runs), default=0)
+    for r in runs:
+        last = r["log"][-1] if r["log"] else {}
+        print(f"{r[name_key]:{width}s} seed {r['seed']}: test accuracy {r['test_accuracy']:.3f}; last log: "
+              + ", ".join(f"{k} {last.get(k, float('nan')):.3f}" for k in logged) + f"  ({r['train_s']:.0f} s)")

@@ -16,7 +16,7 @@ import sys
 import time
 
 from experiments.cpu_mode_collapse import BASE
-from experiments.cpu_pool import run_jobs
+from experiments.cpu_pool import print_runs, run_jobs
 
 ENV_ID = "GRAM/Sudoku-v0"
 ENV_KWARGS = {"size": 9, "n_train": 1000, "n_test": 200}
@@ -62,10 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--steps and --workers must be >= 1")
     jobs = [(r, s, args.steps) for r in args.readings for s in args.seeds]
     runs = run_jobs(run_one, jobs, args.workers, args.out, env=ENV_ID, env_kwargs=ENV_KWARGS)
-    for r in runs:
-        last = r["log"][-1] if r["log"] else {}
-        print(f"{r['reading']:5s} seed {r['seed']}: test accuracy {r['test_accuracy']:.3f}; last log: "
-              + ", ".join(f"{k} {last.get(k, float('nan')):.3f}" for k in LOGGED) + f"  ({r['train_s']:.0f} s)")
+    print_runs(runs, "reading", LOGGED)
     return 0
 
 

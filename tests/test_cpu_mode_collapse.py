@@ -56,3 +56,14 @@ def test_sudoku_kl_check_trains_each_reading_and_logs_where_the_answer_lives(mon
     assert r["config"]["kl_reduce"] == "sum" and r["config"]["beta"] == 0.1 and r["config"]["target"] == "label"
     assert r["steps"] == 4 and 0.0 <= r["test_accuracy"] <= 1.0 and r["test_conflicts_per_instance"] > 0
     assert [row["step"] for row in r["log"]] == [2, 4] and set(kl.LOGGED) <= set(r["log"][-1])
+
+
+def test_print_runs_shows_each_runs_last_log(capsys):
+    from experiments.cpu_pool import print_runs
+
+    runs = [{"arm": "seq", "seed": 0, "test_accuracy": 0.5, "train_s": 3.0, "log": [{"ce": 1.0}, {"ce": 0.25}]},
+            {"arm": "channel", "seed": 1, "test_accuracy": 0.0, "train_s": 4.0, "log": []}]
+    print_runs(runs, "arm", ("ce",))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "seq     seed 0: test accuracy 0.500; last log: ce 0.250  (3 s)"
+    assert lines[1] == "channel seed 1: test accuracy 0.000; last log: ce nan  (4 s)"
