@@ -77,6 +77,13 @@ def depth_mode(agent) -> str:
     return "separate" if agent.config.model in ("looped", "mdlm") else "none"
 
 
+def device_name(device) -> str:
+    """The accelerator the draws ran on, for the results file (provenance names only the host)."""
+    import torch
+
+    return torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
+
+
 def chunk_seed(seed: int, chunk: int) -> int:
     """One noise stream per chunk of inputs (chunks must not share draws)."""
     return seed * 1_000_003 + chunk
@@ -259,7 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     for r in agents_out:  # two agents of one model: tell them apart by their folder
         if labels.count(r["label"]) > 1:
             r["label"] = f"{r['model']} ({r['agent'].rstrip('/').split('/')[-1]})"
-    result = {**prov, "env": env_id, "split": args.split, "instances": n_inputs, "samples": args.samples,
+    result = {**prov, "device": device_name(agent.device), "env": env_id, "split": args.split,
+              "instances": n_inputs, "samples": args.samples,
               "depths": args.depths, "seed": args.seed, "chunk": args.chunk, "temperature": args.temperature,
               "rating_buckets": None if args.rating_edges else args.rating_buckets,
               "bucket_rule": "[low, high) per bucket, the last one closed; edges: --rating-edges, else the "

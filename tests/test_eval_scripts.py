@@ -133,6 +133,7 @@ def test_depth_width_script_on_a_tiny_agent(small_gram_agent_dir, tmp_path) -> N
                              "--plot", str(png)]) == 0
     res = json.loads(out.read_text())
     assert res["instances"] == 5 and res["samples"] == [1, 2, 4] and len(res["agents"]) == 1
+    assert res["device"] == "cpu"
     row = res["agents"][0]
     w = row["width"]
     keys = ("sample_accuracy", "vote_accuracy", "lprm_accuracy", "halt_accuracy", "pass_at_n")
