@@ -42,6 +42,8 @@ PAPER: dict[str, dict[str, dict[str, tuple[float, float | None]]]] = {
     "ARC-AGI-2": {"gram": {"pass@2": (11.1, None)}, "trm": {"pass@2": (7.8, None)}},
 }
 PAPER["GC8 (p = 0.5)"] = PAPER["GC8"]
+#: Table 8: GRAM's 97.0 is LPRM best-of-20 at 16 supervision steps (notes 4.1); TRM's 87.4 one answer
+PAPER["Sudoku-Extreme"] = {"gram": {"lprm@20": (97.0, None)}, "trm": {"accuracy": (87.4, None)}}
 
 GC_DATA_PAGE = "docs/experiments/graph-coloring-data.md"
 
@@ -59,6 +61,9 @@ class Row:
     env_kwargs: dict = field(default_factory=dict)
     #: ensemble rows: (sampling-seeds file, run label) pairs per seed, averaged within the seed
     ensembles: tuple[tuple[int, tuple[tuple[str, str], ...]], ...] = ()
+    #: a whole-split scoring by experiments.depth_width: (its results file, the agent's label in it,
+    #: the chain ledger the agent was trained by)
+    scored: tuple[str, str, str] | None = None
     comparable: bool = True
     note: str = ""
     link: str | None = None
@@ -243,6 +248,49 @@ def _leg_minutes(run: str) -> float:
     return read(RESULTS / run / "results.json")["train"]["train_time_s"] / 60
 
 
+#: metrics of a scored row: (key in the record, width key of depth_width's output, samples; None: all
+#: drawn, so accuracy is the share of every sample valid, as in the other rows)
+SCORED_METRICS = (("accuracy", "sample_accuracy", None), ("vote@20", "vote_accuracy", 20),
+                  ("lprm@20", "lprm_accuracy", 20), ("halt@20", "halt_accuracy", 20))
+
+
+def chain_minutes(ledger: dict, step: int) -> float:
+    """Training minutes of a chain up to the chunk that ended at ``step`` (the checkpoint scored)."""
+    total = 0.0
+    for chunk in ledger["ledger"]["chunks"]:
+        total += chunk["train_time_s"]
+        if chunk["steps"] == step:
+            return total / 60
+    raise ValueError(f"no chunk of the chain ledger ends at step {step}: the scored checkpoint is not its own")
+
+
+def scored_record(row: Row) -> dict:
+    """A row read from a whole-split scoring (experiments.depth_width) of one chain's checkpoint."""
+    name, label, ledger_name = row.scored
+    data, ledger = read(RESULTS / name), read(RESULTS / ledger_name)
+    [agent] = [a for a in data["agents"] if a["label"] == label]
+    width = agent["width"]
+    metrics = {}
+    for key, src, n in SCORED_METRICS:
+        n = max(width["n"]) if n is None else n
+        if n in width["n"] and src in width:
+            value = round(100 * width[src][width["n"].index(n)], 4)
+            metrics[key] = {"mean": value, "std": 0.0, "per_seed": [value]}
+    minutes = round(chain_minutes(ledger, agent["trained_steps"]), 2)
+    source = {"file": name, "agent": label, "ledger": ledger_name, "steps": agent["trained_steps"],
+              "gpu_minutes": minutes, "jobs_per_gpu": str(ledger["jobs_per_gpu"]), "device": data["device"],
+              "training_device": ledger["device"], "commit": data["commit"], "date": data["date"][:10],
+              "command": data["command"], "training_command": ledger["command"],
+              "by_rating": agent.get("by_rating", {}).get("width", {}), "rating_edges": agent.get("rating_edges")}
+    sampling = f"{max(width['n'])} samples, temperature {data['temperature']:g}"
+    if agent.get("ptrm_sigma"):
+        sampling += f", PTRM sigma {agent['ptrm_sigma']:g}"
+    return {**base_record(row), "seeds": [0], "sampling": [sampling], "test_inputs": data["instances"],
+            "metrics": metrics, "gpu_minutes": {"mean": minutes, "std": 0.0, "per_seed": [minutes]},
+            "device": f"{ledger['device']} (training); {data['device']} (scoring)", "commit": data["commit"],
+            "date": data["date"][:10], "command": data["command"], "sources": [source]}
+
+
 def arc_record(row: Row) -> dict:
     data = read(RESULTS / "arc_copy_baseline.json")
     scores = data["results"][row.env_id]["evaluation"]["copy+demo_output"]
@@ -261,6 +309,8 @@ def build() -> list[dict]:
     for row in ROWS:
         if row.model == "baseline":
             out.append(arc_record(row))
+        elif row.scored:
+            out.append(scored_record(row))
         elif row.ensembles:
             out.append(ensemble_record(row))
         else:

@@ -31,7 +31,8 @@ REQUIRED = ("task", "env_id", "env_kwargs", "model", "recipe", "seeds", "metrics
 MODELS = ("gram", "trm", "baseline")
 #: metric key -> (label in a cell, decimals)
 METRIC_LABELS = {"accuracy": ("acc", 1), "conflicts": ("conflicts", 1), "coverage": ("cov@20", 1),
-                 "pass@2": ("pass@2", 1)}
+                 "pass@2": ("pass@2", 1), "vote@20": ("vote@20", 1), "lprm@20": ("LPRM@20", 1),
+                 "halt@20": ("halt@20", 1)}
 MAX_ROWS = 15
 #: fields of every cell of ours in paper_tables.json
 CELL = ("job", "runs", "seeds", "metrics", "params", "gpu_minutes", "jobs_per_gpu", "device", "sampling",
@@ -262,6 +263,8 @@ def render(records: list[dict], tables: dict | None = None) -> str:
         "- *cov@20*: distinct valid answers found in 20 samples / all valid answers of the input, averaged over inputs.",
         "- *conflicts*: monochromatic edges summed over the test set for one sample per graph, averaged over the "
         "20 samples (lower is better).",
+        "- *vote@20*, *LPRM@20*, *halt@20*: share of test puzzles whose answer chosen from 20 samples (majority "
+        "vote; highest LPRM value; highest halting logit) is valid.",
         "- *pass@2*: share of tasks whose test outputs are matched within 2 attempts (ARC Prize scoring).",
         "- *±*: standard deviation over training seeds (population, ddof 0); no ± for one seed. Paper values: GRAM "
         "paper Table 1 (N-Queens, graph colouring) and Table 8 (ARC), mean±std, seeds not stated.",

@@ -81,6 +81,36 @@ def test_paper_table_cells_read_the_newest_stored_runs(tmp_path, monkeypatch):
         render_results.check_cell(bad, "x")
 
 
+def test_a_scored_row_reads_its_scoring_and_the_chain_that_trained_it(tmp_path, monkeypatch):
+    """A Sudoku-Extreme row: accuracy over every drawn sample, the selections at 20, and the GPU-minutes
+    of the chain up to the scored checkpoint (a checkpoint no chunk ended at is refused)."""
+    monkeypatch.setattr(headline, "RESULTS", tmp_path)
+    width = {"n": [1, 20], "sample_accuracy": [0.5, 0.55], "vote_accuracy": [0.5, 0.8], "lprm_accuracy": [0.5, 0.9],
+             "halt_accuracy": [0.5, 0.85], "pass_at_n": [0.5, 0.95]}
+    agent = {"label": "gram", "trained_steps": 200, "ptrm_sigma": 0.0, "width": width,
+             "by_rating": {"width": {"lprm_accuracy": {"20": []}}}, "rating_edges": [1.0, 2.0]}
+    score = {"command": "python -m experiments.depth_width", "commit": "abc", "date": "2026-01-02T00:00:00",
+             "device": "NVIDIA H100 80GB HBM3", "instances": 7041, "temperature": 1.0, "agents": [agent]}
+    ledger = {"device": "1x H100", "jobs_per_gpu": 1, "command": "python -m experiments.chain --recipe sx-gram",
+              "ledger": {"chunks": [{"steps": 100, "train_time_s": 60.0}, {"steps": 200, "train_time_s": 120.0},
+                                    {"steps": 300, "train_time_s": 60.0}]}}
+    (tmp_path / "score.json").write_text(json.dumps(score))
+    (tmp_path / "chain.json").write_text(json.dumps(ledger))
+    row = headline.Row("Sudoku-Extreme", "GRAM/Sudoku-Extreme", "gram", "sx-gram",
+                       scored=("score.json", "gram", "chain.json"))
+    rec = headline.scored_record(row)
+    render_results.check_record(rec)
+    assert {k: v["mean"] for k, v in rec["metrics"].items()} == {"accuracy": 55.0, "vote@20": 80.0,
+                                                                  "lprm@20": 90.0, "halt@20": 85.0}
+    assert rec["gpu_minutes"]["mean"] == 3.0 and rec["test_inputs"] == 7041
+    assert rec["sources"][0]["by_rating"] == {"lprm_accuracy": {"20": []}}
+    assert "LPRM@20 90.0" in render_results.ours(rec) and "3.0 GPU-min" in render_results.ours(rec)
+    agent["trained_steps"] = 250
+    (tmp_path / "score.json").write_text(json.dumps(score))
+    with pytest.raises(ValueError, match="no chunk of the chain ledger ends at step 250"):
+        headline.scored_record(row)
+
+
 def test_every_record_has_the_required_fields_and_consistent_values():
     assert RECORDS, "headline.json holds no record"
     for r in RECORDS:
@@ -132,10 +162,16 @@ def test_each_recipe_is_what_its_row_ran():
     for r in RECORDS:
         if r["model"] == "baseline":
             continue
+        if "ledger" in r["sources"][0]:  # a chain's checkpoint: the chain ran the recipe by name
+            assert f"--recipe {r['recipe']} " in r["sources"][0]["training_command"] + " ", r["recipe"]
+            sources[r["recipe"]] = None
+            continue
         run = r["sources"][0]["run"].split("+")[-1]  # an ensemble: its later member (the last leg)
         sources[r["recipe"]] = json.loads((headline.RESULTS / run / "results.json").read_text())["command"]
     assert set(sources) == {name for name, r in RECIPES.items() if r.published}
     for name, command in sources.items():
+        if command is None:
+            continue
         recipe = RECIPES[name]
         sets, opts = _sets(command)
         sets.pop("init_from", None)
