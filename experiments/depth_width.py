@@ -52,6 +52,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--rating-buckets", type=int, default=RATING_BUCKETS)
     ap.add_argument("--rating-edges", type=float, nargs="+", default=None)
     ap.add_argument("--device", default=None, help="cuda or cpu (default: cuda when available)")
+    ap.add_argument("--compile", action="store_true", help="sample with a torch.compile'd step (Agent.compile)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--plot", default=None)
     args = ap.parse_args(argv)
@@ -236,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     agents_out, env_id, n_inputs = [], None, None
     for path in args.agent:
         agent = Agent.load(path, device=args.device)
+        if args.compile:
+            agent.compile()
         if args.env is not None and agent.spec.env_id != args.env:
             raise SystemExit(f"{path}: trained on {agent.spec.env_id}, not --env {args.env}")
         env = agent.env
@@ -258,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         per = evaluate_agent(agent, ids, inputs, pids, args)
         label = agent.config.model + (f" + PTRM sigma {args.ptrm_sigma:g}" if args.ptrm_sigma else "")
         row = {"agent": path, "label": label, "model": agent.config.model, "ptrm_sigma": args.ptrm_sigma,
+               "compiled": agent.compiled, "compile_failure": agent.compile_failure,
                "trained_steps": agent.meta.get("step"), **summarise(per, ratings, edges, args, trained_depth)}
         if edges is not None:
             row["rating_edges"] = edges

@@ -102,6 +102,8 @@ class Agent:
         self.meta = dict(meta or {})
         self._out_pos = torch.as_tensor(spec.out_positions, dtype=torch.long)
         self._answer = torch.as_tensor(spec.answer_tokens, dtype=torch.long)
+        self._step: Any = None  #: the compiled supervision step (``compile``), else None: eager
+        self.compile_failure: str | None = None  #: why a compiled step was dropped, if it was
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -132,7 +134,35 @@ class Agent:
 
     def to(self, device: str | torch.device) -> Agent:
         self.model.to(device)
+        self._step = None  # a compiled step is tied to the device it was traced on
         return self
+
+    def compile(self, backend: str = "inductor") -> Agent:
+        """Sample with a ``torch.compile``d supervision step (recursive models): each batch shape
+        compiles once, so it pays off on long scorings. A step that fails to compile falls back to
+        eager with a warning (``compile_failure`` says why)."""
+        if not hasattr(self.model, "infer_step"):
+            raise ValueError(f"compile needs a recursive model (gram, trm or hrm), not {self.config.model!r}")
+        self._step = torch.compile(self.model.infer_step, dynamic=False, backend=backend)
+        self.compile_failure = None
+        return self
+
+    @property
+    def compiled(self) -> bool:
+        """Whether sampling runs a compiled step (``compile``, and it has not fallen back to eager)."""
+        return self._step is not None
+
+    def _infer_step(self, *args: Any) -> tuple:
+        """``model.infer_step``, compiled where ``compile`` asked for it and it compiles."""
+        if self._step is not None:
+            try:
+                return self._step(*args)
+            except Exception as e:  # noqa: BLE001 - any compiler error: sample eagerly instead
+                self.compile_failure = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+                warnings.warn(f"torch.compile could not compile the sampling step ({self.compile_failure}); "
+                              "sampling without it", stacklevel=3)
+                self._step = None
+        return self.model.infer_step(*args)
 
     def cpu(self) -> Agent:
         return self.to("cpu")
@@ -291,7 +321,7 @@ class Agent:
                     while c < active:
                         e = min(c + sub, active)
                         whole = c == 0 and e == b
-                        hc, lc, logits, q, v = m.infer_step(h if whole else h[c:e], l if whole else l[c:e],
+                        hc, lc, logits, q, v = self._infer_step(h if whole else h[c:e], l if whole else l[c:e],
                                                             ex if whole else ex[c:e],
                                                             None if noise is None else noise[:, c:e],
                                                             None if pn is None else pn[c:e], ptrm_target)

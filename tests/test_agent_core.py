@@ -141,6 +141,36 @@ def test_rollout_depth_can_exceed_training_horizon_and_is_seeded():
     assert torch.equal(r1, r2)
 
 
+@pytest.mark.parametrize("kind", ["gram", "trm"])
+def test_compiled_sampling_step_draws_what_the_eager_one_does(kind):
+    """``Agent.compile`` changes how the step runs, not what it draws (traced by dynamo; the eager
+    backend keeps the arithmetic, so the tokens match exactly)."""
+    a = make_agent(kind, sigma_init=1.0)
+    x = np.ones((3, 9), dtype=np.int64)
+    eager = a.rollout(x, samples=4, seed=2, ptrm_sigma=0.5 if kind == "trm" else 0.0)
+    a.compile(backend="eager")
+    compiled = a.rollout(x, samples=4, seed=2, ptrm_sigma=0.5 if kind == "trm" else 0.0)
+    assert a.compiled and a.compile_failure is None
+    for key in ("tokens", "q_halt", "value"):
+        assert torch.equal(eager[key], compiled[key]), key
+
+
+def test_a_step_that_fails_to_compile_samples_eagerly_and_says_why():
+    a = make_agent("gram", sigma_init=1.0)
+    x = np.ones((2, 9), dtype=np.int64)
+    eager = a.rollout(x, samples=3, seed=1)["tokens"]
+
+    def broken(*args):
+        raise RuntimeError("no kernel for this shape")
+
+    a.compile(backend="eager")
+    a._step = broken
+    with pytest.warns(UserWarning, match="could not compile the sampling step"):
+        fallback = a.rollout(x, samples=3, seed=1)["tokens"]
+    assert torch.equal(eager, fallback) and not a.compiled
+    assert a.compile_failure == "RuntimeError: no kernel for this shape"
+
+
 def test_select_vote_lprm_halt():
     toks = torch.tensor([[[1, 2], [2, 2], [2, 2], [1, 1]]])
     roll = {"tokens": toks, "value": torch.tensor([[0.1, 0.2, 0.3, 0.9]]), "q_halt": torch.tensor([[5.0, 0, 0, 0]])}
