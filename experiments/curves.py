@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     ax.set_xlabel("training GPU-minutes")
     ax.set_ylabel("test accuracy, 1 sample (%)")
     ax.grid(alpha=0.3)
-    ax.legend()
+    ax.legend(loc="upper left", fontsize="small")  # learning curves rise to the right
     fig.tight_layout()
     save_png(fig, args.png)
     if args.json:

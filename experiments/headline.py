@@ -115,6 +115,13 @@ ROWS: list[Row] = [
         ), comparable=False, link=GC_DATA_PAGE,
         note="denser graphs (edge probability 0.5); two checkpoints of one training sampled as one (10 samples "
              "each); 8 sampling seeds per pair, a seed's pairs averaged"),
+    Row("Sudoku-Extreme", "GRAM/Sudoku-Extreme", "gram", "sx-gram",
+        scored=("sx_gram_test_13k.json", "gram", "chain_sx-gram.json"), comparable=False,
+        link="docs/experiments/sudoku-extreme.md",
+        note="our test set is easier by rating (median 30 branch points against about 45), yet accuracy is flat "
+             "across its rating quartiles (LPRM@20 88.7-90.6%); a checkpoint of a chain still training (step "
+             "13,225, 25 of its 120 minutes). At step 16,171 (31 minutes) one sample solves 82.8% of the whole "
+             "test split and LPRM@20 96.1% of its first 1,000 puzzles (sx_gram_test_16k_*.json)"),
     Row("ARC-AGI-1", "GRAM/ARC-AGI-1", "baseline", None, comparable=False,
         note="copy baseline only (no trained model): each test output guessed as the test input, then the first "
              "demonstration output; evaluation split"),
@@ -255,10 +262,11 @@ SCORED_METRICS = (("accuracy", "sample_accuracy", None), ("vote@20", "vote_accur
 
 
 def chain_minutes(ledger: dict, step: int) -> float:
-    """Training minutes of a chain up to the chunk that ended at ``step`` (the checkpoint scored)."""
+    """Wall-clock training minutes of a chain (compilation included, as the chain's own ``train_s``) up
+    to the chunk that ended at ``step`` (the checkpoint scored)."""
     total = 0.0
     for chunk in ledger["ledger"]["chunks"]:
-        total += chunk["train_time_s"]
+        total += chunk["wall_time_s"]
         if chunk["steps"] == step:
             return total / 60
     raise ValueError(f"no chunk of the chain ledger ends at step {step}: the scored checkpoint is not its own")
@@ -277,9 +285,13 @@ def scored_record(row: Row) -> dict:
             value = round(100 * width[src][width["n"].index(n)], 4)
             metrics[key] = {"mean": value, "std": 0.0, "per_seed": [value]}
     minutes = round(chain_minutes(ledger, agent["trained_steps"]), 2)
+    trained_on = ledger["device"]
+    if "chunk_devices" in ledger:  # the cards of the chunks up to the scored step
+        upto = [c["steps"] <= agent["trained_steps"] for c in ledger["ledger"]["chunks"]]
+        trained_on = " + ".join(sorted({d for d, u in zip(ledger["chunk_devices"], upto, strict=True) if u}))
     source = {"file": name, "agent": label, "ledger": ledger_name, "steps": agent["trained_steps"],
               "gpu_minutes": minutes, "jobs_per_gpu": str(ledger["jobs_per_gpu"]), "device": data["device"],
-              "training_device": ledger["device"], "commit": data["commit"], "date": data["date"][:10],
+              "training_device": trained_on, "commit": data["commit"], "date": data["date"][:10],
               "command": data["command"], "training_command": ledger["command"],
               "by_rating": agent.get("by_rating", {}).get("width", {}), "rating_edges": agent.get("rating_edges")}
     sampling = f"{max(width['n'])} samples, temperature {data['temperature']:g}"
@@ -287,7 +299,7 @@ def scored_record(row: Row) -> dict:
         sampling += f", PTRM sigma {agent['ptrm_sigma']:g}"
     return {**base_record(row), "seeds": [0], "sampling": [sampling], "test_inputs": data["instances"],
             "metrics": metrics, "gpu_minutes": {"mean": minutes, "std": 0.0, "per_seed": [minutes]},
-            "device": f"{ledger['device']} (training); {data['device']} (scoring)", "commit": data["commit"],
+            "device": f"{trained_on} (training); {data['device']} (scoring)", "commit": data["commit"],
             "date": data["date"][:10], "command": data["command"], "sources": [source]}
 
 

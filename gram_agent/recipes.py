@@ -112,7 +112,6 @@ RECIPES: dict[str, Recipe] = {
                         "docs/experiments/posterior-and-kl.md); EMA 0.999 as TRM's (0.9999 would still weigh the "
                         "initial weights at the chain's early curve points); 20 samples. Run as resumable chunks "
                         "(python -m experiments.chain)",
-            published=False,
         ),
         Recipe(
             name="sx-trm", env_id="GRAM/Sudoku-Extreme", model="trm", preset="paper",

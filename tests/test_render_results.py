@@ -92,8 +92,8 @@ def test_a_scored_row_reads_its_scoring_and_the_chain_that_trained_it(tmp_path, 
     score = {"command": "python -m experiments.depth_width", "commit": "abc", "date": "2026-01-02T00:00:00",
              "device": "NVIDIA H100 80GB HBM3", "instances": 7041, "temperature": 1.0, "agents": [agent]}
     ledger = {"device": "1x H100", "jobs_per_gpu": 1, "command": "python -m experiments.chain --recipe sx-gram",
-              "ledger": {"chunks": [{"steps": 100, "train_time_s": 60.0}, {"steps": 200, "train_time_s": 120.0},
-                                    {"steps": 300, "train_time_s": 60.0}]}}
+              "ledger": {"chunks": [{"steps": 100, "wall_time_s": 60.0}, {"steps": 200, "wall_time_s": 120.0},
+                                    {"steps": 300, "wall_time_s": 60.0}]}}
     (tmp_path / "score.json").write_text(json.dumps(score))
     (tmp_path / "chain.json").write_text(json.dumps(ledger))
     row = headline.Row("Sudoku-Extreme", "GRAM/Sudoku-Extreme", "gram", "sx-gram",
@@ -104,6 +104,10 @@ def test_a_scored_row_reads_its_scoring_and_the_chain_that_trained_it(tmp_path, 
                                                                   "lprm@20": 90.0, "halt@20": 85.0}
     assert rec["gpu_minutes"]["mean"] == 3.0 and rec["test_inputs"] == 7041
     assert rec["sources"][0]["by_rating"] == {"lprm_accuracy": {"20": []}}
+    assert rec["device"] == "1x H100 (training); NVIDIA H100 80GB HBM3 (scoring)"
+    ledger["chunk_devices"] = ["NVIDIA H100", "NVIDIA H100", "NVIDIA H200"]  # only chunks up to the step count
+    (tmp_path / "chain.json").write_text(json.dumps(ledger))
+    assert headline.scored_record(row)["device"] == "NVIDIA H100 (training); NVIDIA H100 80GB HBM3 (scoring)"
     assert "LPRM@20 90.0" in render_results.ours(rec) and "3.0 GPU-min" in render_results.ours(rec)
     agent["trained_steps"] = 250
     (tmp_path / "score.json").write_text(json.dumps(score))
