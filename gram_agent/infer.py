@@ -133,8 +133,7 @@ class Agent:
         return self.config.guided or bool(getattr(self.model, "stochastic", False))
 
     def to(self, device: str | torch.device) -> Agent:
-        self.model.to(device)
-        self._step = None  # a compiled step is tied to the device it was traced on
+        self.model.to(device)  # a compiled step recompiles for the new device (its guards see it)
         return self
 
     def compile(self, backend: str = "inductor") -> Agent:
