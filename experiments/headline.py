@@ -350,8 +350,8 @@ _T1 = {  # GRAM paper Table 1 (notes section 4.4): model -> per task (first metr
     "gram": [(99.7, 0.3), (90.3, 1.9), (89.7, 2.7), (57.5, 3.4), (2.7, 2.1), (85.8, 0.5), (3.3, 1.5), (51.3, 2.8)],
 }
 #: Table 1's rows in the paper's order: (key, label, paper parameters, our job's model or None: no job)
-TABLE1_ROWS = (("direct", "Direct Pred (8L)", "27M", "direct"), ("direct-32l", "Direct Pred (32L)", "100M", None),
-               ("looped", "Looped TF", "7M", "looped"), ("hrm", "HRM", "27M", "hrm"), ("trm", "TRM", "7M", "trm"),
+TABLE1_ROWS = (("direct", "Direct Pred (8L)", "27M", "direct"),
+               ("direct-32l", "Direct Pred (32L)", "100M", "direct-32l"), ("looped", "Looped TF", "7M", "looped"), ("hrm", "HRM", "27M", "hrm"), ("trm", "TRM", "7M", "trm"),
                ("ar", "AR", "10.6M", "ar"), ("mdlm", "MDLM", "12.6M", "mdlm"), ("gram", "GRAM", "10M", "gram"))
 #: Table 3(a) (notes section 4.6; secondary transcription): variant -> (Sudoku-Extreme, N-Queens 8x8) accuracy
 PAPER_T3 = {"looped": (61.25, 71.30), "hrm": (55.00, 80.70), "trm": (87.40, 72.90), "sg": (65.64, 86.30),

@@ -720,6 +720,11 @@ for _task in TASKS:
                     for m in TABLE1_BASELINES]
     TABLE1_JOBS += [recipe_job(f"{_task}-{m}-t1", f"{_task}-{m}", _task) for m in ("gram", "trm")]
 
+#: Direct Pred at the paper's 32 layers (100M parameters): two runs per task, in suites of their own
+#: (table1-<task>-direct32) so the 14 runs of table1-<task> keep their share of the GPU
+DIRECT32_JOBS: list[Job] = [Job(f"{t}-direct-32l", t, "direct", {**PAPER_WIDTH, "n_layers": 32}, seeds=TABLE_SEEDS,
+                                preset="small") for t in TASKS]
+
 #: Table 3 rows (5 samples, temperature 1.0) -> job; each variant changes one thing from its neighbour:
 #: looped: Looped TF as in Table 1.  hrm / trm: +deep supervision +hierarchical recursion (HRM as in
 #: Table 1, TRM on its recipe).  sg: +stochastic guidance on a Looped-TF-like core: GRAM's recipe with
@@ -745,7 +750,7 @@ TABLE3_JOBS: list[Job] = [
     recipe_job("nq8-t3-ds-sg", "nq8-gram", "nq8", sampling=False, K=1),
     recipe_job("nq8-t3-gram", "nq8-gram", "nq8", sampling=False),
 ]
-JOBS += TABLE1_JOBS + TABLE3_JOBS
+JOBS += TABLE1_JOBS + DIRECT32_JOBS + TABLE3_JOBS
 
 
 def seed_runs(jobs: list[Job], seed: int) -> list[str]:
@@ -758,6 +763,7 @@ SUITES: dict[str, list[str]] = {
     **{f"table1-{t}": [n for j in TABLE1_JOBS if j.task == t for n in j.runs()] for t in TASKS},
     # one seed per call: half the jobs share a GPU, twice the share of the two-seed suite
     **{f"table1-{t}-seed{k}": seed_runs([j for j in TABLE1_JOBS if j.task == t], k) for t in TASKS for k in TABLE_SEEDS},
+    **{f"table1-{j.task}-direct32": list(j.runs()) for j in DIRECT32_JOBS},
     "table3-nq8": [n for j in TABLE3_JOBS for n in j.runs()],
     **{f"table3-nq8-seed{k}": seed_runs(TABLE3_JOBS, k) for k in TABLE_SEEDS},
 }

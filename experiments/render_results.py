@@ -186,7 +186,8 @@ def table1_lines(records: list[dict]) -> list[str]:
               "temperature 1.0.",
               "- Deterministic models (Direct Pred, Looped TF, HRM, TRM) give one answer per input, repeated "
               "20 times: their coverage counts at most one completion per input.",
-              "- Direct Pred (32L) has no job here (`--set n_layers=32` trains it).",
+              "- Direct Pred (32L) trains in suites of its own (`--suite table1-nq8-direct32`, two 100M-parameter "
+              "runs per call), so the 14 runs of a task's suite keep their share of the GPU.",
               "- NQ10: the first 2,000 of 6,513 test inputs. GC8: our p = 0.4 graphs differ from the paper's "
               f"([why]({Path(GC_DATA_PAGE).relative_to('docs').as_posix()})).", ""]
     return lines

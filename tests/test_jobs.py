@@ -101,6 +101,11 @@ def test_paper_table_suites_hold_every_model_at_one_budget():
     gram = by_run["nq8-gram-t1"]
     assert gram.analysis_args() == ["--temperature", "3x2,0.5x14", "--temperatures", "1.0"]
     assert by_run["nq10-gram-t1"].analysis_args() == ["--instances", "2000"]  # its recipe samples at 1.0
+    for task in TASKS:  # Direct Pred at 32 layers: its own two-run suite per task
+        d32 = SUITES[f"table1-{task}-direct32"]
+        assert d32 == [f"{task}-direct-32l", f"{task}-direct-32l-s1"]
+        job = by_run[d32[0]]
+        assert job.model == "direct" and job.sets == {"d_model": 512, "n_heads": 8, "n_layers": 32}
     t3 = SUITES["table3-nq8"]
     assert {r.removesuffix("-s1") for r in t3} == {f"nq8-t3-{v}" for v in TABLE3_VARIANTS}
     assert all(by_run[r].analysis_args() == ["--samples", "5"] for r in t3)

@@ -38,7 +38,7 @@ def test_paper_tables_hold_every_model_and_variant_with_the_papers_values():
     assert set(table1) == {(m, t) for m in rows for t in ("NQ8", "NQ10", "GC8", "GC10")}
     assert table1[("mdlm", "GC8")]["paper"] == {"conflicts": {"mean": 2.7, "std": 0.6},
                                                 "coverage": {"mean": 84.5, "std": 4.0}}
-    assert table1[("gram", "NQ10")]["job"] == "nq10-gram-t1" and table1[("direct-32l", "NQ8")]["job"] is None
+    assert table1[("gram", "NQ10")]["job"] == "nq10-gram-t1" and table1[("direct-32l", "NQ8")]["job"] == "nq8-direct-32l"
     assert [r["row"] for r in TABLES["table3"]] == ["looped", "hrm", "trm", "sg", "ds-sg", "gram"]
     for r in TABLES["table1"]:  # a cell without stored runs has no numbers
         assert (r["metrics"] is None) == (not r["runs"])
