@@ -276,7 +276,11 @@ def scored_record(row: Row) -> dict:
     """A row read from a whole-split scoring (experiments.depth_width) of one chain's checkpoint."""
     name, label, ledger_name = row.scored
     data, ledger = read(RESULTS / name), read(RESULTS / ledger_name)
-    [agent] = [a for a in data["agents"] if a["label"] == label]
+    found = [a for a in data["agents"] if a["label"] == label]
+    if len(found) != 1:
+        raise ValueError(f"{name}: expected one agent labelled {label!r}, found labels "
+                         f"{[a['label'] for a in data['agents']]}")
+    agent = found[0]
     width = agent["width"]
     metrics = {}
     for key, src, n in SCORED_METRICS:

@@ -109,6 +109,9 @@ def test_a_scored_row_reads_its_scoring_and_the_chain_that_trained_it(tmp_path, 
     (tmp_path / "chain.json").write_text(json.dumps(ledger))
     assert headline.scored_record(row)["device"] == "NVIDIA H100 (training); NVIDIA H100 80GB HBM3 (scoring)"
     assert "LPRM@20 90.0" in render_results.ours(rec) and "3.0 GPU-min" in render_results.ours(rec)
+    with pytest.raises(ValueError, match="expected one agent labelled 'trm'"):
+        headline.scored_record(headline.Row("Sudoku-Extreme", "GRAM/Sudoku-Extreme", "trm", "sx-trm",
+                                            scored=("score.json", "trm", "chain.json")))
     agent["trained_steps"] = 250
     (tmp_path / "score.json").write_text(json.dumps(score))
     with pytest.raises(ValueError, match="no chunk of the chain ledger ends at step 250"):
