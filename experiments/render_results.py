@@ -268,7 +268,7 @@ def render(records: list[dict], tables: dict | None = None) -> str:
         "vote; highest LPRM value; highest halting logit) is valid.",
         "- *pass@2*: share of tasks whose test outputs are matched within 2 attempts (ARC Prize scoring).",
         "- *±*: standard deviation over training seeds (population, ddof 0); no ± for one seed. Paper values: GRAM "
-        "paper Table 1 (N-Queens, graph colouring) and Table 8 (ARC), mean±std, seeds not stated.",
+        "paper Table 1 (N-Queens, graph colouring) and Table 8 (Sudoku-Extreme, ARC), mean±std, seeds not stated.",
         "- *GPU-min*: wall-clock training minutes per seed, summed over every leg a continued training ran; "
         "*jobs per GPU*: how many trainings shared the card. The paper trains for hours on 8 GPUs.",
         "- *recipe*: the named setting in `gram_agent.recipes.RECIPES`; `headline.json` lists each row's runs, "
