@@ -37,6 +37,7 @@ def measure(env_id: str, preset_name: str, model: str, overrides: dict, steps: i
 
     import gram_agent
     from benchmarks.train_gpu import PEAK_BF16, flops_per_sample_step
+    from gram_agent.infer import device_name
 
     cfg = gram_agent.preset(preset_name, env_id, model=model).replace(log_every=10, eval_every=0, **overrides)
     cfg = cfg.set(*assignments)
@@ -85,7 +86,7 @@ def measure(env_id: str, preset_name: str, model: str, overrides: dict, steps: i
         # the first log comes after log_every steps: subtract their steady time to leave the warm-up
         "warmup_s": (first_log[0] - cfg.log_every * step_s) if first_log else None,
         "peak_memory_gib": torch.cuda.max_memory_allocated(dev) / 2**30 if dev.type == "cuda" else None,
-        "device": torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu",
+        "device": device_name(dev),
     }
 
 

@@ -88,7 +88,7 @@ def main() -> int:
 
     import gram_agent
     from gram_agent.config import preset
-    from gram_agent.infer import make_env
+    from gram_agent.infer import device_name, make_env
 
     cfg = preset(args.preset, args.env, model=args.model, seed=args.seed)
     cfg = cfg.set(*args.set)
@@ -145,7 +145,7 @@ def main() -> int:
             "mfu_vs_790tflops": sps * fl / PEAK_BF16,
         },
         "peak_memory_gib": (torch.cuda.max_memory_allocated(dev) / 2**30) if dev.type == "cuda" else None,
-        "device": torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu",
+        "device": device_name(dev),
         "torch": torch.__version__,
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "command": command_line(),

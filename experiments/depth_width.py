@@ -78,13 +78,6 @@ def depth_mode(agent) -> str:
     return "separate" if agent.config.model in ("looped", "mdlm") else "none"
 
 
-def device_name(device) -> str:
-    """The accelerator the draws ran on, for the results file (provenance names only the host)."""
-    import torch
-
-    return torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
-
-
 def chunk_seed(seed: int, chunk: int) -> int:
     """One noise stream per chunk of inputs (chunks must not share draws)."""
     return seed * 1_000_003 + chunk
@@ -229,7 +222,7 @@ def plot(result: dict, path: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     from gram_agent.data import instance_puzzle_ids
-    from gram_agent.infer import Agent
+    from gram_agent.infer import Agent, device_name
     from gram_envs.core.metrics import provenance, quantile_edges
 
     args = parse_args(argv)

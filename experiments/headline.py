@@ -286,8 +286,7 @@ def scored_record(row: Row) -> dict:
     for key, src, n in SCORED_METRICS:
         n = max(width["n"]) if n is None else n
         if n in width["n"] and src in width:
-            value = round(100 * width[src][width["n"].index(n)], 4)
-            metrics[key] = {"mean": value, "std": 0.0, "per_seed": [value]}
+            metrics[key] = spread([100 * width[src][width["n"].index(n)]])
     minutes = round(chain_minutes(ledger, agent["trained_steps"]), 2)
     trained_on = ledger["device"]
     if "chunk_devices" in ledger:  # the cards of the chunks up to the scored step
@@ -302,7 +301,7 @@ def scored_record(row: Row) -> dict:
     if agent.get("ptrm_sigma"):
         sampling += f", PTRM sigma {agent['ptrm_sigma']:g}"
     return {**base_record(row), "seeds": [0], "sampling": [sampling], "test_inputs": data["instances"],
-            "metrics": metrics, "gpu_minutes": {"mean": minutes, "std": 0.0, "per_seed": [minutes]},
+            "metrics": metrics, "gpu_minutes": spread([minutes]),
             "device": f"{trained_on} (training); {data['device']} (scoring)", "commit": data["commit"],
             "date": data["date"][:10], "command": data["command"], "sources": [source]}
 

@@ -27,6 +27,7 @@ import sys
 import time
 
 from gram_agent.evaluation import analyse, split_inputs
+from gram_agent.infer import device_name
 from gram_envs.core.metrics import DRAW_METRICS, provenance, summarise_draws
 
 #: joins run folders drawn as one ensemble: RUN_A+RUN_B
@@ -45,13 +46,6 @@ def samplings(run_dir: str, n_sup: int) -> list[tuple[str, list[float] | None]]:
         if row["temperatures"] != [1.0] * n_sup:  # a chosen constant 1.0 is the row above
             out.append((f"chosen: {sweep['chosen']}", [float(t) for t in row["temperatures"]]))
     return out
-
-
-def device_name() -> str:
-    """The accelerator the draws ran on (a draw's numbers can differ in the last bits between cards)."""
-    import torch
-
-    return torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"
 
 
 def member_dirs(run: str) -> list[str]:

@@ -21,14 +21,8 @@ import time
 from tqdm import trange
 
 from gram_agent.checkpoint import TRANSFER_LEVELS, pack_parts, read_json, read_weights, unpack_parts
+from gram_agent.infer import device_name
 from gram_envs.core.metrics import provenance
-
-
-def device_name(device: str | None) -> str:
-    import torch
-
-    dev = torch.device(device) if device else torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu"
 
 
 def first_leg(env_id: str, cfg, device: str | None, steps: int, ckpt_dir: str) -> None:

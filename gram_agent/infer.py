@@ -90,6 +90,13 @@ def read_checkpoint(path: str, need_env: bool = True) -> tuple[RecursiveModel, T
     return model, spec, cfg, meta
 
 
+def device_name(device: str | torch.device | None = None) -> str:
+    """The accelerator's name for results files (provenance names only the host); None: the default
+    device (CUDA when available)."""
+    dev = torch.device(device) if device else torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu"
+
+
 class Agent:
     """A model + its token spec (+ the env, made lazily from the spec when loaded)."""
 
