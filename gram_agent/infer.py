@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch._dynamo.exc import BackendCompilerFailed
 
 from gram_agent.config import GRAMConfig
 from gram_agent.data import TaskSpec, instance_puzzle_ids
@@ -88,6 +89,12 @@ def read_checkpoint(path: str, need_env: bool = True) -> tuple[RecursiveModel, T
     name = "ema.safetensors" if os.path.exists(os.path.join(path, "ema.safetensors")) else "weights.safetensors"
     load_weights(model, os.path.join(path, name), expected_sha(sums, os.path.join(path, name)))
     return model, spec, cfg, meta
+
+
+def compile_failure_text(e: Exception) -> str:
+    """The line of a torch.compile backend failure that says what failed (its last one)."""
+    text = str(e).strip()
+    return text.splitlines()[-1][:200] if text else type(e).__name__
 
 
 def device_name(device: str | torch.device | None = None) -> str:
@@ -163,8 +170,8 @@ class Agent:
         if self._step is not None:
             try:
                 return self._step(*args)
-            except Exception as e:  # noqa: BLE001 - any compiler error: sample eagerly instead
-                self.compile_failure = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+            except BackendCompilerFailed as e:  # compilation fails before the step runs: nothing changed yet
+                self.compile_failure = compile_failure_text(e)
                 warnings.warn(f"torch.compile could not compile the sampling step ({self.compile_failure}); "
                               "sampling without it", stacklevel=3)
                 self._step = None

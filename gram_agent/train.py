@@ -48,7 +48,7 @@ from gram_agent.checkpoint import (
 )
 from gram_agent.config import PRESETS, GRAMConfig, preset
 from gram_agent.data import DeviceData, task_spec
-from gram_agent.infer import Agent, make_env
+from gram_agent.infer import Agent, compile_failure_text, make_env
 from gram_agent.model import build_model
 from gram_agent.model.core import RecursiveModel
 
@@ -224,7 +224,7 @@ class Trainer:
             except BackendCompilerFailed as e:  # compilation fails before the step runs: nothing changed yet
                 if self._step_fn is self._eager_fn:
                     raise
-                first = str(e).strip().splitlines()[-1][:200] if str(e).strip() else type(e).__name__
+                first = compile_failure_text(e)
                 warnings.warn(f"torch.compile could not compile this model's training step ({first}); "
                               "training without it, as with compile=false", stacklevel=2)
                 self._step_fn = self._eager_fn

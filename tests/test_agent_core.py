@@ -160,8 +160,12 @@ def test_a_step_that_fails_to_compile_samples_eagerly_and_says_why():
     x = np.ones((2, 9), dtype=np.int64)
     eager = a.rollout(x, samples=3, seed=1)["tokens"]
 
-    def broken(*args):
-        raise RuntimeError("no kernel for this shape")
+    from torch._dynamo.exc import BackendCompilerFailed
+
+    def broken(*args):  # a backend failure as torch.compile raises it (its message ends in the cause)
+        e = BackendCompilerFailed.__new__(BackendCompilerFailed)
+        Exception.__init__(e, "backend='inductor' raised:\nRuntimeError: no kernel for this shape")
+        raise e
 
     a.compile(backend="eager")
     a._step = broken
