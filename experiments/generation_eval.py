@@ -105,7 +105,7 @@ def grid_picture(grids: np.ndarray, valid: np.ndarray, path: str, title: str) ->
 def main(argv: list[str] | None = None) -> int:
     from tqdm.auto import tqdm
 
-    from gram_agent.infer import Agent
+    from gram_agent.infer import Agent, device_name
     from gram_envs.core.metrics import generation_counts, provenance
 
     args = parse_args(argv)
@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             bar.update(n)
     grids_a, valid_a = np.concatenate(grids), np.concatenate(valid)
     counts = generation_counts(grids_a, valid_a, training_grids(env), getattr(u, "answer_ndim", 2))
-    result = {**prov, "agent": args.agent, "env": agent.spec.env_id, "env_kwargs": dict(agent.spec.env_kwargs),
+    result = {**prov, "device": device_name(agent.device), "agent": args.agent, "env": agent.spec.env_id, "env_kwargs": dict(agent.spec.env_kwargs),
               "model": agent.config.model, "trained_steps": agent.meta.get("step"), "seed": args.seed,
               "chunk": args.chunk, "steps": args.steps, "temperature": args.temperature, **counts,
               "samples_per_s": args.samples / max(gen_s, 1e-9),

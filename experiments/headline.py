@@ -42,8 +42,12 @@ PAPER: dict[str, dict[str, dict[str, tuple[float, float | None]]]] = {
     "ARC-AGI-2": {"gram": {"pass@2": (11.1, None)}, "trm": {"pass@2": (7.8, None)}},
 }
 PAPER["GC8 (p = 0.5)"] = PAPER["GC8"]
-#: Table 8: GRAM's 97.0 is LPRM best-of-20 at 16 supervision steps (notes 4.1); TRM's 87.4 one answer
-PAPER["Sudoku-Extreme"] = {"gram": {"lprm@20": (97.0, None)}, "trm": {"accuracy": (87.4, None)}}
+#: Table 8: GRAM's 97.0 is LPRM best-of-20 at 16 supervision steps (notes 4.1); TRM's 87.4 one answer;
+#: PTRM's 98.75: 100 noisy rollouts of a TRM checkpoint (sigma 0.3, 64 steps), best halting logit (notes 5)
+PAPER["Sudoku-Extreme"] = {"gram": {"lprm@20": (97.0, None)}, "trm": {"accuracy": (87.4, None)},
+                           "ptrm": {"halt@100": (98.75, None)}}
+#: Table 9 (notes 4.5): valid grids among 100,000 generated from the blank board; TRM not reported
+PAPER["Sudoku generation"] = {"gram": {"valid": (99.05, None)}, "trm": {}, "d3pm": {"valid": (91.33, None)}}
 
 GC_DATA_PAGE = "docs/experiments/graph-coloring-data.md"
 
@@ -54,7 +58,7 @@ class Row:
 
     task: str
     env_id: str
-    model: str  #: gram, trm or baseline
+    model: str  #: gram, trm, ptrm (a TRM checkpoint sampled with noise), d3pm (generation) or baseline
     recipe: str | None  #: a name in gram_agent.recipes.RECIPES (None for a baseline)
     runs: tuple[str, ...] = ()  #: runs/<id>/<job>, one per seed
     sampling: str = "temperature 1.0"  #: or "chosen" (each run's schedules.json choice)
@@ -64,6 +68,8 @@ class Row:
     #: a whole-split scoring by experiments.depth_width: (its results file, the agent's label in it,
     #: the chain ledger the agent was trained by)
     scored: tuple[str, str, str] | None = None
+    #: unconditional generation scored by experiments.generation_eval: (its results file, the chain ledger)
+    generated: tuple[str, str] | None = None
     comparable: bool = True
     note: str = ""
     link: str | None = None
@@ -116,12 +122,15 @@ ROWS: list[Row] = [
         note="denser graphs (edge probability 0.5); two checkpoints of one training sampled as one (10 samples "
              "each); 8 sampling seeds per pair, a seed's pairs averaged"),
     Row("Sudoku-Extreme", "GRAM/Sudoku-Extreme", "gram", "sx-gram",
-        scored=("sx_gram_test_13k.json", "gram", "chain_sx-gram.json"), comparable=False,
+        scored=("sx_gram_test_16k.json", "gram", "chain_sx-gram.json"), comparable=False,
         link="docs/experiments/sudoku-extreme.md",
         note="our test set is easier by rating (median 30 branch points against about 45), yet accuracy is flat "
-             "across its rating quartiles (LPRM@20 88.7-90.6%); a checkpoint of a chain still training (step "
-             "13,225, 25 of its 120 minutes). At step 16,171 (31 minutes) one sample solves 82.8% of the whole "
-             "test split and LPRM@20 96.1% of its first 1,000 puzzles (sx_gram_test_16k_*.json)"),
+             "across its rating quartiles (LPRM@20 96.0-97.1%); a checkpoint of a chain still training (step "
+             "16,171, 31 of its 120 minutes; at step 17,297 one sample solves 86.9% of the first 1,000 test puzzles)"),
+    Row("Sudoku-Extreme", "GRAM/Sudoku-Extreme", "trm", "sx-trm",
+        scored=("sx_trm_test_5k.json", "trm", "chain_sx-trm.json"), comparable=False,
+        link="docs/experiments/sudoku-extreme.md",
+        note="an early checkpoint of a chain still training (step 5,372, 10 of its 120 minutes)"),
     Row("ARC-AGI-1", "GRAM/ARC-AGI-1", "baseline", None, comparable=False,
         note="copy baseline only (no trained model): each test output guessed as the test input, then the first "
              "demonstration output; evaluation split"),
@@ -287,11 +296,7 @@ def scored_record(row: Row) -> dict:
         n = max(width["n"]) if n is None else n
         if n in width["n"] and src in width:
             metrics[key] = spread([100 * width[src][width["n"].index(n)]])
-    minutes = round(chain_minutes(ledger, agent["trained_steps"]), 2)
-    trained_on = ledger["device"]
-    if "chunk_devices" in ledger:  # the cards of the chunks up to the scored step
-        upto = [c["steps"] <= agent["trained_steps"] for c in ledger["ledger"]["chunks"]]
-        trained_on = " + ".join(sorted({d for d, u in zip(ledger["chunk_devices"], upto, strict=True) if u}))
+    minutes, trained_on = chain_source(ledger, agent["trained_steps"])
     source = {"file": name, "agent": label, "ledger": ledger_name, "steps": agent["trained_steps"],
               "gpu_minutes": minutes, "jobs_per_gpu": str(ledger["jobs_per_gpu"]), "device": data["device"],
               "training_device": trained_on, "commit": data["commit"], "date": data["date"][:10],
@@ -304,6 +309,40 @@ def scored_record(row: Row) -> dict:
             "metrics": metrics, "gpu_minutes": spread([minutes]),
             "device": f"{trained_on} (training); {data['device']} (scoring)", "commit": data["commit"],
             "date": data["date"][:10], "command": data["command"], "sources": [source]}
+
+
+def chain_source(ledger: dict, steps: int) -> tuple[float, str]:
+    """(GPU-minutes up to the chunk that ended at ``steps``, the cards those chunks trained on)."""
+    minutes = round(chain_minutes(ledger, steps), 2)
+    trained_on = ledger["device"]
+    if "chunk_devices" in ledger:  # the cards of the chunks up to the scored step
+        upto = [c["steps"] <= steps for c in ledger["ledger"]["chunks"]]
+        trained_on = " + ".join(sorted({d for d, u in zip(ledger["chunk_devices"], upto, strict=True) if u}))
+    return minutes, trained_on
+
+
+#: metrics of a generation row: (key in the record, key in generation_eval's output)
+GENERATED_METRICS = (("valid", "valid_rate"), ("distinct", "distinct_rate"), ("copied", "copied_rate"))
+
+
+def generated_record(row: Row) -> dict:
+    """A row read from experiments.generation_eval's samples of one chain's checkpoint."""
+    name, ledger_name = row.generated
+    data, ledger = read(RESULTS / name), read(RESULTS / ledger_name)
+    if data["model"] != row.model or data["env"] != row.env_id:
+        raise ValueError(f"{name}: holds {data['model']} samples of {data['env']}, not {row.model} of {row.env_id}")
+    minutes, trained_on = chain_source(ledger, data["trained_steps"])
+    device = data.get("device", "unknown")
+    source = {"file": name, "ledger": ledger_name, "steps": data["trained_steps"], "gpu_minutes": minutes,
+              "jobs_per_gpu": str(ledger["jobs_per_gpu"]), "device": device, "training_device": trained_on,
+              "commit": data["commit"], "date": data["date"][:10], "command": data["command"],
+              "training_command": ledger["command"], "samples_per_s": round(data["samples_per_s"], 1)}
+    return {**base_record(row), "seeds": [0],
+            "sampling": [f"{data['samples']:,} samples from the blank board, temperature {data['temperature']}"],
+            "test_inputs": data["samples"],
+            "metrics": {key: spread([100 * data[src]]) for key, src in GENERATED_METRICS},
+            "gpu_minutes": spread([minutes]), "device": f"{trained_on} (training); {device} (sampling)",
+            "commit": data["commit"], "date": data["date"][:10], "command": data["command"], "sources": [source]}
 
 
 def arc_record(row: Row) -> dict:
@@ -326,6 +365,8 @@ def build() -> list[dict]:
             out.append(arc_record(row))
         elif row.scored:
             out.append(scored_record(row))
+        elif row.generated:
+            out.append(generated_record(row))
         elif row.ensembles:
             out.append(ensemble_record(row))
         else:

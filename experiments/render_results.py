@@ -28,11 +28,14 @@ README_END = "<!-- headline:end -->"
 #: fields every record carries (a record lacking one is refused by name)
 REQUIRED = ("task", "env_id", "env_kwargs", "model", "recipe", "seeds", "metrics", "gpu_minutes", "device", "commit",
             "date", "command", "paper", "comparable", "note", "link", "sampling", "test_inputs", "sources")
-MODELS = ("gram", "trm", "baseline")
+MODELS = ("gram", "trm", "ptrm", "d3pm", "baseline")
+#: the generation section's models, in its order
+GENERATION_MODELS = {"gram": "GRAM", "trm": "TRM", "d3pm": "D3PM"}
 #: metric key -> (label in a cell, decimals)
 METRIC_LABELS = {"accuracy": ("acc", 1), "conflicts": ("conflicts", 1), "coverage": ("cov@20", 1),
                  "pass@2": ("pass@2", 1), "vote@20": ("vote@20", 1), "lprm@20": ("LPRM@20", 1),
-                 "halt@20": ("halt@20", 1)}
+                 "halt@20": ("halt@20", 1), "halt@100": ("halt@100", 2), "valid": ("valid", 2),
+                 "distinct": ("distinct", 1), "copied": ("copied", 1)}
 MAX_ROWS = 15
 #: fields of every cell of ours in paper_tables.json
 CELL = ("job", "runs", "seeds", "metrics", "params", "gpu_minutes", "jobs_per_gpu", "device", "sampling",
@@ -103,8 +106,13 @@ def paper(record: dict, model: str) -> str:
     cells = record["paper"].get(model)
     if not cells:
         return ""
-    return " / ".join(f"{METRIC_LABELS[k][0]} {v['mean']:.1f}" + (f"±{v['std']:.1f}" if v["std"] is not None else "")
+    return " / ".join(f"{METRIC_LABELS[k][0]} {fmt(v, METRIC_LABELS[k][1], v['std'] is not None)}"
                       for k, v in cells.items())
+
+
+def with_ptrm(trm: str, ptrm: str | None) -> str:
+    """The TRM column's cell with PTRM (TRM's checkpoint sampled with noise) below it, where there is one."""
+    return f"{trm}<br>PTRM: {ptrm}" if ptrm else trm
 
 
 def check_cell(cell: dict, where: str) -> None:
@@ -246,15 +254,18 @@ def render(records: list[dict], tables: dict | None = None) -> str:
         notes = []
         for r in by_model.values():
             if r["note"]:
-                who = {"gram": "GRAM", "trm": "TRM", "baseline": "baseline"}[r["model"]]
+                who = {"ptrm": "PTRM", "baseline": "baseline", **GENERATION_MODELS}[r["model"]]
                 link = f" ([why]({Path(r['link']).relative_to('docs').as_posix()}))" if r["link"] else ""
                 notes.append(f"{who}: {r['note']}{link}")
         comparable = "" if all(r["comparable"] for r in by_model.values()) else "**not comparable with the paper.** "
         kwargs = ", ".join(f"{k}={v}" for k, v in first["env_kwargs"].items())
         label = f"{task}<br>`{first['env_id']}`" + (f" ({kwargs})" if kwargs else "")
-        lines.append(f"| {label} | {paper(first, 'gram')} | {paper(first, 'trm')} | {ours(gram)} | "
-                     f"{ours(by_model.get('trm'))} | {comparable}{'; '.join(notes)} |")
+        ptrm = by_model.get("ptrm")
+        lines.append(f"| {label} | {paper(first, 'gram')} | {with_ptrm(paper(first, 'trm'), paper(first, 'ptrm'))} | "
+                     f"{ours(gram)} | {with_ptrm(ours(by_model.get('trm')), ptrm and ours(ptrm))} | "
+                     f"{comparable}{'; '.join(notes)} |")
     lines.append("")
+    lines += generation_lines(records)
     if tables is not None:
         lines += table1_lines(tables["table1"]) + table3_lines(tables["table3"])
     lines += [
@@ -265,8 +276,12 @@ def render(records: list[dict], tables: dict | None = None) -> str:
         "- *conflicts*: monochromatic edges summed over the test set for one sample per graph, averaged over the "
         "20 samples (lower is better).",
         "- *vote@20*, *LPRM@20*, *halt@20*: share of test puzzles whose answer chosen from 20 samples (majority "
-        "vote; highest LPRM value; highest halting logit) is valid.",
+        "vote; highest LPRM value; highest halting logit) is valid; *halt@100*: the same from 100 samples.",
+        "- *PTRM*: TRM's checkpoint sampled with Gaussian noise of scale sigma added to its latent at every "
+        "supervision step, untrained (Sghaier et al.); the paper's value uses 100 rollouts, best halting logit.",
         "- *pass@2*: share of tasks whose test outputs are matched within 2 attempts (ARC Prize scoring).",
+        "- *valid*, *distinct*, *copied* (generation): share of the generated grids that are valid Sudoku "
+        "grids, that differ from every other sample, and that equal a training grid.",
         "- *±*: standard deviation over training seeds (population, ddof 0); no ± for one seed. Paper values: GRAM "
         "paper Table 1 (N-Queens, graph colouring) and Table 8 (Sudoku-Extreme, ARC), mean±std, seeds not stated.",
         "- *GPU-min*: wall-clock training minutes per seed, summed over every leg a continued training ran; "
@@ -276,6 +291,28 @@ def render(records: list[dict], tables: dict | None = None) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def generation_lines(records: list[dict]) -> list[str]:
+    """The generation table (GRAM paper Table 9): every model sampled from the blank board, paper beside
+    ours; nothing while no generation row is stored."""
+    rows = [r for r in records if "valid" in r["metrics"]]
+    if not rows:
+        return []
+    lines = ["## Sudoku generation", "",
+             "Grids generated from the blank board and checked by the env's exact validator (GRAM paper "
+             "Table 9: 100,000 samples). Reproduce a row: its recipe's chain, then `python -m "
+             "experiments.generation_eval --agent RUN/last --samples 100000 --out F`.", "",
+             "| Model | Paper valid | Our valid / distinct / copied | Recipe, GPU-min | Samples per s |",
+             "|---|---|---|---|---|"]
+    order = list(GENERATION_MODELS)
+    for r in sorted(rows, key=lambda r: order.index(r["model"])):
+        src = r["sources"][0]
+        lines.append(f"| {GENERATION_MODELS[r['model']]} | {paper(r, r['model']) or 'not reported'} | "
+                     f"{metrics_text(r['metrics'], 1)} ({r['test_inputs']:,} samples) | `{r['recipe']}`, "
+                     f"{r['gpu_minutes']['mean']:.1f} ({gpu_kind(r['device'])}) | "
+                     f"{src['samples_per_s']:,.0f} ({gpu_kind(src['device'])}) |")
+    return [*lines, ""]
 
 
 def short_cell(record: dict | None) -> str:
@@ -297,9 +334,11 @@ def readme_table(records: list[dict]) -> str:
     for task, by_model in tasks.items():
         first = next(iter(by_model.values()))
         plain = {m: {k: {**v, "std": None} for k, v in cells.items()} for m, cells in first["paper"].items()}
-        paper_cell = {m: paper({"paper": plain}, m) for m in ("gram", "trm")}
+        paper_cell = {m: paper({"paper": plain}, m) for m in ("gram", "trm", "ptrm")}
+        ptrm = by_model.get("ptrm")
         lines.append(f"| {task} | {paper_cell['gram']} | {short_cell(by_model.get('gram') or by_model.get('baseline'))} "
-                     f"| {paper_cell['trm']} | {short_cell(by_model.get('trm'))} |")
+                     f"| {with_ptrm(paper_cell['trm'], paper_cell['ptrm'])} "
+                     f"| {with_ptrm(short_cell(by_model.get('trm')), ptrm and short_cell(ptrm))} |")
     lines += ["", "\\* not comparable with the paper: see the notes in [docs/results.md](docs/results.md).", README_END]
     return "\n".join(lines)
 

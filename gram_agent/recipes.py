@@ -117,8 +117,8 @@ RECIPES: dict[str, Recipe] = {
             name="sx-trm", env_id="GRAM/Sudoku-Extreme", model="trm", preset="paper",
             overrides={**_TRM, "ema": 0.999}, train_minutes=120.0, samples=1,
             description="TRM's Sudoku recipe (its objective, EMA 0.999) at the same width and data; 1 sample "
-                        "(PTRM: 20 noisy rollouts of this checkpoint)",
-            published=False,
+                        "(PTRM: 20 noisy rollouts of this checkpoint). Run as resumable chunks (python -m "
+                        "experiments.chain)",
         ),
         Recipe(
             name="sudokugen-gram", env_id="GRAM/SudokuGen-9", model="gram", preset="paper", train_minutes=60.0,

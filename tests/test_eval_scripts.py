@@ -190,7 +190,7 @@ def test_generation_eval_script(tmp_path) -> None:
                                  "4", "--out", str(out), "--grid-png", str(png), "--grid-count", "4",
                                  "--temperature", "0.5"]) == 0
     res = json.loads(out.read_text())
-    assert res["samples"] == 10 and res["reference_rows"] == 30 and res["model"] == "d3pm"
+    assert res["samples"] == 10 and res["reference_rows"] == 30 and res["model"] == "d3pm" and res["device"] == "cpu"
     assert res["temperature"] == 0.5
     for k in ("valid_rate", "distinct_rate", "copied_rate"):
         assert 0.0 <= res[k] <= 1.0

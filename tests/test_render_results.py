@@ -118,6 +118,67 @@ def test_a_scored_row_reads_its_scoring_and_the_chain_that_trained_it(tmp_path, 
         headline.scored_record(row)
 
 
+def test_ptrm_is_scored_like_trm_and_shown_under_it(tmp_path, monkeypatch):
+    """PTRM (a TRM checkpoint sampled with noise) names its sigma and sits in the TRM column below TRM,
+    in docs/results.md and in the README, paper values included."""
+    monkeypatch.setattr(headline, "RESULTS", tmp_path)
+    ledger = {"device": "NVIDIA H200", "jobs_per_gpu": 1, "command": "python -m experiments.chain --recipe sx-trm",
+              "ledger": {"chunks": [{"steps": 100, "wall_time_s": 120.0}]}}
+    agents = [{"label": "trm", "trained_steps": 100, "ptrm_sigma": 0.0, "width": {"n": [1], "sample_accuracy": [0.4]}},
+              {"label": "ptrm", "trained_steps": 100, "ptrm_sigma": 0.3,
+               "width": {"n": [1, 20], "sample_accuracy": [0.3, 0.35], "halt_accuracy": [0.3, 0.7]}}]
+    for agent in agents:
+        (tmp_path / f"{agent['label']}.json").write_text(json.dumps(
+            {"command": "python -m experiments.depth_width", "commit": "abc", "date": "2026-01-02T00:00:00",
+             "device": "NVIDIA H200", "instances": 7041, "temperature": 1.0, "agents": [agent]}))
+    (tmp_path / "chain.json").write_text(json.dumps(ledger))
+    trm, ptrm = (headline.scored_record(headline.Row("Sudoku-Extreme", "GRAM/Sudoku-Extreme", label, "sx-trm",
+                                                     scored=(f"{label}.json", label, "chain.json")))
+                 for label in ("trm", "ptrm"))
+    for rec in (trm, ptrm):
+        render_results.check_record(rec)
+    assert trm["metrics"]["accuracy"]["mean"] == 40.0 and "halt@20" not in trm["metrics"]
+    assert ptrm["sampling"] == ["20 samples, temperature 1, PTRM sigma 0.3"]
+    assert {k: v["mean"] for k, v in ptrm["metrics"].items()} == {"accuracy": 35.0, "halt@20": 70.0}
+    row = render_results.render([trm, ptrm]).splitlines()[6]
+    assert "| acc 87.4<br>PTRM: halt@100 98.75 |" in row
+    assert "acc 40.0<br>`sx-trm`, 1 seed, 2.0 GPU-min (H200, training; H200, scoring)<br>PTRM: acc 35.0" in row
+    assert "| acc 87.4<br>PTRM: halt@100 98.75 | acc 40.0<br>PTRM: acc 35.0 / halt@20 70.0 |" in (
+        render_results.readme_table([trm, ptrm]))
+
+
+def test_generation_rows_read_generation_eval_and_fill_their_own_table(tmp_path, monkeypatch):
+    """Sudoku generation: valid / distinct / copied shares of generation_eval's samples, GPU-minutes of the
+    chain up to the sampled checkpoint; GRAM and TRM in the headline table, D3PM beside them in the
+    generation table with the paper's 99.05 and 91.33."""
+    monkeypatch.setattr(headline, "RESULTS", tmp_path)
+    ledger = {"device": "NVIDIA H100", "jobs_per_gpu": 1, "command": "python -m experiments.chain --recipe X",
+              "ledger": {"chunks": [{"steps": 500, "wall_time_s": 300.0}]}}
+    (tmp_path / "chain.json").write_text(json.dumps(ledger))
+    rows = []
+    for model, recipe, valid in (("gram", "sudokugen-gram", 0.9912), ("d3pm", "sudokugen-d3pm", 0.9)):
+        (tmp_path / f"{model}.json").write_text(json.dumps(
+            {"command": "python -m experiments.generation_eval", "commit": "abc", "date": "2026-01-02T00:00:00",
+             "device": "NVIDIA H100 80GB HBM3", "env": "GRAM/SudokuGen-9", "model": model, "trained_steps": 500,
+             "temperature": 1.0, "samples": 100_000, "valid_rate": valid, "distinct_rate": 1.0,
+             "copied_rate": 0.0, "samples_per_s": 1234.5}))
+        rows.append(headline.Row("Sudoku generation", "GRAM/SudokuGen-9", model, recipe,
+                                 generated=(f"{model}.json", "chain.json")))
+    gram, d3pm = (headline.generated_record(r) for r in rows)
+    for rec in (gram, d3pm):
+        render_results.check_record(rec)
+    assert {k: v["mean"] for k, v in gram["metrics"].items()} == {"valid": 99.12, "distinct": 100.0, "copied": 0.0}
+    assert gram["gpu_minutes"]["mean"] == 5.0 and gram["test_inputs"] == 100_000
+    text = render_results.render([gram, d3pm])
+    assert "| Sudoku generation<br>`GRAM/SudokuGen-9` | valid 99.05 |  | valid 99.12 / distinct 100.0" in text
+    assert ("| D3PM | valid 91.33 | valid 90.00 / distinct 100.0 / copied 0.00 (100,000 samples) | "
+            "`sudokugen-d3pm`, 5.0 (H100, training; H100, sampling) | 1,234 (H100) |") in text
+    assert render_results.generation_lines([r for r in RECORDS if "valid" not in r["metrics"]]) == []
+    with pytest.raises(ValueError, match="holds d3pm samples of GRAM/SudokuGen-9, not gram"):
+        headline.generated_record(headline.Row("Sudoku generation", "GRAM/SudokuGen-9", "gram", "sudokugen-gram",
+                                               generated=("d3pm.json", "chain.json")))
+
+
 def test_every_record_has_the_required_fields_and_consistent_values():
     assert RECORDS, "headline.json holds no record"
     for r in RECORDS:
@@ -128,9 +189,10 @@ def test_every_record_has_the_required_fields_and_consistent_values():
         if r["model"] != "baseline":
             assert r["recipe"] in RECIPES, r["recipe"]
             recipe = RECIPES[r["recipe"]]
-            assert (recipe.env_id, recipe.model) == (r["env_id"], r["model"])
+            model = "trm" if r["model"] == "ptrm" else r["model"]  # PTRM samples a TRM recipe's checkpoint
+            assert (recipe.env_id, recipe.model) == (r["env_id"], model)
             assert r["gpu_minutes"]["mean"] > 0 and len(r["gpu_minutes"]["per_seed"]) == len(r["seeds"])
-        assert set(r["paper"]) == {"gram", "trm"}
+        assert {"gram", "trm"} <= set(r["paper"]) <= {"gram", "trm", "ptrm", "d3pm"}
         assert r["comparable"] or r["note"]
 
 
