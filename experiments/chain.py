@@ -98,13 +98,17 @@ def train_chunk(args: argparse.Namespace, run_dir: Path, led: dict[str, Any], le
                                               "sample_steps_per_s", "median_step_s", "interrupted")})
     led.update(recipe=args.recipe, steps=int(run["steps"]))
     if args.curve_instances and run["interrupted"] is None:
-        # the learning curve: one sample on the first test inputs after each chunk (reported, chooses nothing)
-        m = agent.evaluate("test", samples=1, instances=args.curve_instances, seed=0, time_budget_s=curve_s,
+        # the learning curve: one sample on the first test inputs after each chunk (reported, chooses nothing);
+        # a generation env's test split is the blank board alone: then that many samples of it
+        blank_only = len(env.unwrapped.instance_ids("test")) == 1
+        samples, instances = (args.curve_instances, None) if blank_only else (1, args.curve_instances)
+        m = agent.evaluate("test", samples=samples, instances=instances, seed=0, time_budget_s=curve_s,
                            progress=False, **({} if "ARC" in r.env_id else {"temperature": r.temperature}))
         led.setdefault("curve", []).append({"steps": int(run["steps"]), "train_minutes": led["train_s"] / 60.0,
-                                            "instances": m.get("instances"), "accuracy": m.get("accuracy")})
-        print(f"curve: step {run['steps']}, accuracy {m.get('accuracy')} on {m.get('instances')} test inputs",
-              flush=True)
+                                            "instances": m.get("instances"), "samples": samples,
+                                            "accuracy": m.get("accuracy")})
+        print(f"curve: step {run['steps']}, accuracy {m.get('accuracy')} on {m.get('instances')} test inputs x "
+              f"{samples} samples", flush=True)
     write_ledger(run_dir, led)
 
 
@@ -158,8 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--device", default=None)
     p.add_argument("--instances", type=int, default=0, help="score the first N evaluation inputs (0: all)")
     p.add_argument("--curve-instances", type=int, default=0,
-                   help="after each chunk, score 1 sample on the first N test inputs into the ledger's learning "
-                        "curve (python -m experiments.curves plots it; 0: no curve)")
+                   help="after each chunk, score 1 sample on the first N test inputs (a generation env: N samples "
+                        "of its blank board) into the ledger's learning curve (python -m experiments.curves plots "
+                        "it; 0: no curve)")
     p.add_argument("--curve-seconds", type=float, default=60.0, help="time kept in each chunk for the curve point")
     p.add_argument("--unpack", default=None, metavar="DIR", help="rebuild RUN/last from pack_parts output first")
     p.add_argument("--pack", default=None, metavar="DIR", help="after the chunk, write RUN/last as <=15 MiB parts")

@@ -22,7 +22,7 @@ def test_sudoku_chain_keeps_a_curve_packs_compactly_and_scores(tmp_path) -> None
     assert manifest["bytes"] <= 4 * 2**20 and manifest["transfer"]["carry"] == "dropped"
     assert not (parts / chain.COMPILE_CACHE).exists()  # nothing compiled on CPU: no cache file
     led = json.loads((run / "chain.json").read_text())
-    assert len(led["curve"]) == 1 and led["curve"][0]["instances"] == 3
+    assert len(led["curve"]) == 1 and (led["curve"][0]["instances"], led["curve"][0]["samples"]) == (3, 1)
     assert 0.0 <= led["curve"][0]["accuracy"] <= 1.0
     run2 = tmp_path / "run2"
     common2 = [a if a != str(run) else str(run2) for a in common]
@@ -41,6 +41,17 @@ def test_sudoku_chain_keeps_a_curve_packs_compactly_and_scores(tmp_path) -> None
     assert json.loads((tmp_path / "curve.json").read_text())["sx-gram"] == led2["curve"]
     with pytest.raises(ValueError, match="no learning curve"):
         curves.curves([str(tmp_path / "empty")])
+
+
+def test_a_generation_chain_draws_its_curve_from_the_blank_board(tmp_path) -> None:
+    """SudokuGen's test split is the blank board alone: the curve point is N samples of it."""
+    run = tmp_path / "run"
+    chain.main(["--recipe", "sudokugen-gram", "--run-dir", str(run), "--device", "cpu", "--total-minutes", "1",
+                "--chunk-minutes", "0.1", "--curve-instances", "6", "--curve-seconds", "5",
+                "--set", "d_model=32", "--set", "n_heads=2", "--set", "T=1", "--set", "K=1", "--set", "n_sup=2",
+                "--set", "batch_size=4", "--set", "compile=false", "--set", "guidance_hidden=32"])
+    point = json.loads((run / "chain.json").read_text())["curve"][0]
+    assert (point["instances"], point["samples"]) == (1, 6) and 0.0 <= point["accuracy"] <= 1.0
 
 
 def test_curves_reads_kept_ledger_files_and_labels(tmp_path):
