@@ -106,7 +106,7 @@ def model_card(name: str, agent: Any, r: Any, metrics: dict[str, float], source:
 
 ## Metrics
 
-From `{source}` (the run that trained these weights, scored on the test split):
+From `{source}` (where these weights were scored on the test split):
 
 | metric | value |
 |---|---|
