@@ -332,7 +332,7 @@ def generated_record(row: Row) -> dict:
     if data["model"] != row.model or data["env"] != row.env_id:
         raise ValueError(f"{name}: holds {data['model']} samples of {data['env']}, not {row.model} of {row.env_id}")
     minutes, trained_on = chain_source(ledger, data["trained_steps"])
-    device = data.get("device", "unknown")
+    device = data["device"]
     source = {"file": name, "ledger": ledger_name, "steps": data["trained_steps"], "gpu_minutes": minutes,
               "jobs_per_gpu": str(ledger["jobs_per_gpu"]), "device": device, "training_device": trained_on,
               "commit": data["commit"], "date": data["date"][:10], "command": data["command"],
