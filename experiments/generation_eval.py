@@ -133,7 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     counts = generation_counts(grids_a, valid_a, training_grids(env), getattr(u, "answer_ndim", 2))
     result = {**prov, "device": device_name(agent.device), "agent": args.agent, "env": agent.spec.env_id,
               "env_kwargs": dict(agent.spec.env_kwargs), "model": agent.config.model,
-              "trained_steps": agent.meta.get("step"), "seed": args.seed, "chunk": args.chunk, "steps": args.steps, "temperature": args.temperature, **counts,
+              "trained_steps": agent.meta.get("step"), "seed": args.seed, "chunk": args.chunk, "steps": args.steps,
+              "temperature": args.temperature, **counts,
               "samples_per_s": args.samples / max(gen_s, 1e-9),
               "samples_per_s_with_scoring": args.samples / max(gen_s + score_s, 1e-9),
               "seconds": {"generate": gen_s, "score": score_s}}
