@@ -13,6 +13,7 @@ log rows and name the card of each new chunk. ``experiments.curves`` plots the k
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import sys
 from pathlib import Path
@@ -88,8 +89,6 @@ def main(argv: list[str] | None = None) -> int:
     ledger = json.loads(Path(args.chain).read_text())
     rows = log_rows(Path(args.log).read_text(), model) if args.log else []
     kept = keep(kept, ledger, rows, args.device, args.recipe)
-    import datetime
-
     kept["date"] = datetime.date.today().isoformat()
     devices = sorted(set(kept["chunk_devices"]))
     kept["device"] = "; ".join(f"1x {d.removeprefix('NVIDIA ')} (chunks "
