@@ -115,6 +115,7 @@ def train_chunk(args: argparse.Namespace, run_dir: Path, led: dict[str, Any], le
 def evaluate(args: argparse.Namespace, run_dir: Path, led: dict[str, Any]) -> dict[str, Any]:
     from gram_agent import Agent
     from gram_agent.checkpoint import finite_json
+    from gram_agent.infer import device_name
     from gram_agent.recipes import recipe
     from gram_envs.core.metrics import provenance
 
@@ -139,6 +140,7 @@ def evaluate(args: argparse.Namespace, run_dir: Path, led: dict[str, Any]) -> di
         "config": cfg.to_dict(),
         "ledger": led,
         **provenance(),
+        "device": device_name(agent.device),
     }
     out = finite_json(out)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

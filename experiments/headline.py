@@ -70,6 +70,8 @@ class Row:
     scored: tuple[str, str, str] | None = None
     #: unconditional generation scored by experiments.generation_eval: (its results file, the chain ledger)
     generated: tuple[str, str] | None = None
+    #: a chain's own final scoring (experiments.chain, ARC's voted pass@2): (its results file, the chain ledger)
+    evaluated: tuple[str, str] | None = None
     comparable: bool = True
     note: str = ""
     link: str | None = None
@@ -345,6 +347,27 @@ def generated_record(row: Row) -> dict:
             "commit": data["commit"], "date": data["date"][:10], "command": data["command"], "sources": [source]}
 
 
+def evaluated_record(row: Row) -> dict:
+    """A row read from the scoring a chain ran after its training minutes (``experiments.chain``)."""
+    name, ledger_name = row.evaluated
+    data, ledger = read(RESULTS / name), read(RESULTS / ledger_name)
+    if (data["recipe"], data["env_id"], data["model"]) != (row.recipe, row.env_id, row.model):
+        raise ValueError(f"{name}: holds {data['model']} ({data['recipe']}) on {data['env_id']}, not "
+                         f"{row.model} ({row.recipe}) on {row.env_id}")
+    m = data["metrics"]
+    minutes, trained_on = chain_source(ledger, data["steps"])
+    source = {"file": name, "ledger": ledger_name, "steps": data["steps"], "gpu_minutes": minutes,
+              "jobs_per_gpu": str(ledger["jobs_per_gpu"]), "device": data["device"], "training_device": trained_on,
+              "commit": data["commit"], "date": data["date"][:10], "command": data["command"],
+              "training_command": ledger["command"], "scoring": data["scoring"],
+              **{k: m[k] for k in ("pass@1", "view0_pass@1", "accuracy") if k in m}}
+    return {**base_record(row), "seeds": [0],
+            "sampling": [f"{int(m['views'])} views x {int(m['samples'])} samples, vote"],
+            "test_inputs": int(m["instances"]), "metrics": {"pass@2": spread([100 * m["pass@2"]])},
+            "gpu_minutes": spread([minutes]), "device": f"{trained_on} (training); {data['device']} (scoring)",
+            "commit": data["commit"], "date": data["date"][:10], "command": data["command"], "sources": [source]}
+
+
 def arc_record(row: Row) -> dict:
     data = read(RESULTS / "arc_copy_baseline.json")
     scores = data["results"][row.env_id]["evaluation"]["copy+demo_output"]
@@ -367,6 +390,8 @@ def build() -> list[dict]:
             out.append(scored_record(row))
         elif row.generated:
             out.append(generated_record(row))
+        elif row.evaluated:
+            out.append(evaluated_record(row))
         elif row.ensembles:
             out.append(ensemble_record(row))
         else:

@@ -179,6 +179,33 @@ def test_generation_rows_read_generation_eval_and_fill_their_own_table(tmp_path,
                                                generated=("d3pm.json", "chain.json")))
 
 
+def test_an_arc_row_reads_the_chains_own_voted_scoring(tmp_path, monkeypatch):
+    """ARC: pass@2 of the chain's final voting, GPU-minutes of the chain's chunks, and a results file of
+    another recipe or model refused."""
+    monkeypatch.setattr(headline, "RESULTS", tmp_path)
+    ledger = {"device": "NVIDIA H100", "jobs_per_gpu": 1, "command": "python -m experiments.chain --recipe arc1-gram",
+              "ledger": {"chunks": [{"steps": 900, "wall_time_s": 240.0}]}}
+    result = {"recipe": "arc1-gram", "env_id": "GRAM/ARC-AGI-1", "model": "gram", "steps": 900,
+              "scoring": "votes", "metrics": {"pass@1": 0.01, "pass@2": 0.0175, "view0_pass@1": 0.005,
+                                              "instances": 419.0, "views": 4.0, "samples": 4.0},
+              "command": "python -m experiments.chain", "commit": "abc", "date": "2026-01-02T00:00:00",
+              "device": "NVIDIA H100 80GB HBM3"}
+    (tmp_path / "chain.json").write_text(json.dumps(ledger))
+    (tmp_path / "arc.json").write_text(json.dumps(result))
+    row = headline.Row("ARC-AGI-1", "GRAM/ARC-AGI-1", "gram", "arc1-gram", evaluated=("arc.json", "chain.json"),
+                       comparable=False, note="minutes, not days")
+    rec = headline.evaluated_record(row)
+    render_results.check_record(rec)
+    assert rec["metrics"] == {"pass@2": {"mean": 1.75, "std": 0.0, "per_seed": [1.75]}}
+    assert rec["gpu_minutes"]["mean"] == 4.0 and rec["test_inputs"] == 419
+    assert rec["sampling"] == ["4 views x 4 samples, vote"] and rec["sources"][0]["view0_pass@1"] == 0.005
+    assert "pass@2 1.8<br>`arc1-gram`, 1 seed, 4.0 GPU-min (H100, training; H100, scoring)" in (
+        render_results.ours(rec))
+    with pytest.raises(ValueError, match="holds gram \\(arc1-gram\\) on GRAM/ARC-AGI-1, not trm"):
+        headline.evaluated_record(headline.Row("ARC-AGI-1", "GRAM/ARC-AGI-1", "trm", "arc1-trm",
+                                               evaluated=("arc.json", "chain.json")))
+
+
 def test_every_record_has_the_required_fields_and_consistent_values():
     assert RECORDS, "headline.json holds no record"
     for r in RECORDS:
