@@ -363,7 +363,7 @@ def evaluated_record(row: Row) -> dict:
               **{k: m[k] for k in ("pass@1", "view0_pass@1", "accuracy") if k in m}}
     return {**base_record(row), "seeds": [0],
             "sampling": [f"{int(m['views'])} views x {int(m['samples'])} samples, vote"],
-            "test_inputs": int(m["instances"]), "metrics": {"pass@2": spread([100 * m["pass@2"]])},
+            "test_inputs": int(m["test_inputs"]), "metrics": {"pass@2": spread([100 * m["pass@2"]])},
             "gpu_minutes": spread([minutes]), "device": f"{trained_on} (training); {data['device']} (scoring)",
             "commit": data["commit"], "date": data["date"][:10], "command": data["command"], "sources": [source]}
 

@@ -187,7 +187,7 @@ def test_an_arc_row_reads_the_chains_own_voted_scoring(tmp_path, monkeypatch):
               "ledger": {"chunks": [{"steps": 900, "wall_time_s": 240.0}]}}
     result = {"recipe": "arc1-gram", "env_id": "GRAM/ARC-AGI-1", "model": "gram", "steps": 900,
               "scoring": "votes", "metrics": {"pass@1": 0.01, "pass@2": 0.0175, "view0_pass@1": 0.005,
-                                              "instances": 419.0, "views": 4.0, "samples": 4.0},
+                                              "test_inputs": 419.0, "views": 4.0, "samples": 4.0},
               "command": "python -m experiments.chain", "commit": "abc", "date": "2026-01-02T00:00:00",
               "device": "NVIDIA H100 80GB HBM3"}
     (tmp_path / "chain.json").write_text(json.dumps(ledger))
