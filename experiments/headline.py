@@ -305,18 +305,27 @@ def scored_record(row: Row) -> dict:
         n = max(width["n"]) if n is None else n
         if n in width["n"] and src in width:
             metrics[key] = spread([100 * width[src][width["n"].index(n)]])
-    minutes, trained_on = chain_source(ledger, agent["trained_steps"])
-    source = {"file": name, "agent": label, "ledger": ledger_name, "steps": agent["trained_steps"],
-              "gpu_minutes": minutes, "jobs_per_gpu": str(ledger["jobs_per_gpu"]), "device": data["device"],
-              "training_device": trained_on, "commit": data["commit"], "date": data["date"][:10],
-              "command": data["command"], "training_command": ledger["command"],
-              "by_rating": agent.get("by_rating", {}).get("width", {}), "rating_edges": agent.get("rating_edges")}
     sampling = f"{max(width['n'])} samples, temperature {data['temperature']:g}"
     if agent.get("ptrm_sigma"):
         sampling += f", PTRM sigma {agent['ptrm_sigma']:g}"
-    return {**base_record(row), "seeds": [0], "sampling": [sampling], "test_inputs": data["instances"],
+    return chain_record(row, (name, data), (ledger_name, ledger), agent["trained_steps"], "scoring", sampling,
+                        data["instances"], metrics, agent=label, by_rating=agent.get("by_rating", {}).get("width", {}),
+                        rating_edges=agent.get("rating_edges"))
+
+
+def chain_record(row: Row, result: tuple[str, dict], chain: tuple[str, dict], steps: int, role: str, sampling: str,
+                 test_inputs: int, metrics: dict, **extra) -> dict:
+    """The record of one chain checkpoint's scoring: ``result`` and ``chain`` are (file name, its contents);
+    ``role`` names what the scoring device did; ``extra`` goes into the source entry."""
+    (name, data), (ledger_name, ledger) = result, chain
+    minutes, trained_on = chain_source(ledger, steps)
+    source = {"file": name, "ledger": ledger_name, "steps": steps, "gpu_minutes": minutes,
+              "jobs_per_gpu": str(ledger["jobs_per_gpu"]), "device": data["device"], "training_device": trained_on,
+              "commit": data["commit"], "date": data["date"][:10], "command": data["command"],
+              "training_command": ledger["command"], **extra}
+    return {**base_record(row), "seeds": [0], "sampling": [sampling], "test_inputs": test_inputs,
             "metrics": metrics, "gpu_minutes": spread([minutes]),
-            "device": f"{trained_on} (training); {data['device']} (scoring)", "commit": data["commit"],
+            "device": f"{trained_on} (training); {data['device']} ({role})", "commit": data["commit"],
             "date": data["date"][:10], "command": data["command"], "sources": [source]}
 
 
@@ -340,18 +349,10 @@ def generated_record(row: Row) -> dict:
     data, ledger = read(RESULTS / name), read(RESULTS / ledger_name)
     if data["model"] != row.model or data["env"] != row.env_id:
         raise ValueError(f"{name}: holds {data['model']} samples of {data['env']}, not {row.model} of {row.env_id}")
-    minutes, trained_on = chain_source(ledger, data["trained_steps"])
-    device = data["device"]
-    source = {"file": name, "ledger": ledger_name, "steps": data["trained_steps"], "gpu_minutes": minutes,
-              "jobs_per_gpu": str(ledger["jobs_per_gpu"]), "device": device, "training_device": trained_on,
-              "commit": data["commit"], "date": data["date"][:10], "command": data["command"],
-              "training_command": ledger["command"], "samples_per_s": round(data["samples_per_s"], 1)}
-    return {**base_record(row), "seeds": [0],
-            "sampling": [f"{data['samples']:,} samples from the blank board, temperature {data['temperature']}"],
-            "test_inputs": data["samples"],
-            "metrics": {key: spread([100 * data[src]]) for key, src in GENERATED_METRICS},
-            "gpu_minutes": spread([minutes]), "device": f"{trained_on} (training); {device} (sampling)",
-            "commit": data["commit"], "date": data["date"][:10], "command": data["command"], "sources": [source]}
+    return chain_record(row, (name, data), (ledger_name, ledger), data["trained_steps"], "sampling",
+                        f"{data['samples']:,} samples from the blank board, temperature {data['temperature']}",
+                        data["samples"], {key: spread([100 * data[src]]) for key, src in GENERATED_METRICS},
+                        samples_per_s=round(data["samples_per_s"], 1))
 
 
 def evaluated_record(row: Row) -> dict:
@@ -362,17 +363,10 @@ def evaluated_record(row: Row) -> dict:
         raise ValueError(f"{name}: holds {data['model']} ({data['recipe']}) on {data['env_id']}, not "
                          f"{row.model} ({row.recipe}) on {row.env_id}")
     m = data["metrics"]
-    minutes, trained_on = chain_source(ledger, data["steps"])
-    source = {"file": name, "ledger": ledger_name, "steps": data["steps"], "gpu_minutes": minutes,
-              "jobs_per_gpu": str(ledger["jobs_per_gpu"]), "device": data["device"], "training_device": trained_on,
-              "commit": data["commit"], "date": data["date"][:10], "command": data["command"],
-              "training_command": ledger["command"], "scoring": data["scoring"],
-              **{k: m[k] for k in ("pass@1", "view0_pass@1", "accuracy") if k in m}}
-    return {**base_record(row), "seeds": [0],
-            "sampling": [f"{int(m['views'])} views x {int(m['samples'])} samples, vote"],
-            "test_inputs": int(m["test_inputs"]), "metrics": {"pass@2": spread([100 * m["pass@2"]])},
-            "gpu_minutes": spread([minutes]), "device": f"{trained_on} (training); {data['device']} (scoring)",
-            "commit": data["commit"], "date": data["date"][:10], "command": data["command"], "sources": [source]}
+    return chain_record(row, (name, data), (ledger_name, ledger), data["steps"], "scoring",
+                        f"{int(m['views'])} views x {int(m['samples'])} samples, vote", int(m["test_inputs"]),
+                        {"pass@2": spread([100 * m["pass@2"]])}, scoring=data["scoring"],
+                        **{k: m[k] for k in ("pass@1", "view0_pass@1", "accuracy") if k in m})
 
 
 def arc_record(row: Row) -> dict:
