@@ -7,12 +7,14 @@ colour permutation), and 21-token inputs, so a D=64 model trains in a few CPU mi
 Each (model, seed) trains for a fixed number of optimiser steps (not a time budget, so the
 numbers do not depend on the machine's speed). It is then scored with 20 prior samples per test
 graph through the env's ``evaluate`` (gram_agent.evaluation.analyse). Writes
-benchmarks/results/cpu_gc6_mode_collapse.json (``--out``) and the coverage plot beside it (same name, .png).
+benchmarks/results/cpu_gc6_mode_collapse.json (``--out``) and the coverage plot beside it (same name, .png);
+``--plot-only RESULTS_JSON PNG`` draws that plot again from a stored results file.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -160,7 +162,12 @@ def main() -> int:
                         "the first N test graphs, chosen on the first N training graphs (100: the whole test split)")
     p.add_argument("--schedules-only", nargs="+", default=None, metavar="NAME",
                    help="sweep only these schedules of gram_agent.evaluation.GRID (and temperature 1.0)")
+    p.add_argument("--plot-only", nargs=2, default=None, metavar=("RESULTS_JSON", "PNG"),
+                   help="draw the coverage plot of a stored results file and exit (no training)")
     args = p.parse_args()
+    if args.plot_only:
+        plot(json.loads(Path(args.plot_only[0]).read_text())["runs"], Path(args.plot_only[1]))
+        return 0
     jobs = [(name, seed, args.steps, args.schedule_graphs, args.schedules_only)
             for name in args.runs for seed in args.seeds]
     runs = run_jobs(run_one, jobs, args.workers, args.out)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 pytest.importorskip("torch")
@@ -67,3 +69,12 @@ def test_print_runs_shows_each_runs_last_log(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "seq     seed 0: test accuracy 0.500; last log: ce 0.250  (3 s)"
     assert lines[1] == "channel seed 1: test accuracy 0.000; last log: ce nan  (4 s)"
+
+
+def test_plot_only_redraws_a_stored_results_file(tmp_path, monkeypatch):
+    """The coverage plots are not kept in git: --plot-only draws one from its stored results file."""
+    png = tmp_path / "table3.png"
+    monkeypatch.setattr(sys, "argv", ["cpu_mode_collapse", "--plot-only",
+                                      "benchmarks/results/cpu_gc6_mode_collapse_table3.json", str(png)])
+    assert bench.main() == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
