@@ -127,17 +127,18 @@ ROWS: list[Row] = [
         scored=("sx_gram_test_17k.json", "gram", "chain_sx-gram.json"), comparable=False,
         link="docs/experiments/sudoku-extreme.md",
         note="our test set is easier by rating (median 30 branch points against about 45), yet accuracy is flat "
-             "across its rating quartiles (LPRM@20 97.4-98.5%); a checkpoint of a chain still training (step "
-             "17,297, 34 of its 120 minutes)"),
+             "across its rating quartiles (LPRM@20 97.4-98.5%); the chain stopped at step 17,297 (34 of its "
+             "120 minutes; its resume state was not kept)"),
     Row("Sudoku-Extreme", "GRAM/Sudoku-Extreme", "trm", "sx-trm",
         scored=("sx_trm_test_5k.json", "trm", "chain_sx-trm.json"), comparable=False,
         link="docs/experiments/sudoku-extreme.md",
-        note="an early checkpoint of a chain still training (step 5,372, 10 of its 120 minutes)"),
+        note="an early checkpoint: the chain stopped at step 5,372 (10 of its 120 minutes; its resume state was "
+             "not kept)"),
     Row("Sudoku generation", "GRAM/SudokuGen-9", "gram", "sudokugen-gram",
         generated=("gen_sudokugen_gram_2k.json", "chain_sudokugen-gram.json"), comparable=False,
         link="docs/experiments/sudoku-generation.md",
-        note="the first chunk of a chain still training (step 2,257, 5.3 of its 60 minutes), 10,000 samples "
-             "rather than 100,000"),
+        note="the first chunk of a chain that stopped there (step 2,257, 5.3 of its 60 minutes; its resume "
+             "state was not kept), 10,000 samples rather than 100,000"),
     Row("ARC-AGI-1", "GRAM/ARC-AGI-1", "gram", "arc1-gram", evaluated=("arc1_gram_413.json", "chain_arc1-gram.json"),
         comparable=False, link="docs/experiments/arc-end-to-end.md",
         note="the pipeline run end to end for 2.2 of the recipe's 108 training minutes (413 steps), against days "
