@@ -196,6 +196,8 @@ def table1_lines(records: list[dict]) -> list[str]:
               "20 times: their coverage counts at most one completion per input.",
               "- Direct Pred (32L) trains in suites of its own (`--suite table1-nq8-direct32`, two 100M-parameter "
               "runs per call), so the 14 runs of a task's suite keep their share of the GPU.",
+              "- HRM on NQ10 has no cell: both seeds ran out of GPU memory among the suite's 14 jobs on one "
+              "80 GB H100 (`runs/2026-12-07-02/call.json`).",
               "- NQ10: the first 2,000 of 6,513 test inputs. GC8: our p = 0.4 graphs differ from the paper's "
               f"([why]({Path(GC_DATA_PAGE).relative_to('docs').as_posix()})).", ""]
     return lines
