@@ -58,18 +58,16 @@ def thread_env(jobs: int, cores: int | None = None, environ: dict[str, str] | No
 
 
 def store_run_files(run_dir: Path, dest: Path, keep_ckpt: bool) -> None:
-    """Copy a run's result files to ``dest``: results.json without its training history (most of its
-    bytes; the run's stdout.log holds the same lines), the others as they are."""
+    """Copy a run's result files to ``dest`` as compact JSON (they are kept in git, which has a size
+    budget): results.json without its training history (the run's stdout.log holds the same lines)."""
     dest.mkdir(parents=True, exist_ok=True)
     for f in RUN_FILES:
         if not (run_dir / f).exists():
             continue
+        data = json.loads((run_dir / f).read_text())
         if f == "results.json":
-            results = json.loads((run_dir / f).read_text())
-            results.pop("history", None)
-            (dest / f).write_text(json.dumps(results, indent=1))
-        else:
-            shutil.copy(run_dir / f, dest / f)
+            data.pop("history", None)
+        (dest / f).write_text(json.dumps(data, separators=(",", ":")) + "\n")
     if keep_ckpt and (run_dir / "ckpt").exists():
         shutil.copytree(run_dir / "ckpt", dest / "ckpt", dirs_exist_ok=True)
 

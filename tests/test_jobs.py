@@ -75,7 +75,7 @@ def test_run_files_are_stored_without_history_or_logs(tmp_path):
     store(run, tmp_path / "a", keep_ckpt=False)
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["analysis.json", "results.json"]
     assert json.loads((tmp_path / "a" / "results.json").read_text()) == {"steps": 200}
-    assert (tmp_path / "a" / "analysis.json").read_text() == '{"coverage": 0.5}'
+    assert (tmp_path / "a" / "analysis.json").read_text() == '{"coverage":0.5}\n'
     store(run, tmp_path / "b", keep_ckpt=True)
     assert (tmp_path / "b" / "ckpt" / "config.json").exists()
 
