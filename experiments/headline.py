@@ -443,11 +443,19 @@ def newest_run(name: str) -> str | None:
     return done[-1].relative_to(RESULTS).as_posix() if done else None
 
 
+def failed_run(name: str) -> str | None:
+    """Why the newest stored call that lists run ``name`` under its call.json "failed" lost it, or None."""
+    calls = [c for c in sorted(RESULTS.glob("runs/*/call.json")) if name in read(c).get("failed", {})]
+    return f"{read(calls[-1])['failed'][name]} (runs/{calls[-1].parent.name})" if calls else None
+
+
 def job_record(job, metrics: tuple) -> dict:
-    """Our cell of one job: its newest stored runs (one per seed) and their metrics, or no numbers."""
+    """Our cell of one job: its newest stored runs (one per seed) and their metrics, or no numbers (and
+    why, where a call recorded its runs as failed)."""
     runs = [r for r in (newest_run(n) for n in job.runs()) if r]
     out = {**job_record_empty(), "job": job.name, "runs": runs}
     if not runs:
+        out["failed"] = next((why for why in map(failed_run, job.runs()) if why), None)
         return out
     per_seed, inputs = [], set()
     for run in runs:
@@ -497,7 +505,7 @@ def build_tables() -> dict:
 def job_record_empty() -> dict:
     """A cell with no job and no runs."""
     return {"job": None, "runs": [], "seeds": [], "metrics": None, "params": None, "gpu_minutes": None,
-            "jobs_per_gpu": [], "device": None, "sampling": [], "test_inputs": None}
+            "jobs_per_gpu": [], "device": None, "sampling": [], "test_inputs": None, "failed": None}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,7 +39,7 @@ METRIC_LABELS = {"accuracy": ("acc", 1), "conflicts": ("conflicts", 1), "coverag
 MAX_ROWS = 15
 #: fields of every cell of ours in paper_tables.json
 CELL = ("job", "runs", "seeds", "metrics", "params", "gpu_minutes", "jobs_per_gpu", "device", "sampling",
-        "test_inputs")
+        "test_inputs", "failed")
 NOT_RUN = "not run yet"
 TABLE_LABELS = {**METRIC_LABELS, "vote_accuracy": ("vote@5", 1)}
 
@@ -142,7 +142,7 @@ def _value(value: dict, key: str, with_std: bool) -> str:
 
 def _ours(cell: dict, key: str) -> str:
     if cell["metrics"] is None:
-        return NOT_RUN
+        return f"failed: {cell['failed']}" if cell["failed"] else NOT_RUN
     return _value(cell["metrics"][key], key, len(cell["seeds"]) > 1)
 
 
@@ -173,7 +173,7 @@ def table1_lines(records: list[dict]) -> list[str]:
         head += f" {t} {first} | {t} cov@20 |"
         rule += "---|---|"
     lines = ["## Table 1: multi-solution tasks", "",
-             "Each cell: the paper's mean±std, then ours (mean±std over our seeds) or *not run yet*. "
+             "Each cell: the paper's mean±std, then ours (mean±std over our seeds), *not run yet*, or why the run failed (its call.json). "
              "Reproduce one task's column: `python -m experiments.run_table1 --suite table1-nq8 --out OUT` "
              "(every model, two seeds, `TABLE_MINUTES` of training each on one shared GPU; "
              "experiments/jobs.py says how each model is sized).", "", head, rule]
@@ -196,8 +196,6 @@ def table1_lines(records: list[dict]) -> list[str]:
               "20 times: their coverage counts at most one completion per input.",
               "- Direct Pred (32L) trains in suites of its own (`--suite table1-nq8-direct32`, two 100M-parameter "
               "runs per call), so the 14 runs of a task's suite keep their share of the GPU.",
-              "- HRM on NQ10 has no cell: both seeds ran out of GPU memory among the suite's 14 jobs on one "
-              "80 GB H100 (`runs/2026-12-07-02/call.json`).",
               "- NQ10: the first 2,000 of 6,513 test inputs. GC8: our p = 0.4 graphs differ from the paper's "
               f"([why]({Path(GC_DATA_PAGE).relative_to('docs').as_posix()})).", ""]
     return lines

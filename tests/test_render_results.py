@@ -76,6 +76,12 @@ def test_paper_table_cells_read_the_newest_stored_runs(tmp_path, monkeypatch):
     assert "27M / 25.7M" in row and "40.4±1.1<br>ours: 45.0±5.0" in row and "ours: not run yet" in row
     assert "job `nq8-direct`, seeds 0, 1, 5.0 min of training wall clock on one H100 shared by 14 jobs" in text
     assert "ours: 45.0" not in next(line for line in text.splitlines() if line.startswith("| AR"))
+    # a run a call lists as failed shows why in its cell, not "not run yet"
+    _store_run(tmp_path, "2026-01-03-01/other", 0, {"test_instances": 773, "main": main},
+               call={"failed": {"nq8-hrm-s1": "out of GPU memory"}})
+    hrm = next(r for r in headline.build_tables()["table1"] if (r["row"], r["task"]) == ("hrm", "NQ8"))
+    assert hrm["runs"] == [] and hrm["failed"] == "out of GPU memory (runs/2026-01-03-01)"
+    assert render_results._ours(hrm, "accuracy") == "failed: out of GPU memory (runs/2026-01-03-01)"
     bad = {**cell, "runs": []}
     with pytest.raises(ValueError, match="metrics must come with the runs"):
         render_results.check_cell(bad, "x")
