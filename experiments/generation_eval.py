@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     env = agent.env
     u = env.unwrapped
     inst = u.dataset("test", **agent.config.dataset_kwargs).instance_ids[:1]  # the blank board generate uses
-    grids, valid = [], []
+    grids, valid, conflicts = [], [], []
     gen_s = score_s = 0.0
     with tqdm(total=args.samples, desc="generating", unit="grid", unit_scale=True, dynamic_ncols=True) as bar:
         for c, s in enumerate(range(0, args.samples, args.chunk)):
@@ -124,7 +124,9 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.monotonic()
             g = agent.generate(n, steps=args.steps, seed=args.seed * 1_000_003 + c, temperature=args.temperature)
             t1 = time.monotonic()
-            valid.append(np.asarray(u.evaluate(inst, g[None], record=False)["valid"][0], dtype=bool))
+            scored = u.evaluate(inst, g[None], record=False)
+            valid.append(np.asarray(scored["valid"][0], dtype=bool))
+            conflicts.append(np.asarray(scored["conflicts"][0], dtype=float))
             score_s += time.monotonic() - t1
             gen_s += t1 - t0
             grids.append(np.asarray(g))
@@ -135,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
               "env_kwargs": dict(agent.spec.env_kwargs), "model": agent.config.model,
               "trained_steps": agent.meta.get("step"), "seed": args.seed, "chunk": args.chunk, "steps": args.steps,
               "temperature": args.temperature, **counts,
+              # duplicate digits per grid (rows, columns, boxes summed): how far the invalid ones are
+              "conflicts_mean": float(np.concatenate(conflicts).mean()),
               "samples_per_s": args.samples / max(gen_s, 1e-9),
               "samples_per_s_with_scoring": args.samples / max(gen_s + score_s, 1e-9),
               "seconds": {"generate": gen_s, "score": score_s}}
@@ -145,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
         grid_picture(grids_a[:k], valid_a[:k], args.grid_png,
                      f"{agent.config.model} on {agent.spec.env_id}: first {k} samples (red: conflicting cells)")
     print(f"{agent.config.model}: valid {counts['valid_rate']:.3f}, distinct {counts['distinct_rate']:.3f}, "
-          f"copied {counts['copied_rate']:.3f}, {result['samples_per_s']:.1f} samples/s")
+          f"copied {counts['copied_rate']:.3f}, {result['conflicts_mean']:.1f} conflicts per grid, "
+          f"{result['samples_per_s']:.1f} samples/s")
     return 0
 
 

@@ -195,6 +195,8 @@ def test_generation_eval_script(tmp_path) -> None:
     for k in ("valid_rate", "distinct_rate", "copied_rate"):
         assert 0.0 <= res[k] <= 1.0
     assert res["samples_per_s"] > 0 and 0 < png.stat().st_size < 200_000
+    # generated grids are complete, so a grid is invalid exactly when it has a duplicate digit
+    assert (res["conflicts_mean"] > 0) == (res["valid_rate"] < 1)
 
 
 def test_generate_takes_a_prior_temperature() -> None:
