@@ -132,7 +132,9 @@ def main() -> int:
 
     def launch(cmd: list[str], gpu: int, log_path: Path) -> tuple[subprocess.Popen, object]:
         log = open(log_path, "w")  # noqa: SIM115  (lives as long as the process)
-        env = {**os.environ, **threads, "CUDA_VISIBLE_DEVICES": str(gpu)}
+        # many processes share one GPU: expandable segments keep each one's cached-but-free memory small
+        env = {"PYTORCH_CUDA_ALLOC_CONF": "expandable_segments:True", **os.environ, **threads,
+               "CUDA_VISIBLE_DEVICES": str(gpu)}
         return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT), log
 
     def collect(name: str) -> None:
