@@ -59,12 +59,13 @@ def thread_env(jobs: int, cores: int | None = None, environ: dict[str, str] | No
 
 def store_run_files(run_dir: Path, dest: Path, keep_ckpt: bool) -> None:
     """Copy a run's result files to ``dest`` as compact JSON (they are kept in git, which has a size
-    budget): results.json without its training history (the run's stdout.log holds the same lines)."""
+    budget): results.json without its training history (the run's stdout.log holds the same lines),
+    the machine's work folder written as WORK (no absolute paths in the repository)."""
     dest.mkdir(parents=True, exist_ok=True)
     for f in RUN_FILES:
         if not (run_dir / f).exists():
             continue
-        data = json.loads((run_dir / f).read_text())
+        data = json.loads((run_dir / f).read_text().replace(str(run_dir.parent), "WORK"))
         if f == "results.json":
             data.pop("history", None)
         (dest / f).write_text(json.dumps(data, separators=(",", ":")) + "\n")

@@ -68,13 +68,13 @@ def test_run_files_are_stored_without_history_or_logs(tmp_path):
     run = tmp_path / "run"
     (run / "ckpt").mkdir(parents=True)
     (run / "stdout.log").write_text("step 1\n")
-    results = {"steps": 200, "history": [{"step": i} for i in range(3)]}
+    results = {"steps": 200, "history": [{"step": i} for i in range(3)], "command": f"--out-dir {run}"}
     (run / "results.json").write_text(json.dumps(results))
     (run / "analysis.json").write_text('{"coverage": 0.5}')
     (run / "ckpt" / "config.json").write_text("{}")
     store(run, tmp_path / "a", keep_ckpt=False)
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["analysis.json", "results.json"]
-    assert json.loads((tmp_path / "a" / "results.json").read_text()) == {"steps": 200}
+    assert json.loads((tmp_path / "a" / "results.json").read_text()) == {"steps": 200, "command": "--out-dir WORK/run"}
     assert (tmp_path / "a" / "analysis.json").read_text() == '{"coverage":0.5}\n'
     store(run, tmp_path / "b", keep_ckpt=True)
     assert (tmp_path / "b" / "ckpt" / "config.json").exists()
