@@ -92,6 +92,9 @@ class Trainer:
         torch.manual_seed(cfg.seed)
         self.model = build_model(cfg, self.spec.vocab_size, self.spec.seq_len, self.spec.n_answer).to(device)
         self.model.canonical_labels = self.spec.canonical_labels
+        groups = dict(ds.info).get("answer_alldiff_groups")
+        if groups is not None:
+            self.model.alldiff_groups = torch.as_tensor(groups, dtype=torch.long, device=device)
         self.model.answer_tok.copy_(torch.as_tensor(self.spec.answer_tokens, dtype=torch.long))
         # puzzle embeddings (ARC) train by sparse SignSGD (``_puzzle_emb_step``), not AdamW
         pe = self.model.puzzle_emb

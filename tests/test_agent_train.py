@@ -502,3 +502,25 @@ def test_one_supervision_step_trains_and_samples():
     assert hist and all(h["refills_per_step"] == cfg.batch_size for h in hist)
     obs, _ = env4().reset(seed=0, options={"split": "test"})
     assert agent.solve(obs, samples=3, select="all").shape == (3, 4, 4)
+
+
+@pytest.mark.parametrize("kind", ["gram", "mdlm"])
+def test_blank_board_training_counts_any_valid_grid_as_correct(kind):
+    """From the blank board every valid grid is a solution: the trainer's ``correct`` (halting and
+    value targets, the log's share) accepts a valid grid unlike the row's label, not a broken one."""
+    from gram_agent import distributed as D
+    from gram_agent.train import Trainer
+
+    env = gym.make("GRAM/SudokuGen-4")
+    tr = Trainer(env, tiny(model=kind, max_steps=1), torch.device("cpu"), D.setup(torch.device("cpu")))
+    assert tr.model.alldiff_groups is not None and tuple(tr.model.alldiff_groups.shape) == (12, 4)
+    label = tr.data.gather(tr.row)[1][0]
+    every = torch.as_tensor(tr.spec.labels_to_cls(env.unwrapped.tokenize_answers(env.unwrapped.puzzle_set.targets)))
+    other = every[(every != label).any(-1)][0]  # a valid grid that is not this row's label
+    broken = other.clone()
+    broken[[0, 1]] = broken[[1, 0]]  # two cells of a row swapped: their columns now repeat
+    pred = torch.stack([label, other, broken])
+    correct, _ = tr.model.correctness(pred, label[None].expand(3, -1), None)
+    assert correct.tolist() == [1.0, 1.0, 0.0]
+    tr.train_step()
+    assert np.isfinite(tr.read_stats()["correct"])

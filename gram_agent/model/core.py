@@ -58,6 +58,9 @@ def init_inputs(model: nn.Module, cfg: GRAMConfig, vocab_size: int, seq_len: int
     model.cfg = cfg
     model.vocab_size, model.seq_len, model.n_answer = vocab_size, seq_len, n_answer
     model.canonical_labels = False  #: set from TaskSpec by the trainer (colourings)
+    #: (G, k) answer positions whose classes must all differ, where that alone makes an answer valid
+    #: (blank-board generation); set by the trainer from the dataset's ``answer_alldiff_groups``
+    model.alldiff_groups = None
     model.prefix = cfg.puzzle_emb_len
     model.total_len = total_len
     model.embed = nn.Embedding(vocab_size, d)
@@ -312,6 +315,9 @@ class RecursiveModel(nn.Module):
         if sols is not None and self.cfg.lprm_target != "exact":
             hit = ((sols == pred[:, None].to(sols.dtype)) | (sols == -1)).all(-1).any(-1)
             exact = exact | hit
+        if self.alldiff_groups is not None and self.cfg.lprm_target != "exact":
+            grouped = pred[:, self.alldiff_groups].sort(-1).values  # (B, G, k)
+            exact = exact | (grouped[..., 1:] != grouped[..., :-1]).all(-1).all(-1)
         acc = ((pred == y_cls) & mask).sum(-1) / mask.sum(-1).clamp(min=1)
         return exact.float(), acc.float()
 

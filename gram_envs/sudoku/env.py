@@ -43,7 +43,7 @@ from gram_envs.core.solution_sets import SolutionSets
 from gram_envs.sudoku.augment import token_augmenter
 from gram_envs.sudoku.csv_format import BadRow, load_sudoku_csv
 from gram_envs.sudoku.generator import build_parametric, random_grids, unique_puzzle_set
-from gram_envs.sudoku.logic import check_boards
+from gram_envs.sudoku.logic import check_boards, units
 from gram_envs.sudoku.render import board_ansi, board_rgb
 from solvers.sudoku import NUM_GRIDS_9X9, search
 
@@ -245,6 +245,11 @@ class SudokuGenEnv(_SudokuBase):
         grids = cached_arrays(key, build, {"grids": ("int8", 3)})["grids"]
         super().__init__(blank_board_set(grids.astype(np.int8), n_grids, n_test_grids), 3, split, render_mode)
         self.num_grids = NUM_GRIDS_9X9
+
+    def token_spec(self) -> dict[str, Any]:
+        # from the blank board any grid whose rows, columns and boxes hold distinct digits is a
+        # solution: trainers test their samples by this, as no solution list can hold them all
+        return {**super().token_spec(), "answer_alldiff_groups": units(self.side).tolist()}
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         obs, info = super().reset(seed=seed, options=options)
