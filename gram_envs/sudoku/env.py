@@ -43,9 +43,9 @@ from gram_envs.core.solution_sets import SolutionSets
 from gram_envs.sudoku.augment import token_augmenter
 from gram_envs.sudoku.csv_format import BadRow, load_sudoku_csv
 from gram_envs.sudoku.generator import build_parametric, random_grids, unique_puzzle_set
-from gram_envs.sudoku.logic import check_boards, units
+from gram_envs.sudoku.logic import check_boards
 from gram_envs.sudoku.render import board_ansi, board_rgb
-from solvers.sudoku import NUM_GRIDS_9X9, search
+from solvers.sudoku import NUM_GRIDS_9X9, search, unit_tables
 
 PAD, BLANK = 0, 1
 #: number of valid complete 4x4 grids
@@ -249,7 +249,7 @@ class SudokuGenEnv(_SudokuBase):
     def token_spec(self) -> dict[str, Any]:
         # from the blank board any grid whose rows, columns and boxes hold distinct digits is a
         # solution: trainers test their samples by this, as no solution list can hold them all
-        return {**super().token_spec(), "answer_alldiff_groups": units(self.side).tolist()}
+        return {**super().token_spec(), "answer_alldiff_groups": unit_tables(self.box)[0].tolist()}
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         obs, info = super().reset(seed=seed, options=options)

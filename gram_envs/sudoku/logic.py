@@ -32,14 +32,6 @@ def box_size(side: int) -> int:
     return box
 
 
-def units(side: int) -> np.ndarray:
-    """(3 * side, side) flat cell indices of every row, column and box of a side x side board."""
-    box = box_size(side)
-    cells = np.arange(side * side).reshape(side, side)
-    boxes = cells.reshape(box, box, box, box).transpose(0, 2, 1, 3).reshape(side, side)
-    return np.concatenate([cells, cells.T, boxes])
-
-
 def _unit_distinct(bits: np.ndarray, box: int) -> np.ndarray:
     """(B,) number of distinct digits summed over every row, column and box.
 
