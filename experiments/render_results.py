@@ -195,7 +195,9 @@ def table1_lines(records: list[dict]) -> list[str]:
               "- Deterministic models (Direct Pred, Looped TF, HRM, TRM) give one answer per input, repeated "
               "20 times: their coverage counts at most one completion per input.",
               "- Direct Pred (32L) trains in suites of its own (`--suite table1-nq8-direct32`, two 100M-parameter "
-              "runs per call), so the 14 runs of a task's suite keep their share of the GPU.",
+              "runs per call), so the 14 runs of a task's suite keep their share of the GPU; its suites now "
+              "train at lr 6e-5, and the cells above are from runs at the shared 2.5e-4, where it collapses "
+              "to a constant answer ([why](experiments/table1-equal-budget.md)).",
               "- NQ10: the first 2,000 of 6,513 test inputs. GC8: our p = 0.4 graphs differ from the paper's "
               f"([why]({Path(GC_DATA_PAGE).relative_to('docs').as_posix()})).", ""]
     return lines

@@ -105,7 +105,7 @@ def test_paper_table_suites_hold_every_model_at_one_budget():
         d32 = SUITES[f"table1-{task}-direct32"]
         assert d32 == [f"{task}-direct-32l", f"{task}-direct-32l-s1"]
         job = by_run[d32[0]]
-        assert job.model == "direct" and job.sets == {"d_model": 512, "n_heads": 8, "n_layers": 32}
+        assert job.model == "direct" and job.sets == {"d_model": 512, "n_heads": 8, "n_layers": 32, "lr": 6e-5}
     t3 = SUITES["table3-nq8"]
     assert {r.removesuffix("-s1") for r in t3} == {f"nq8-t3-{v}" for v in TABLE3_VARIANTS}
     assert all(by_run[r].analysis_args() == ["--samples", "5"] for r in t3)
